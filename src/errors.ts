@@ -1,0 +1,73 @@
+/**
+ * Every error the gateway returns on purpose. Plain typed errors with a stable
+ * code and no GraphQL: the store throws them, and the schema layer turns them
+ * into GraphQL errors with `extensions.code`. Anything that is not one of
+ * these is unexpected, masked at the edge and logged.
+ */
+export type ErrorCode =
+  | 'INVALID_KEY'
+  | 'MODEL_NOT_FOUND'
+  | 'KEY_NOT_FOUND'
+  | 'KEY_EXISTS'
+  | 'CORRUPT_VALUE'
+  | 'VALIDATION_FAILED'
+  | 'BAD_USER_INPUT'
+  | 'TOO_MANY_KEYS'
+  | 'IMMUTABLE_KEY'
+  | 'UNAUTHENTICATED'
+  | 'INVALID_MODEL_DEFINITION';
+
+export class GatewayError extends Error {
+  override name = 'GatewayError';
+  /** Extra, machine-readable facts for the client (the key, the input index, the field). */
+  readonly details: Record<string, unknown>;
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.details = details;
+  }
+}
+
+export const isGatewayError = (error: unknown): error is GatewayError => error instanceof GatewayError;
+
+export const invalidKey = (key: string, reason: string) =>
+  new GatewayError('INVALID_KEY', `Key "${truncate(key)}" is malformed: ${reason}. Keys look like "<ModelName>:<pk>".`, {
+    key: truncate(key),
+  });
+
+export const modelNotFound = (key: string, modelName: string) =>
+  new GatewayError('MODEL_NOT_FOUND', `Key "${key}" names model "${modelName}", which is not registered.`, {
+    key,
+    model: modelName,
+  });
+
+export const keyNotFound = (key: string) =>
+  new GatewayError('KEY_NOT_FOUND', `No model is stored at key "${key}".`, { key });
+
+export const keyExists = (key: string) =>
+  new GatewayError(
+    'KEY_EXISTS',
+    `Key "${key}" already exists and onConflict is FAIL: nothing was written. Use onConflict: OVERWRITE to replace it.`,
+    { key },
+  );
+
+export const corruptValue = (key: string, reason: string) =>
+  new GatewayError('CORRUPT_VALUE', `The value stored at "${key}" is not a valid document: ${reason}.`, { key });
+
+export const badUserInput = (message: string, details: Record<string, unknown> = {}) =>
+  new GatewayError('BAD_USER_INPUT', message, details);
+
+export const tooManyKeys = (count: number, limit: number, what: string) =>
+  new GatewayError(
+    'TOO_MANY_KEYS',
+    `This request asks for ${count} ${what}; at most ${limit} are allowed in one request. Split it into several requests.`,
+    { count, limit },
+  );
+
+export const invalidModelDefinition = (message: string) => new GatewayError('INVALID_MODEL_DEFINITION', message);
+
+const truncate = (key: string) => (key.length > 80 ? `${key.slice(0, 77)}...` : key);

@@ -1,0 +1,10 @@
+export { defineModel, type ModelDefinition, type ModelOptions, type Draft } from './model/define-model.js';
+export { createRegistry, type Registry } from './model/registry.js';
+export type { ModelInstance } from './model/model-instance.js';
+export { formatKey, parseKey } from './model/keys.js';
+export { GatewayError, isGatewayError, type ErrorCode } from './errors.js';
+export { createStore, Store, type StoreOptions } from './store/create-store.js';
+export type { StoreSession, StoreLimits } from './store/store-session.js';
+export type { OnConflict } from './store/write-documents.js';
+export { buildSchema } from './schema/build-schema.js';
+export { createGateway, type GatewayOptions, type Gateway } from './server/create-gateway.js';

@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { invalidModelDefinition } from '../errors.js';
+import { createDraft, type DraftOptions } from './create-draft.js';
+import { describeFields, type FieldDescription } from './field-description.js';
+
+export interface ModelOptions<Shape extends z.ZodRawShape> {
+  /** Seconds an instance lives after its last write (or read, with `refreshTtl`). @default no expiry */
+  ttl?: number;
+  /** Every read that returns the model, and every write, resets its TTL to `ttl`. @default true */
+  refreshTtl?: boolean;
+  /** A string or integer field whose value is the pk, instead of a generated UUIDv7. It can never change. */
+  key?: keyof Shape & string;
+}
+
+/** A validated instance not yet stored: its key is known before it is saved, so models can refer to each other in one insert. */
+export interface Draft<S extends z.ZodObject = z.ZodObject> {
+  model: ModelDefinition<S>;
+  pk: string;
+  key: string;
+  value: z.output<S>;
+}
+
+export interface ModelDefinition<S extends z.ZodObject = z.ZodObject> {
+  readonly name: string;
+  readonly schema: S;
+  readonly ttl: number | null;
+  readonly refreshTtl: boolean;
+  readonly keyField: string | null;
+  readonly fields: readonly FieldDescription[];
+  /** Validates `value` (VALIDATION_FAILED otherwise) and gives it a pk: the key field's value, `pk`, or a new UUIDv7. */
+  create(value: z.input<S>, options?: Pick<DraftOptions, 'pk'>): Draft<S>;
+}
+
+const MODEL_NAME = /^[A-Z][A-Za-z0-9_]*$/;
+const RESERVED_FIELDS = new Set(['key', 'pk', 'ttl']);
+
+export function defineModel<S extends z.ZodObject>(
+  name: string,
+  schema: S,
+  options: ModelOptions<S['shape']> = {},
+): ModelDefinition<S> {
+  if (!MODEL_NAME.test(name)) throw invalidModelDefinition(`Model name "${name}" must match ${MODEL_NAME}.`);
+  if (!(schema instanceof z.ZodObject)) throw invalidModelDefinition(`Model "${name}" must be declared with z.object(...).`);
+  const fields = describeFields(name, schema.shape, name);
+  const reserved = fields.find((field) => RESERVED_FIELDS.has(field.name));
+  if (reserved) throw invalidModelDefinition(`Model "${name}" declares field "${reserved.name}", a name the gateway reserves (key, pk, ttl).`);
+
+  const { ttl = null, refreshTtl = true, key: keyField = null } = options;
+  if (ttl !== null && !(Number.isInteger(ttl) && ttl > 0)) {
+    throw invalidModelDefinition(`Model "${name}" has ttl ${ttl}; a ttl is a whole number of seconds above zero.`);
+  }
+  if (keyField !== null) {
+    const field = fields.find((candidate) => candidate.name === keyField);
+    const kind = field?.type.kind;
+    if (!field || field.optional || field.nullable || !(kind === 'string' || kind === 'int' || kind === 'safeInt')) {
+      throw invalidModelDefinition(`Model "${name}" names key field "${keyField}"; a key field is a required string or integer field of the model.`);
+    }
+  }
+
+  const model: ModelDefinition<S> = {
+    name,
+    schema,
+    ttl,
+    refreshTtl,
+    keyField,
+    fields,
+    create: (input, draftOptions) => createDraft(model, input, draftOptions),
+  };
+  return model;
+}

@@ -1,0 +1,19 @@
+import type { GraphQLSchema } from 'graphql';
+import type { Registry } from '../model/registry.js';
+import { createBuilder } from './builder.js';
+import { addInsertMany } from './insert-many.js';
+import { addModelsQuery } from './model-info.js';
+import { addModelTypes } from './model-types.js';
+import { addNodeQueries } from './node-queries.js';
+import { TypeRefs } from './type-refs.js';
+
+/** Builds the GraphQL schema of a registry: the composition root of the generators in this folder. */
+export function buildSchema(registry: Registry): GraphQLSchema {
+  const builder = createBuilder();
+  const refs = new TypeRefs(builder);
+  const modelInterface = addModelTypes(builder, registry, refs);
+  addNodeQueries(builder, modelInterface);
+  addModelsQuery(builder, registry);
+  addInsertMany(builder, registry, refs, modelInterface);
+  return builder.toSchema();
+}

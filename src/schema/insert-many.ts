@@ -1,0 +1,59 @@
+import { tooManyKeys } from '../errors.js';
+import { createDraft } from '../model/create-draft.js';
+import { inputMemberName } from '../model/generated-names.js';
+import type { Registry } from '../model/registry.js';
+import type { Builder } from './builder.js';
+import { inputToValue } from './input-to-value.js';
+import type { ModelInterfaceRef } from './model-types.js';
+import { inputFields, type TypeRefs } from './type-refs.js';
+import { withGraphQLErrors } from './to-graphql-error.js';
+
+/** `<Model>Input` per model, `ModelInput @oneOf` over them, and `insertMany`: rapyer's ainsert. */
+export function addInsertMany(builder: Builder, registry: Registry, refs: TypeRefs, modelInterface: ModelInterfaceRef) {
+  if (registry.models.length === 0) return;
+  const modelInputs = registry.models.map((model) =>
+    builder.inputType(`${model.name}Input`, {
+      fields: (t) => ({
+        ...(model.keyField === null
+          ? { pk: t.string({ description: 'The pk to store under; a UUIDv7 is made when left out.' }) }
+          : {}),
+        ...inputFields(t as never, model.fields, refs),
+      }),
+    }),
+  );
+  const modelInput = builder.inputType('ModelInput', {
+    isOneOf: true,
+    description: 'One model to insert: set exactly one member, named after the model with a lower-case first letter.',
+    fields: (t) => Object.fromEntries(registry.models.map((model, i) => [inputMemberName(model.name), t.field({ type: modelInputs[i] as never })])),
+  });
+  const onConflict = builder.enumType('OnConflict', {
+    values: {
+      OVERWRITE: { description: 'Replace existing keys.' },
+      FAIL: { description: 'Write nothing when any key exists, and answer KEY_EXISTS.' },
+    },
+  });
+
+  builder.mutationField('insertMany', (t) =>
+    t.field({
+      type: [modelInterface],
+      description: 'Validates every input, then writes all of them and their TTLs in one atomic step, or none.',
+      args: {
+        models: t.arg({ type: [modelInput], required: true }),
+        onConflict: t.arg({ type: onConflict, defaultValue: 'OVERWRITE' }),
+      },
+      resolve: withGraphQLErrors(async (_root, args, { session }) => {
+        const inputs = args.models as Array<Record<string, Record<string, unknown> | null | undefined>>;
+        const { maxInsert } = session.limits;
+        if (inputs.length > maxInsert) throw tooManyKeys(inputs.length, maxInsert, 'models to insert');
+        const drafts = inputs.map((input, index) => {
+          const model = registry.models.find((candidate) => input[inputMemberName(candidate.name)] != null);
+          const given = model ? (input[inputMemberName(model.name)] as Record<string, unknown>) : {};
+          if (!model) throw new Error('ModelInput has no member set; @oneOf validation should have refused it');
+          const pk = typeof given.pk === 'string' ? given.pk : undefined;
+          return createDraft(model, inputToValue(model.fields, given), { pk, index });
+        });
+        return session.insert(drafts, { onConflict: args.onConflict ?? 'OVERWRITE' });
+      }),
+    }),
+  );
+}

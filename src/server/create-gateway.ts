@@ -1,0 +1,70 @@
+import type { GraphQLSchema } from 'graphql';
+import { createYoga, maskError, type YogaServerInstance } from 'graphql-yoga';
+import { Redis } from 'ioredis';
+import type { ModelDefinition } from '../model/define-model.js';
+import { createRegistry, type Registry } from '../model/registry.js';
+import { buildSchema } from '../schema/build-schema.js';
+import type { GatewayContext } from '../schema/builder.js';
+import { Store } from '../store/create-store.js';
+import type { StoreLimits } from '../store/store-session.js';
+import { exampleQuery } from './example-query.js';
+import { useKeyLimit } from './plugins/use-key-limit.js';
+import { useWriteAuth } from './plugins/use-write-auth.js';
+
+export interface GatewayOptions {
+  models: readonly ModelDefinition[] | Registry;
+  /** A client, or a URL for a client the gateway owns and closes. */
+  redis: Redis | string;
+  limits?: Partial<StoreLimits>;
+  /** Mutations then need `Authorization: Bearer <writeToken>`. @default process.env.GATEWAY_WRITE_TOKEN */
+  writeToken?: string;
+  /** Serve GraphiQL on GET /graphql. @default true */
+  graphiql?: boolean;
+  /** Yoga's logging. @default true */
+  logging?: boolean;
+}
+
+export interface Gateway {
+  yoga: YogaServerInstance<Record<string, unknown>, GatewayContext>;
+  schema: GraphQLSchema;
+  store: Store;
+  registry: Registry;
+  redis: Redis;
+  /** Closes the Redis client if the gateway made it. */
+  close(): Promise<void>;
+}
+
+/** Builds the gateway: registry, store, schema and the Yoga app. Listening is the caller's business. */
+export function createGateway(options: GatewayOptions): Gateway {
+  const registry = 'resolveKey' in options.models ? options.models : createRegistry(options.models);
+  const ownsRedis = typeof options.redis === 'string';
+  const redis = typeof options.redis === 'string' ? new Redis(options.redis, { lazyConnect: false }) : options.redis;
+  const store = new Store({ redis, models: registry, limits: options.limits });
+  const schema = buildSchema(registry);
+  const yoga = createYoga<Record<string, unknown>, GatewayContext>({
+    schema,
+    context: () => ({ session: store.session() }),
+    // Order matters: refuse unauthenticated writes first, then oversized reads, both before execution.
+    plugins: [useWriteAuth(options.writeToken ?? process.env.GATEWAY_WRITE_TOKEN), useKeyLimit(store.limits.maxKeys)],
+    graphiql: options.graphiql === false ? false : { defaultQuery: exampleQuery(registry.models.map((model) => model.name)), title: 'redis-model-gateway' },
+    logging: options.logging ?? true,
+    maskedErrors: {
+      maskError(error, message, isDev) {
+        // Errors with a code were made on purpose; everything else is unexpected: log it, show a generic message.
+        const original = (error as { originalError?: unknown }).originalError;
+        if (original !== undefined && !(original instanceof Error && 'extensions' in original)) console.error(original);
+        return maskError(error, message, isDev);
+      },
+    },
+  });
+  return {
+    yoga,
+    schema,
+    store,
+    registry,
+    redis,
+    async close() {
+      if (ownsRedis) await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}

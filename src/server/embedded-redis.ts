@@ -1,0 +1,84 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { createServer } from 'node:net';
+
+export interface EmbeddedRedisOptions {
+  /** Where Redis keeps its append-only file. @default "./.data/redis" */
+  dir?: string;
+  /** Persist writes in an append-only file. @default true */
+  appendOnly?: boolean;
+  /** More `redis-server` arguments, e.g. ["--maxmemory", "1mb"]. */
+  args?: string[];
+}
+
+export interface EmbeddedRedis {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export class RedisServerMissingError extends Error {
+  override name = 'RedisServerMissingError';
+  readonly code = 'REDIS_SERVER_MISSING';
+}
+
+/** Starts `redis-server` from PATH as a child process on a free loopback port, and resolves once it accepts connections. */
+export async function startEmbeddedRedis({ dir = './.data/redis', appendOnly = true, args = [] }: EmbeddedRedisOptions = {}): Promise<EmbeddedRedis> {
+  await mkdir(dir, { recursive: true });
+  // Another process may take the port between our probe and Redis's bind: try a few times.
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const child = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', appendOnly ? 'yes' : 'no', '--save', '', '--logfile', '', ...args],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    try {
+      await ready(child);
+      return { url: `redis://127.0.0.1:${port}`, port, stop: () => stop(child) };
+    } catch (error) {
+      child.kill('SIGKILL');
+      if (error instanceof RedisServerMissingError || attempt >= 3) throw error;
+    }
+  }
+}
+
+function ready(child: ChildProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('Ready to accept connections')) {
+        child.stdout?.off('data', onData);
+        child.stdout?.resume();
+        resolve();
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'ENOENT' ? new RedisServerMissingError('redis-server was not found on PATH: install it (e.g. apt-get install redis-server) or pass --redis <url>.') : error),
+    );
+    child.once('exit', (code) => reject(new Error(`redis-server exited with code ${code} before it was ready:\n${output.slice(-2000)}`)));
+  });
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}

@@ -1,0 +1,18 @@
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { ModelDefinition } from '../model/define-model.js';
+
+const isModel = (value: unknown): value is ModelDefinition =>
+  typeof value === 'object' && value !== null && 'schema' in value && 'fields' in value && 'name' in value && 'create' in value;
+
+/**
+ * Imports a models module (TypeScript too: the CLI runs under tsx) and collects what it exports:
+ * a `models` array if there is one, otherwise every exported model, in export order.
+ */
+export async function loadModels(file: string): Promise<ModelDefinition[]> {
+  const module = (await import(pathToFileURL(resolve(file)).href)) as Record<string, unknown>;
+  const listed = Array.isArray(module.models) ? module.models.filter(isModel) : [];
+  const models = listed.length > 0 ? listed : Object.values(module).filter(isModel);
+  if (models.length === 0) throw new Error(`${file} exports no models: export them, or an array named "models", made with defineModel.`);
+  return [...new Set(models)];
+}

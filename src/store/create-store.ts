@@ -1,0 +1,57 @@
+import type { Redis } from 'ioredis';
+import type { z } from 'zod';
+import type { Draft, ModelDefinition } from '../model/define-model.js';
+import { formatKey } from '../model/keys.js';
+import type { ModelInstance } from '../model/model-instance.js';
+import { createRegistry, type Registry } from '../model/registry.js';
+import { gatewayScripts } from './scripts.js';
+import { StoreSession, type ReadOptions, type StoreLimits } from './store-session.js';
+import type { OnConflict } from './write-documents.js';
+
+export interface StoreOptions {
+  redis: Redis;
+  models: readonly ModelDefinition[] | Registry;
+  limits?: Partial<StoreLimits>;
+}
+
+export const DEFAULT_LIMITS: StoreLimits = { maxKeys: 1000, maxInsert: 1000 };
+
+/**
+ * The typed store for TypeScript callers. Each call runs in a session of its own, with the same
+ * batching, validation and atomicity as a GraphQL request; `session()` gives one to share across calls.
+ */
+export class Store {
+  readonly registry: Registry;
+  readonly limits: StoreLimits;
+  private readonly scripts;
+
+  constructor(private readonly options: StoreOptions) {
+    this.registry = 'resolveKey' in options.models ? options.models : createRegistry(options.models);
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.scripts = gatewayScripts(options.redis);
+  }
+
+  session(): StoreSession {
+    return new StoreSession(this.options.redis, this.scripts, this.registry, this.limits);
+  }
+
+  /** rapyer's aget: the instance at `key` (or `model` and `pk`), null when missing. */
+  get(key: string, options?: ReadOptions): Promise<ModelInstance | null>;
+  get<S extends z.ZodObject>(model: ModelDefinition<S>, pk: string, options?: ReadOptions): Promise<ModelInstance<S> | null>;
+  get(keyOrModel: string | ModelDefinition, pkOrOptions?: string | ReadOptions, options?: ReadOptions) {
+    const key = typeof keyOrModel === 'string' ? keyOrModel : formatKey(keyOrModel.name, String(pkOrOptions));
+    return this.session().get(key, typeof pkOrOptions === 'object' ? pkOrOptions : options);
+  }
+
+  /** rapyer's afind: instances in key order in one Redis command; KEY_NOT_FOUND for a missing key unless `skipMissing`. */
+  find(keys: readonly string[], options?: ReadOptions & { skipMissing?: boolean }): Promise<ModelInstance[]> {
+    return this.session().find(keys, options);
+  }
+
+  /** rapyer's ainsert: drafts made with `Model.create(...)`, of any models, written all or nothing. */
+  insert(drafts: readonly Draft[], options?: { onConflict?: OnConflict }): Promise<ModelInstance[]> {
+    return this.session().insert(drafts, options);
+  }
+}
+
+export const createStore = (options: StoreOptions) => new Store(options);

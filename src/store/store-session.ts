@@ -1,0 +1,102 @@
+import type { Redis } from 'ioredis';
+import { badUserInput, keyNotFound, tooManyKeys } from '../errors.js';
+import type { Draft } from '../model/define-model.js';
+import { encodeDocument } from '../model/document-codec.js';
+import type { ModelInstance } from '../model/model-instance.js';
+import type { Registry } from '../model/registry.js';
+import { createBatchLoader, type LoadResult } from './batch-loader.js';
+import type { GatewayScripts } from './scripts.js';
+import { writeDocuments, type OnConflict } from './write-documents.js';
+
+export interface StoreLimits {
+  /** Most keys one `find` (or one GraphQL request) may read. @default 1000 */
+  maxKeys: number;
+  /** Most models one `insert` may write. @default 1000 */
+  maxInsert: number;
+}
+
+export interface ReadOptions {
+  /** Report each instance's remaining TTL (costs a script call instead of an MGET). @default false */
+  withTtl?: boolean;
+}
+
+/** A slot of `loadMany`: the instance, null for a missing key, or the error that key alone met. */
+export type LoadSlot = ModelInstance | null | Error;
+
+/**
+ * The store as one request sees it: its reads share one DataLoader, so reads started in the same tick
+ * become one Redis command and a key read twice is read once; its writes update that cache.
+ */
+export class StoreSession {
+  private readonly loader;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly scripts: GatewayScripts,
+    readonly registry: Registry,
+    readonly limits: StoreLimits,
+  ) {
+    this.loader = createBatchLoader(redis, scripts);
+  }
+
+  /** Reads keys in order. Never throws for one key: a malformed, unknown or corrupt key is an Error in its slot. */
+  async loadMany(keys: readonly string[], { withTtl = false }: ReadOptions = {}): Promise<LoadSlot[]> {
+    if (keys.length > this.limits.maxKeys) throw tooManyKeys(keys.length, this.limits.maxKeys, 'keys');
+    return Promise.all(keys.map((key) => this.loadOne(key, withTtl).catch((error: Error) => error)));
+  }
+
+  /** One key: the instance or null when missing; throws INVALID_KEY, MODEL_NOT_FOUND or CORRUPT_VALUE. */
+  async get(key: string, { withTtl = false }: ReadOptions = {}): Promise<ModelInstance | null> {
+    return this.loadOne(key, withTtl);
+  }
+
+  /** rapyer's afind: every key must exist (KEY_NOT_FOUND) unless `skipMissing`, which drops missing keys. */
+  async find(keys: readonly string[], options: ReadOptions & { skipMissing?: boolean } = {}): Promise<ModelInstance[]> {
+    const slots = await this.loadMany(keys, options);
+    const found: ModelInstance[] = [];
+    slots.forEach((slot, i) => {
+      if (slot instanceof Error) throw slot;
+      if (slot !== null) found.push(slot);
+      else if (!options.skipMissing) throw keyNotFound(keys[i] ?? '');
+    });
+    return found;
+  }
+
+  /**
+   * rapyer's ainsert: validated drafts of any models, written in one atomic step. OVERWRITE replaces
+   * existing keys; FAIL writes nothing when one exists (KEY_EXISTS). Returns the stored instances in order.
+   */
+  async insert(drafts: readonly Draft[], { onConflict = 'OVERWRITE' }: { onConflict?: OnConflict } = {}): Promise<ModelInstance[]> {
+    if (drafts.length > this.limits.maxInsert) throw tooManyKeys(drafts.length, this.limits.maxInsert, 'models to insert');
+    const seen = new Map<string, number>();
+    drafts.forEach((draft, i) => {
+      const first = seen.get(draft.key);
+      if (first !== undefined) throw badUserInput(`models[${first}] and models[${i}] both have key "${draft.key}"; a key may appear once per insert.`, { key: draft.key, index: i });
+      seen.set(draft.key, i);
+    });
+    if (drafts.length === 0) return [];
+    const ttls = await writeDocuments(
+      this.scripts,
+      drafts.map((draft) => ({ key: draft.key, model: draft.model, document: encodeDocument(draft.value) })),
+      onConflict,
+    );
+    return drafts.map((draft, i) => {
+      const instance: ModelInstance = { model: draft.model, key: draft.key, pk: draft.pk, ttl: ttls[i] ?? null, value: draft.value };
+      this.remember(instance);
+      return instance;
+    });
+  }
+
+  /** Async so that a malformed or unknown key rejects this key's promise instead of throwing for the whole batch. */
+  private async loadOne(key: string, wantTtl: boolean): Promise<LoadResult> {
+    return this.loader.load({ ...this.registry.resolveKey(key), wantTtl });
+  }
+
+  /** A read after a write in the same request sees the write, with or without its TTL. */
+  private remember(instance: ModelInstance): void {
+    for (const wantTtl of [false, true]) {
+      const request = { ...this.registry.resolveKey(instance.key), wantTtl };
+      this.loader.clear(request).prime(request, instance);
+    }
+  }
+}
