@@ -1,0 +1,39 @@
+import type { Redis } from 'ioredis';
+
+export interface SeenCommand {
+  name: string;
+  args: string[];
+}
+
+/**
+ * Records the commands Redis itself receives for one database, through MONITOR (as the ioredis test
+ * suite does): the count is what reached the server, not what the client meant to send.
+ * `stop()` waits for a marker command to come through, so every earlier command has been seen.
+ */
+export async function monitorCommands(client: Redis, db: number): Promise<{ stop(): Promise<SeenCommand[]> }> {
+  const monitor = await client.duplicate().monitor();
+  const seen: SeenCommand[] = [];
+  const marker = `command-counter-${Math.random().toString(36).slice(2)}`;
+  let markerSeen: () => void = () => {};
+  const markerArrived = new Promise<void>((resolve) => (markerSeen = resolve));
+  monitor.on('monitor', (_time: string, args: string[], _source: string, database: string) => {
+    if (Number(database) !== db) return;
+    if (args[0]?.toLowerCase() === 'echo' && args[1] === marker) markerSeen();
+    else seen.push({ name: (args[0] ?? '').toLowerCase(), args: args.slice(1) });
+  });
+  return {
+    async stop() {
+      await client.echo(marker);
+      await markerArrived;
+      monitor.disconnect();
+      return seen;
+    },
+  };
+}
+
+/** Runs `action` and returns what it returned with the commands Redis received meanwhile on that database. */
+export async function countCommands<T>(client: Redis, db: number, action: () => Promise<T>): Promise<{ result: T; commands: SeenCommand[] }> {
+  const recorder = await monitorCommands(client, db);
+  const result = await action();
+  return { result, commands: await recorder.stop() };
+}
