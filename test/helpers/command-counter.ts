@@ -5,6 +5,9 @@ export interface SeenCommand {
   args: string[];
 }
 
+/** EVAL and EVALSHA are the same round trip: ioredis sends EVAL the first time a connection runs a script. */
+export const isScriptCall = (command: SeenCommand) => command.name === 'evalsha' || command.name === 'eval';
+
 /**
  * Records the commands Redis itself receives for one database, through MONITOR (as the ioredis test
  * suite does): the count is what reached the server, not what the client meant to send.
@@ -16,8 +19,9 @@ export async function monitorCommands(client: Redis, db: number): Promise<{ stop
   const marker = `command-counter-${Math.random().toString(36).slice(2)}`;
   let markerSeen: () => void = () => {};
   const markerArrived = new Promise<void>((resolve) => (markerSeen = resolve));
-  monitor.on('monitor', (_time: string, args: string[], _source: string, database: string) => {
-    if (Number(database) !== db) return;
+  monitor.on('monitor', (_time: string, args: string[], source: string, database: string) => {
+    // Commands a script runs show up with source "lua": they are part of the script's one round trip.
+    if (Number(database) !== db || source === 'lua') return;
     if (args[0]?.toLowerCase() === 'echo' && args[1] === marker) markerSeen();
     else seen.push({ name: (args[0] ?? '').toLowerCase(), args: args.slice(1) });
   });

@@ -27,7 +27,7 @@ export interface TestGateway {
 /** A gateway over its own Redis database, on the demo shop unless told otherwise. */
 export async function openTestGateway(options: Partial<Omit<GatewayOptions, 'redis'>> = {}): Promise<TestGateway> {
   const redis = await openTestRedis();
-  const gateway = createGateway({ models: shopModels, logging: false, ...options, redis: redis.client });
+  const gateway = createGateway({ models: shopModels, logging: process.env.GATEWAY_TEST_LOGS === '1', ...options, redis: redis.client });
   return {
     gateway,
     redis,
