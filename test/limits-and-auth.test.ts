@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { User } from '../examples/shop.js';
+import { InsertManyDocument, NodesDocument } from './generated/graphql.js';
+import { countCommands } from './helpers/command-counter.js';
+import { errorCodes, openTestGateway, type TestGateway } from './helpers/test-gateway.js';
+
+describe('key limits', () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await openTestGateway({ limits: { maxKeys: 5, maxInsert: 3 } });
+  });
+  afterAll(() => t.close());
+
+  const keys = (count: number) => Array.from({ length: count }, (_, i) => `User:k${i}`);
+
+  it('refuses more keys than the limit across all node and nodes fields together, before Redis is touched', async () => {
+    const query = `query ($keys: [ID!]!) { a: nodes(keys: $keys) { key } b: node(key: "User:x") { key } ... on Query { c: nodes(keys: ["User:y"]) { key } } }`;
+    const { result, commands } = await countCommands(t.redis.client, t.redis.db, () => t.execute(query, { keys: keys(4) }));
+    expect(result.status).toBe(400);
+    expect(result.data).toBeUndefined();
+    expect(errorCodes(result.errors)).toEqual([{ path: undefined, code: 'TOO_MANY_KEYS' }]);
+    expect(result.errors?.[0]?.extensions).toMatchObject({ count: 6, limit: 5 });
+    expect(commands).toEqual([]);
+  });
+
+  it('serves a request at the limit', async () => {
+    const { errors, data } = await t.execute(NodesDocument, { keys: keys(5), skipMissing: true });
+    expect(errors).toBeUndefined();
+    expect(data?.nodes).toEqual([]);
+  });
+
+  it('refuses more models than the limit in one insertMany with TOO_MANY_KEYS, writing nothing', async () => {
+    const models = Array.from({ length: 4 }, (_, i) => ({ user: { pk: `i${i}`, name: 'N', age: 1, email: 'n@example.com' } }));
+    const { errors } = await t.execute(InsertManyDocument, { models });
+    expect(errorCodes(errors)).toEqual([{ path: 'insertMany', code: 'TOO_MANY_KEYS' }]);
+    expect(await t.redis.client.dbsize()).toBe(0);
+  });
+
+  it('holds for the TypeScript store too', async () => {
+    await expect(t.gateway.store.find(keys(6))).rejects.toMatchObject({ code: 'TOO_MANY_KEYS' });
+    const drafts = Array.from({ length: 4 }, (_, i) => User.create({ name: 'N', age: 1, email: 'n@example.com' }, { pk: `s${i}` }));
+    await expect(t.gateway.store.insert(drafts)).rejects.toMatchObject({ code: 'TOO_MANY_KEYS' });
+  });
+});
+
+describe('write token', () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await openTestGateway({ writeToken: 's3cret' });
+  });
+  afterAll(() => t.close());
+
+  const insert = (headers: Record<string, string>) =>
+    t.execute(InsertManyDocument, { models: [{ user: { pk: 'a', name: 'A', age: 1, email: 'a@example.com' } }] }, headers);
+
+  it('refuses a mutation without the bearer token with UNAUTHENTICATED and HTTP 401, writing nothing', async () => {
+    for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: 's3cret' }]) {
+      const { status, errors } = await insert(headers);
+      expect(status).toBe(401);
+      expect(errorCodes(errors)).toEqual([{ path: undefined, code: 'UNAUTHENTICATED' }]);
+    }
+    expect(await t.redis.client.dbsize()).toBe(0);
+  });
+
+  it('accepts a mutation with the bearer token', async () => {
+    const { status, data } = await insert({ authorization: 'Bearer s3cret' });
+    expect(status).toBe(200);
+    expect(data?.insertMany).toEqual([expect.objectContaining({ key: 'User:a' })]);
+  });
+
+  it('leaves queries open', async () => {
+    const { status, errors } = await t.execute(NodesDocument, { keys: ['User:a'] });
+    expect(status).toBe(200);
+    expect(errors).toBeUndefined();
+  });
+});
+
+describe('unexpected errors', () => {
+  it('are masked for the client and logged for the operator', async () => {
+    const t = await openTestGateway();
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      await t.redis.client.quit();
+      const { data, errors } = await t.execute(NodesDocument, { keys: ['User:a'] });
+      expect(data).toEqual({ nodes: [null] });
+      expect(errors?.[0]?.message).toBe('Unexpected error.');
+      expect(errors?.[0]?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
+      expect(JSON.stringify(errors)).not.toContain('Connection is closed');
+      expect(String(logged.mock.calls[0]?.[0])).toContain('Connection is closed');
+    } finally {
+      logged.mockRestore();
+      await t.close();
+    }
+  });
+});
