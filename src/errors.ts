@@ -48,11 +48,11 @@ export const modelNotFound = (key: string, modelName: string) =>
 export const keyNotFound = (key: string) =>
   new GatewayError('KEY_NOT_FOUND', `No model is stored at key "${key}".`, { key });
 
-export const keyExists = (key: string) =>
+export const keyExists = (key: string, index: number) =>
   new GatewayError(
     'KEY_EXISTS',
-    `Key "${key}" already exists and onConflict is FAIL: nothing was written. Use onConflict: OVERWRITE to replace it.`,
-    { key },
+    `models[${index}]: key "${key}" already exists and onConflict is FAIL: nothing was written. Use onConflict: OVERWRITE to replace it.`,
+    { key, index },
   );
 
 export const corruptValue = (key: string, reason: string) =>
@@ -67,6 +67,9 @@ export const tooManyKeys = (count: number, limit: number, what: string) =>
     `This request asks for ${count} ${what}; at most ${limit} are allowed in one request. Split it into several requests.`,
     { count, limit },
   );
+
+export const unauthenticated = () =>
+  new GatewayError('UNAUTHENTICATED', 'Mutations need the header "Authorization: Bearer <write token>"; the request had none or another token.');
 
 export const invalidModelDefinition = (message: string) => new GatewayError('INVALID_MODEL_DEFINITION', message);
 

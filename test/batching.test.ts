@@ -48,6 +48,14 @@ describe('one Redis command per request', () => {
     expect(commands[0]?.args).toEqual(['User:u1']);
   });
 
+  it('reads a key once when one field selects its ttl and another does not', async () => {
+    const query = `{ a: node(key: "User:u1") { key ttl } b: node(key: "User:u1") { key } }`;
+    const { result, commands } = await counted(() => t.execute(query));
+    expect(result.data).toEqual({ a: { key: 'User:u1', ttl: null }, b: { key: 'User:u1' } });
+    expect(commands).toHaveLength(1);
+    expect(commands[0]?.args.filter((arg) => arg === 'User:u1')).toHaveLength(1);
+  });
+
   it('uses one script call instead of MGET when a model in the batch refreshes its TTL', async () => {
     const { commands } = await counted(() => t.execute(NodesDocument, { keys: ['User:u1', 'Order:o1'] }));
     expect(commands).toHaveLength(1);

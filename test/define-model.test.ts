@@ -64,7 +64,7 @@ describe('defineModel checks names and options', () => {
     expect(message).toContain(name);
   });
 
-  it.each([0, -5, 1.5])('refuses ttl %s', (ttl) => {
+  it.each([0, -5, 1.5, 2 ** 31])('refuses ttl %s', (ttl) => {
     expect(refusal(() => defineModel('Thing', z.object({}), { ttl }))).toMatchObject({ code: 'INVALID_MODEL_DEFINITION' });
   });
 

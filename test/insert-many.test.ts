@@ -58,7 +58,7 @@ describe('insertMany', () => {
     const { data, errors } = await t.execute(InsertManyDocument, { models: [book, { user: { ...alice.user, name: 'Mallory' } }], onConflict: 'FAIL' });
     expect(data).toBeNull();
     expect(errorCodes(errors)).toEqual([{ path: 'insertMany', code: 'KEY_EXISTS' }]);
-    expect(errors?.[0]?.extensions?.key).toBe('User:alice');
+    expect(errors?.[0]?.extensions).toMatchObject({ key: 'User:alice', index: 1 });
     expect(await storedKeys()).toEqual(['User:alice']);
     expect(JSON.parse((await t.redis.client.get('User:alice')) ?? '')).toMatchObject({ name: 'Alice' });
   });

@@ -54,7 +54,7 @@ describe('write token', () => {
     t.execute(InsertManyDocument, { models: [{ user: { pk: 'a', name: 'A', age: 1, email: 'a@example.com' } }] }, headers);
 
   it('refuses a mutation without the bearer token with UNAUTHENTICATED and HTTP 401, writing nothing', async () => {
-    for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: 's3cret' }]) {
+    for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: 's3cret' }] as Array<Record<string, string>>) {
       const { status, errors } = await insert(headers);
       expect(status).toBe(401);
       expect(errorCodes(errors)).toEqual([{ path: undefined, code: 'UNAUTHENTICATED' }]);

@@ -32,6 +32,8 @@ export interface ModelDefinition<S extends z.ZodObject = z.ZodObject> {
 }
 
 const MODEL_NAME = /^[A-Z][A-Za-z0-9_]*$/;
+/** 2^31 - 1 seconds, about 68 years. */
+export const MAX_TTL_SECONDS = 2 ** 31 - 1;
 const RESERVED_FIELDS = new Set(['key', 'pk', 'ttl']);
 
 export function defineModel<S extends z.ZodObject>(
@@ -46,8 +48,9 @@ export function defineModel<S extends z.ZodObject>(
   if (reserved) throw invalidModelDefinition(`Model "${name}" declares field "${reserved.name}", a name the gateway reserves (key, pk, ttl).`);
 
   const { ttl = null, refreshTtl = true, key: keyField = null } = options;
-  if (ttl !== null && !(Number.isInteger(ttl) && ttl > 0)) {
-    throw invalidModelDefinition(`Model "${name}" has ttl ${ttl}; a ttl is a whole number of seconds above zero.`);
+  // The cap keeps every TTL a GraphQL Int, and far below what Redis's EXPIRE refuses mid-script.
+  if (ttl !== null && !(Number.isInteger(ttl) && ttl > 0 && ttl <= MAX_TTL_SECONDS)) {
+    throw invalidModelDefinition(`Model "${name}" has ttl ${ttl}; a ttl is a whole number of seconds from 1 to ${MAX_TTL_SECONDS}.`);
   }
   if (keyField !== null) {
     const field = fields.find((candidate) => candidate.name === keyField);

@@ -1,11 +1,13 @@
 import { GraphQLError } from 'graphql';
-import { isGatewayError } from '../errors.js';
+import { isGatewayError, type GatewayError } from '../errors.js';
 
-/** A store error becomes a GraphQL error carrying its code and details; any other error passes on, to be masked. */
-export function toGraphQLError(error: unknown, extensions: Record<string, unknown> = {}): unknown {
-  if (!isGatewayError(error)) return error;
-  return new GraphQLError(error.message, { extensions: { code: error.code, ...error.details, ...extensions } });
-}
+/** The GraphQL form of a store error: its message, and its code and details in `extensions`. */
+export const gatewayGraphQLError = (error: GatewayError, extensions: Record<string, unknown> = {}) =>
+  new GraphQLError(error.message, { extensions: { code: error.code, ...error.details, ...extensions } });
+
+/** A store error becomes a GraphQL error carrying its code; any other error passes on, to be masked. */
+export const toGraphQLError = (error: unknown, extensions: Record<string, unknown> = {}): unknown =>
+  isGatewayError(error) ? gatewayGraphQLError(error, extensions) : error;
 
 /** Wraps a resolver so that the store's typed errors reach the client with their codes. */
 export function withGraphQLErrors<Args extends unknown[], Result>(resolve: (...args: Args) => Promise<Result>) {

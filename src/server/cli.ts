@@ -1,6 +1,5 @@
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
-import { Redis } from 'ioredis';
 import { createGateway } from './create-gateway.js';
 import { RedisServerMissingError, startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js';
 import { loadModels } from './load-models.js';
@@ -32,8 +31,7 @@ async function serve(argv: string[]): Promise<void> {
     url = embedded.url;
     console.log(`embedded redis-server on ${url}, data in ${values['data-dir']}`);
   }
-  const redis = new Redis(url);
-  const gateway = createGateway({ models, redis, writeToken: values['write-token'] });
+  const gateway = createGateway({ models, redis: url, writeToken: values['write-token'] });
   const server = createServer(gateway.yoga);
   server.listen(Number(values.port), values.host, () => {
     const address = server.address();
@@ -43,7 +41,7 @@ async function serve(argv: string[]): Promise<void> {
 
   const shutdown = async () => {
     server.close();
-    await redis.quit().catch(() => redis.disconnect());
+    await gateway.close();
     await embedded?.stop();
     process.exit(0);
   };

@@ -1,19 +1,20 @@
 import type { GraphQLSchema } from 'graphql';
 import { createYoga, maskError, type YogaServerInstance } from 'graphql-yoga';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { ModelDefinition } from '../model/define-model.js';
 import { createRegistry, type Registry } from '../model/registry.js';
 import { buildSchema } from '../schema/build-schema.js';
 import type { GatewayContext } from '../schema/builder.js';
 import { Store } from '../store/create-store.js';
 import type { StoreLimits } from '../store/store-session.js';
+import { connectRedis } from './connect-redis.js';
 import { exampleQuery } from './example-query.js';
 import { useKeyLimit } from './plugins/use-key-limit.js';
 import { useWriteAuth } from './plugins/use-write-auth.js';
 
 export interface GatewayOptions {
   models: readonly ModelDefinition[] | Registry;
-  /** A client, or a URL for a client the gateway owns and closes. */
+  /** A client, or a URL for a client the gateway makes (see connect-redis.ts), owns and closes. */
   redis: Redis | string;
   limits?: Partial<StoreLimits>;
   /** Mutations then need `Authorization: Bearer <writeToken>`. @default process.env.GATEWAY_WRITE_TOKEN */
@@ -38,13 +39,13 @@ export interface Gateway {
 export function createGateway(options: GatewayOptions): Gateway {
   const registry = 'resolveKey' in options.models ? options.models : createRegistry(options.models);
   const ownsRedis = typeof options.redis === 'string';
-  const redis = typeof options.redis === 'string' ? new Redis(options.redis, { lazyConnect: false }) : options.redis;
+  const redis = typeof options.redis === 'string' ? connectRedis(options.redis) : options.redis;
   const store = new Store({ redis, models: registry, limits: options.limits });
   const schema = buildSchema(registry);
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     schema,
     context: () => ({ session: store.session() }),
-    // Order matters: refuse unauthenticated writes first, then oversized reads, both before execution.
+    // Both run before execution. Auth comes first so that a refused caller learns nothing else about its request.
     plugins: [useWriteAuth(options.writeToken ?? process.env.GATEWAY_WRITE_TOKEN), useKeyLimit(store.limits.maxKeys)],
     graphiql: options.graphiql === false ? false : { defaultQuery: exampleQuery(registry.models.map((model) => model.name)), title: 'redis-model-gateway' },
     logging: options.logging ?? true,

@@ -30,16 +30,19 @@ export function createBatchLoader(redis: Redis, scripts: GatewayScripts): BatchL
 }
 
 async function readBatch(redis: Redis, scripts: GatewayScripts, requests: readonly LoadRequest[]): Promise<Array<LoadResult | Error>> {
-  const keys = requests.map((request) => request.key);
-  const needsScript = requests.some((request) => request.wantTtl || refreshSeconds(request) > 0);
-  if (!needsScript) {
-    const documents = await redis.mget(keys as string[]);
-    return requests.map((request, i) => toResult(request, documents[i] ?? null, undefined));
-  }
+  // A key asked for with and without its TTL is two cache entries but one key to read.
+  const keys = [...new Set(requests.map((request) => request.key))];
   const wantTtl = requests.some((request) => request.wantTtl);
-  const replies = await scripts.readDocuments(keys, [wantTtl ? '1' : '0', ...requests.map((request) => String(refreshSeconds(request)))]);
-  return requests.map((request, i) => {
-    const [document, ttl] = replies[i] ?? [null, -2];
+  const refresh = new Map(requests.map((request) => [request.key, refreshSeconds(request)]));
+  if (!wantTtl && ![...refresh.values()].some((seconds) => seconds > 0)) {
+    const documents = await redis.mget(keys);
+    const byKey = new Map(keys.map((key, i) => [key, documents[i] ?? null]));
+    return requests.map((request) => toResult(request, byKey.get(request.key) ?? null, undefined));
+  }
+  const replies = await scripts.readDocuments(keys, [wantTtl ? '1' : '0', ...keys.map((key) => String(refresh.get(key) ?? 0))]);
+  const byKey = new Map(keys.map((key, i): [string, [string | null, number]] => [key, replies[i] ?? [null, -2]]));
+  return requests.map((request) => {
+    const [document, ttl] = byKey.get(request.key) ?? [null, -2];
     return toResult(request, document, ttl === -2 ? undefined : ttl < 0 ? null : ttl);
   });
 }

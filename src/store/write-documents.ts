@@ -24,8 +24,8 @@ export async function writeDocuments(scripts: GatewayScripts, writes: readonly D
     args,
   );
   if (status === 0) {
-    const conflicting = writes[(ttls[0] ?? 1) - 1];
-    throw keyExists(conflicting?.key ?? '?');
+    const index = (ttls[0] ?? 1) - 1;
+    throw keyExists(writes[index]?.key ?? '?', index);
   }
   return ttls.map((ttl) => (ttl < 0 ? null : ttl));
 }

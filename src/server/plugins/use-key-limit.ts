@@ -1,5 +1,7 @@
-import { getArgumentValues, getOperationAST, GraphQLError, type GraphQLSchema, type SelectionSetNode, type FragmentDefinitionNode } from 'graphql';
+import { getArgumentValues, getOperationAST, type GraphQLSchema, type SelectionSetNode, type FragmentDefinitionNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { tooManyKeys } from '../../errors.js';
+import { gatewayGraphQLError } from '../../schema/to-graphql-error.js';
 
 /**
  * Refuses a query whose `node` and `nodes` fields ask, all together, for more than `maxKeys` keys
@@ -17,13 +19,7 @@ export function useKeyLimit(maxKeys: number): Plugin {
       }
       const count = countKeys(args.schema, operation.selectionSet, fragments, (args.variableValues ?? {}) as Record<string, unknown>);
       if (count <= maxKeys) return;
-      setResultAndStopExecution({
-        errors: [
-          new GraphQLError(`This request asks for ${count} keys through node and nodes; at most ${maxKeys} are allowed in one request. Split it into several requests.`, {
-            extensions: { code: 'TOO_MANY_KEYS', count, limit: maxKeys, http: { status: 400 } },
-          }),
-        ],
-      });
+      setResultAndStopExecution({ errors: [gatewayGraphQLError(tooManyKeys(count, maxKeys, 'keys through node and nodes'), { http: { status: 400 } })] });
     },
   };
 }

@@ -1,6 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
-import { getOperationAST, GraphQLError } from 'graphql';
+import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { unauthenticated } from '../../errors.js';
+import { gatewayGraphQLError } from '../../schema/to-graphql-error.js';
 
 /**
  * Refuses mutations without `Authorization: Bearer <token>` (UNAUTHENTICATED, HTTP 401); queries stay open.
@@ -16,13 +18,7 @@ export function useWriteAuth(token: string | undefined): Plugin {
       const request = (args.contextValue as { request?: Request }).request;
       const given = Buffer.from(request?.headers.get('authorization') ?? '');
       if (given.length === expected.length && timingSafeEqual(given, expected)) return;
-      setResultAndStopExecution({
-        errors: [
-          new GraphQLError('Mutations need the header "Authorization: Bearer <write token>"; the request had none or another token.', {
-            extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
-          }),
-        ],
-      });
+      setResultAndStopExecution({ errors: [gatewayGraphQLError(unauthenticated(), { http: { status: 401 } })] });
     },
   };
 }
