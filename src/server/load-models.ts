@@ -7,10 +7,16 @@ const isModel = (value: unknown): value is ModelDefinition =>
 
 /**
  * Imports a models module (TypeScript too: the CLI runs under tsx) and collects what it exports:
- * a `models` array if there is one, otherwise every exported model, in export order.
+ * a `models` array if there is one (in its order), otherwise every exported model (in the alphabetical order of export names).
  */
 export async function loadModels(file: string): Promise<ModelDefinition[]> {
-  const module = (await import(pathToFileURL(resolve(file)).href)) as Record<string, unknown>;
+  const module = (await import(pathToFileURL(resolve(file)).href).catch((error: NodeJS.ErrnoException) => {
+    // A .ts file outside an ESM package is loaded as CommonJS, which cannot import the gateway's ES modules.
+    if (error.code === 'ERR_REQUIRE_CYCLE_MODULE' || error.code === 'ERR_REQUIRE_ESM') {
+      throw new Error(`${file} was loaded as CommonJS: name it .mts, or put a package.json with "type": "module" beside it. (${error.message})`);
+    }
+    throw error;
+  })) as Record<string, unknown>;
   const listed = Array.isArray(module.models) ? module.models.filter(isModel) : [];
   const models = listed.length > 0 ? listed : Object.values(module).filter(isModel);
   if (models.length === 0) throw new Error(`${file} exports no models: export them, or an array named "models", made with defineModel.`);
