@@ -45,8 +45,7 @@ export const modelNotFound = (key: string, modelName: string) =>
     model: modelName,
   });
 
-export const keyNotFound = (key: string) =>
-  new GatewayError('KEY_NOT_FOUND', `No model is stored at key "${key}".`, { key });
+export const keyNotFound = (key: string) => new GatewayError('KEY_NOT_FOUND', `No model is stored at key "${key}".`, { key });
 
 export const keyExists = (key: string, index: number) =>
   new GatewayError(
@@ -69,7 +68,10 @@ export const tooManyKeys = (count: number, limit: number, what: string) =>
   );
 
 export const unauthenticated = () =>
-  new GatewayError('UNAUTHENTICATED', 'Mutations need the header "Authorization: Bearer <write token>"; the request had none or another token.');
+  new GatewayError(
+    'UNAUTHENTICATED',
+    'Mutations need the header "Authorization: Bearer <write token>"; the request had none or another token.',
+  );
 
 export const invalidModelDefinition = (message: string) => new GatewayError('INVALID_MODEL_DEFINITION', message);
 

@@ -24,9 +24,13 @@ afterAll(async () => {
 });
 
 const bigUsers = (count: number, prefix: string) =>
-  Array.from({ length: count }, (_, i) => User.create({ name: `${prefix}${i}`.padEnd(1000, '.'), age: i, email: `${prefix}${i}@example.com` }, { pk: `${prefix}${i}` }));
+  Array.from({ length: count }, (_, i) =>
+    User.create({ name: `${prefix}${i}`.padEnd(1000, '.'), age: i, email: `${prefix}${i}@example.com` }, { pk: `${prefix}${i}` }),
+  );
 const users = (count: number, prefix: string) =>
-  Array.from({ length: count }, (_, i) => User.create({ name: `${prefix}${i}`, age: i, email: `${prefix}${i}@example.com` }, { pk: `${prefix}${i}` }));
+  Array.from({ length: count }, (_, i) =>
+    User.create({ name: `${prefix}${i}`, age: i, email: `${prefix}${i}@example.com` }, { pk: `${prefix}${i}` }),
+  );
 
 describe('an insert is all or nothing', () => {
   it('never stops halfway when memory runs out: each write lands whole or is refused whole', async () => {

@@ -64,7 +64,10 @@ describe('one Redis command per request', () => {
 
   it('uses one script call when ttl is selected', async () => {
     const { result, commands } = await counted(() => t.execute(NodesWithTtlDocument, { keys: ['User:u1', 'User:u2'] }));
-    expect(result.data?.nodes).toEqual([{ key: 'User:u1', ttl: null }, { key: 'User:u2', ttl: null }]);
+    expect(result.data?.nodes).toEqual([
+      { key: 'User:u1', ttl: null },
+      { key: 'User:u2', ttl: null },
+    ]);
     expect(commands).toHaveLength(1);
     expect(commands.every(isScriptCall)).toBe(true);
   });
@@ -76,7 +79,9 @@ describe('one Redis command per request', () => {
 
   it('writes an insertMany of several models with one command', async () => {
     const { commands } = await counted(() =>
-      t.execute(`mutation { insertMany(models: [{ user: { pk: "w1", name: "W", age: 1, email: "w@example.com" } }, { product: { pk: "w2", name: "P", price: 2 } }]) { key } }`),
+      t.execute(
+        `mutation { insertMany(models: [{ user: { pk: "w1", name: "W", age: 1, email: "w@example.com" } }, { product: { pk: "w2", name: "P", price: 2 } }]) { key } }`,
+      ),
     );
     expect(commands).toHaveLength(1);
     expect(commands.every(isScriptCall)).toBe(true);

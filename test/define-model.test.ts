@@ -70,7 +70,9 @@ describe('defineModel checks names and options', () => {
 
   it('refuses a key field that is optional, nullable, missing or not a string or integer', () => {
     for (const shape of [{ sku: z.string().optional() }, { sku: z.string().nullable() }, { sku: z.boolean() }, { other: z.string() }]) {
-      expect(refusal(() => defineModel('Thing', z.object(shape), { key: 'sku' as never }))).toMatchObject({ code: 'INVALID_MODEL_DEFINITION' });
+      expect(refusal(() => defineModel('Thing', z.object(shape), { key: 'sku' as never }))).toMatchObject({
+        code: 'INVALID_MODEL_DEFINITION',
+      });
     }
   });
 });
@@ -78,12 +80,24 @@ describe('defineModel checks names and options', () => {
 describe('createRegistry refuses generated names that collide', () => {
   const model = (name: string, shape: z.ZodRawShape = {}) => defineModel(name, z.object(shape));
 
-  it.each(['Model', 'AnyModel', 'ModelInfo', 'ModelInput', 'Node', 'PageInfo', 'DeleteResult', 'DateTime', 'SafeInt', 'JSON', 'String', 'Query', 'LockLease', 'Lock'])(
-    'refuses a model named %s, a name of the gateway',
-    (name) => {
-      expect(refusal(() => createRegistry([model(name)]))).toMatchObject({ code: 'INVALID_MODEL_DEFINITION' });
-    },
-  );
+  it.each([
+    'Model',
+    'AnyModel',
+    'ModelInfo',
+    'ModelInput',
+    'Node',
+    'PageInfo',
+    'DeleteResult',
+    'DateTime',
+    'SafeInt',
+    'JSON',
+    'String',
+    'Query',
+    'LockLease',
+    'Lock',
+  ])('refuses a model named %s, a name of the gateway', (name) => {
+    expect(refusal(() => createRegistry([model(name)]))).toMatchObject({ code: 'INVALID_MODEL_DEFINITION' });
+  });
 
   it.each([
     ['a model named like another model input type', ['User', 'UserInput']],

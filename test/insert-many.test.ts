@@ -18,20 +18,40 @@ const storedKeys = async () => (await t.redis.client.keys('*')).sort();
 describe('insertMany', () => {
   it('writes models of several types and returns them in input order, defaults applied', async () => {
     const { data, errors } = await t.execute(InsertManyDocument, {
-      models: [book, alice, { order: { pk: 'o1', userId: 'User:alice', productId: 'Product:book', quantity: 2, placedAt: '2025-03-01T10:00:00.000Z' } }],
+      models: [
+        book,
+        alice,
+        { order: { pk: 'o1', userId: 'User:alice', productId: 'Product:book', quantity: 2, placedAt: '2025-03-01T10:00:00.000Z' } },
+      ],
     });
     expect(errors).toBeUndefined();
     expect(data?.insertMany).toEqual([
       { key: 'Product:book', pk: 'book', ttl: null, name: 'Book', price: 12.5, inStock: true, stock: 3, tags: [] },
       { key: 'User:alice', pk: 'alice', ttl: null, name: 'Alice', age: 30, email: 'alice@example.com', balance: 100 },
-      { key: 'Order:o1', pk: 'o1', ttl: 2592000, userId: 'User:alice', productId: 'Product:book', quantity: 2, status: 'PENDING', placedAt: '2025-03-01T10:00:00.000Z' },
+      {
+        key: 'Order:o1',
+        pk: 'o1',
+        ttl: 2592000,
+        userId: 'User:alice',
+        productId: 'Product:book',
+        quantity: 2,
+        status: 'PENDING',
+        placedAt: '2025-03-01T10:00:00.000Z',
+      },
     ]);
     expect(await storedKeys()).toEqual(['Order:o1', 'Product:book', 'User:alice']);
-    expect(JSON.parse((await t.redis.client.get('User:alice')) ?? '')).toEqual({ name: 'Alice', age: 30, email: 'alice@example.com', balance: 100 });
+    expect(JSON.parse((await t.redis.client.get('User:alice')) ?? '')).toEqual({
+      name: 'Alice',
+      age: 30,
+      email: 'alice@example.com',
+      balance: 100,
+    });
   });
 
   it('makes a time-ordered UUIDv7 pk when none is given', async () => {
-    const { data } = await t.execute(InsertManyDocument, { models: [{ user: { name: 'A', age: 1, email: 'a@example.com' } }, { user: { name: 'B', age: 2, email: 'b@example.com' } }] });
+    const { data } = await t.execute(InsertManyDocument, {
+      models: [{ user: { name: 'A', age: 1, email: 'a@example.com' } }, { user: { name: 'B', age: 2, email: 'b@example.com' } }],
+    });
     const [first, second] = data?.insertMany.map((model) => model.pk) ?? [];
     expect(first).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(first! < second!).toBe(true);
@@ -55,7 +75,10 @@ describe('insertMany', () => {
 
   it('writes nothing under FAIL when any key exists, and names that key with KEY_EXISTS', async () => {
     await t.execute(InsertManyDocument, { models: [alice] });
-    const { data, errors } = await t.execute(InsertManyDocument, { models: [book, { user: { ...alice.user, name: 'Mallory' } }], onConflict: 'FAIL' });
+    const { data, errors } = await t.execute(InsertManyDocument, {
+      models: [book, { user: { ...alice.user, name: 'Mallory' } }],
+      onConflict: 'FAIL',
+    });
     expect(data).toBeNull();
     expect(errorCodes(errors)).toEqual([{ path: 'insertMany', code: 'KEY_EXISTS' }]);
     expect(errors?.[0]?.extensions).toMatchObject({ key: 'User:alice', index: 1 });

@@ -71,7 +71,10 @@ describe('nodes(keys)', () => {
   });
 
   it('drops missing keys with skipMissing, but keeps null slots with errors for unknown and malformed keys', async () => {
-    const { data, errors } = await t.execute(NodesDocument, { keys: ['User:ghost', 'User:alice', 'Nope:1', 'User:ghost2', 'bad'], skipMissing: true });
+    const { data, errors } = await t.execute(NodesDocument, {
+      keys: ['User:ghost', 'User:alice', 'Nope:1', 'User:ghost2', 'bad'],
+      skipMissing: true,
+    });
     expect(data?.nodes.map((node) => node?.key ?? null)).toEqual(['User:alice', null, null]);
     expect(errors?.map((error) => [error.extensions?.code, error.extensions?.index])).toEqual([
       ['MODEL_NOT_FOUND', 2],

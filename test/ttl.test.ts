@@ -40,9 +40,13 @@ describe('a model with ttl and refreshTtl (the default)', () => {
   });
 
   it('has its TTL reset by an overwrite', async () => {
-    await t.gateway.store.insert([Order.create({ userId: 'User:a', productId: 'Product:b', quantity: 1, placedAt: new Date() }, { pk: 'o1' })]);
+    await t.gateway.store.insert([
+      Order.create({ userId: 'User:a', productId: 'Product:b', quantity: 1, placedAt: new Date() }, { pk: 'o1' }),
+    ]);
     await t.redis.client.expire('Order:o1', 5);
-    await t.gateway.store.insert([Order.create({ userId: 'User:a', productId: 'Product:b', quantity: 2, placedAt: new Date() }, { pk: 'o1' })]);
+    await t.gateway.store.insert([
+      Order.create({ userId: 'User:a', productId: 'Product:b', quantity: 2, placedAt: new Date() }, { pk: 'o1' }),
+    ]);
     expect(await ttlOf('Order:o1')).toBe(Order.ttl);
   });
 });

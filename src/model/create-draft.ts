@@ -23,7 +23,8 @@ export function createDraft<S extends z.ZodObject>(model: ModelDefinition<S>, in
   try {
     assertPk(model.name, resolvedPk);
   } catch (error) {
-    if (error instanceof GatewayError && index !== undefined) throw new GatewayError(error.code, `${at(index)}${error.message}`, { ...error.details, index });
+    if (error instanceof GatewayError && index !== undefined)
+      throw new GatewayError(error.code, `${at(index)}${error.message}`, { ...error.details, index });
     throw error;
   }
   return { model, pk: resolvedPk, key: formatKey(model.name, resolvedPk), value };

@@ -36,16 +36,13 @@ const MODEL_NAME = /^[A-Z][A-Za-z0-9_]*$/;
 export const MAX_TTL_SECONDS = 2 ** 31 - 1;
 const RESERVED_FIELDS = new Set(['key', 'pk', 'ttl']);
 
-export function defineModel<S extends z.ZodObject>(
-  name: string,
-  schema: S,
-  options: ModelOptions<S['shape']> = {},
-): ModelDefinition<S> {
+export function defineModel<S extends z.ZodObject>(name: string, schema: S, options: ModelOptions<S['shape']> = {}): ModelDefinition<S> {
   if (!MODEL_NAME.test(name)) throw invalidModelDefinition(`Model name "${name}" must match ${MODEL_NAME}.`);
   if (!(schema instanceof z.ZodObject)) throw invalidModelDefinition(`Model "${name}" must be declared with z.object(...).`);
   const fields = describeFields(name, schema.shape, name);
   const reserved = fields.find((field) => RESERVED_FIELDS.has(field.name));
-  if (reserved) throw invalidModelDefinition(`Model "${name}" declares field "${reserved.name}", a name the gateway reserves (key, pk, ttl).`);
+  if (reserved)
+    throw invalidModelDefinition(`Model "${name}" declares field "${reserved.name}", a name the gateway reserves (key, pk, ttl).`);
 
   const { ttl = null, refreshTtl = true, key: keyField = null } = options;
   // The cap keeps every TTL a GraphQL Int, and far below what Redis's EXPIRE refuses mid-script.
@@ -56,7 +53,9 @@ export function defineModel<S extends z.ZodObject>(
     const field = fields.find((candidate) => candidate.name === keyField);
     const kind = field?.type.kind;
     if (!field || field.optional || field.nullable || !(kind === 'string' || kind === 'int' || kind === 'safeInt')) {
-      throw invalidModelDefinition(`Model "${name}" names key field "${keyField}"; a key field is a required string or integer field of the model.`);
+      throw invalidModelDefinition(
+        `Model "${name}" names key field "${keyField}"; a key field is a required string or integer field of the model.`,
+      );
     }
   }
 

@@ -30,7 +30,16 @@ const INT32_MAX = 2 ** 31 - 1;
 const GRAPHQL_NAME = /^[_A-Za-z][_0-9A-Za-z]*$/;
 
 interface ZodInternals {
-  _zod: { def: { type: string; innerType?: z.ZodType; element?: z.ZodType; shape?: Record<string, z.ZodType>; keyType?: z.ZodType; valueType?: z.ZodType } };
+  _zod: {
+    def: {
+      type: string;
+      innerType?: z.ZodType;
+      element?: z.ZodType;
+      shape?: Record<string, z.ZodType>;
+      keyType?: z.ZodType;
+      valueType?: z.ZodType;
+    };
+  };
   isInt?: boolean;
   minValue?: number | null;
   maxValue?: number | null;
@@ -45,7 +54,9 @@ export function describeFields(typeName: string, shape: Readonly<Record<string, 
   return Object.entries(shape as Record<string, z.ZodType>).map(([name, schema]) => {
     const path = `${where}.${name}`;
     if (!GRAPHQL_NAME.test(name) || name.startsWith('__')) {
-      throw invalidModelDefinition(`Field "${path}" has a name GraphQL cannot use: names match ${GRAPHQL_NAME} and do not start with "__".`);
+      throw invalidModelDefinition(
+        `Field "${path}" has a name GraphQL cannot use: names match ${GRAPHQL_NAME} and do not start with "__".`,
+      );
     }
     return describeField(name, schema, `${typeName}${pascal(name)}`, path);
   });
@@ -86,12 +97,14 @@ function describeType(schema: z.ZodType, typeName: string, path: string): FieldT
     case 'enum': {
       const values = (zod.options ?? []).map(String);
       const bad = values.find((value) => !GRAPHQL_NAME.test(value));
-      if (bad !== undefined) throw invalidModelDefinition(`Field "${path}" has enum value "${bad}", which is no GraphQL name (${GRAPHQL_NAME}).`);
+      if (bad !== undefined)
+        throw invalidModelDefinition(`Field "${path}" has enum value "${bad}", which is no GraphQL name (${GRAPHQL_NAME}).`);
       return { kind: 'enum', typeName, values };
     }
     case 'record': {
       const keyType = internals(def.keyType as z.ZodType)._zod.def.type;
-      if (keyType !== 'string') throw invalidModelDefinition(`Field "${path}" is a record with ${keyType} keys; only string keys can be stored as JSON.`);
+      if (keyType !== 'string')
+        throw invalidModelDefinition(`Field "${path}" is a record with ${keyType} keys; only string keys can be stored as JSON.`);
       assertJsonValue(def.valueType as z.ZodType, `${path}[*]`);
       return { kind: 'record' };
     }
@@ -99,7 +112,10 @@ function describeType(schema: z.ZodType, typeName: string, path: string): FieldT
       return { kind: 'object', typeName, fields: describeFields(typeName, zod.shape ?? {}, path) };
     case 'array': {
       const item = describeField('item', def.element as z.ZodType, typeName, `${path}[]`);
-      if (item.type.kind === 'list') throw invalidModelDefinition(`Field "${path}" is a list of lists, which the gateway does not map; wrap the inner list in an object.`);
+      if (item.type.kind === 'list')
+        throw invalidModelDefinition(
+          `Field "${path}" is a list of lists, which the gateway does not map; wrap the inner list in an object.`,
+        );
       return { kind: 'list', of: item.type, itemsNullable: item.nullable };
     }
     default:

@@ -6,24 +6,72 @@ import { nestedTypeNames } from './field-description.js';
  * adding those features never breaks a registry that was valid before.
  */
 export const BUILT_IN_TYPE_NAMES: ReadonlySet<string> = new Set([
-  'Query', 'Mutation', 'Subscription',
-  'String', 'Int', 'Float', 'Boolean', 'ID', 'DateTime', 'SafeInt', 'JSON',
-  'Model', 'AnyModel', 'ModelInfo', 'ModelFieldInfo', 'ModelInput', 'ModelUpdate', 'ModelCondition', 'Node',
-  'OnConflict', 'PageInfo', 'DeleteResult', 'DeleteCount', 'OrderDirection',
-  'IntFilter', 'SafeIntFilter', 'FloatFilter', 'StringFilter', 'BooleanFilter', 'DateTimeFilter', 'IDFilter',
+  'Query',
+  'Mutation',
+  'Subscription',
+  'String',
+  'Int',
+  'Float',
+  'Boolean',
+  'ID',
+  'DateTime',
+  'SafeInt',
+  'JSON',
+  'Model',
+  'AnyModel',
+  'ModelInfo',
+  'ModelFieldInfo',
+  'ModelInput',
+  'ModelUpdate',
+  'ModelCondition',
+  'Node',
+  'OnConflict',
+  'PageInfo',
+  'DeleteResult',
+  'DeleteCount',
+  'OrderDirection',
+  'IntFilter',
+  'SafeIntFilter',
+  'FloatFilter',
+  'StringFilter',
+  'BooleanFilter',
+  'DateTimeFilter',
+  'IDFilter',
 ]);
 
 /** Every name that starts with one of these is the gateway's. */
 export const RESERVED_TYPE_PREFIXES: readonly string[] = ['Lock', '__'];
 
 export const BUILT_IN_ROOT_FIELDS: ReadonlySet<string> = new Set([
-  'node', 'nodes', 'models', 'insertMany', 'deleteMany', 'setTtl',
-  'withLock', 'withLocks', 'acquireLock', 'extendLock', 'releaseLock',
+  'node',
+  'nodes',
+  'models',
+  'insertMany',
+  'deleteMany',
+  'setTtl',
+  'withLock',
+  'withLocks',
+  'acquireLock',
+  'extendLock',
+  'releaseLock',
 ]);
 
 const PER_MODEL_TYPE_SUFFIXES = [
-  '', 'Input', 'Update', 'Set', 'Inc', 'Append', 'Remove', 'Merge', 'Unset',
-  'Condition', 'Where', 'OrderBy', 'OrderField', 'Connection', 'Edge',
+  '',
+  'Input',
+  'Update',
+  'Set',
+  'Inc',
+  'Append',
+  'Remove',
+  'Merge',
+  'Unset',
+  'Condition',
+  'Where',
+  'OrderBy',
+  'OrderField',
+  'Connection',
+  'Edge',
 ];
 
 export const inputMemberName = (modelName: string) => modelName.charAt(0).toLowerCase() + modelName.slice(1);

@@ -22,7 +22,9 @@ export function createRegistry(models: readonly ModelDefinition[]): Registry {
   const claim = (owners: Map<string, string>, name: string, owner: string, what: string) => {
     const previous = owners.get(name);
     if (previous !== undefined && previous !== owner) {
-      throw invalidModelDefinition(`Model "${owner}" generates the ${what} "${name}", which ${previous} already defines. Rename the model or field.`);
+      throw invalidModelDefinition(
+        `Model "${owner}" generates the ${what} "${name}", which ${previous} already defines. Rename the model or field.`,
+      );
     }
     owners.set(name, owner);
   };
@@ -33,7 +35,10 @@ export function createRegistry(models: readonly ModelDefinition[]): Registry {
     if (byName.has(model.name)) throw invalidModelDefinition(`Model "${model.name}" is registered twice.`);
     for (const typeName of modelTypeNames(model)) {
       const prefix = RESERVED_TYPE_PREFIXES.find((reserved) => typeName.startsWith(reserved));
-      if (prefix) throw invalidModelDefinition(`Model "${model.name}" generates the type "${typeName}", but names starting with "${prefix}" are reserved.`);
+      if (prefix)
+        throw invalidModelDefinition(
+          `Model "${model.name}" generates the type "${typeName}", but names starting with "${prefix}" are reserved.`,
+        );
       claim(typeOwners, typeName, `model "${model.name}"`, 'type');
     }
     modelRootFields(model).forEach((field) => claim(fieldOwners, field, `model "${model.name}"`, 'root field'));

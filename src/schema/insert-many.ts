@@ -14,9 +14,7 @@ export function addInsertMany(builder: Builder, registry: Registry, refs: TypeRe
   const modelInputs = registry.models.map((model) =>
     builder.inputType(`${model.name}Input`, {
       fields: (t) => ({
-        ...(model.keyField === null
-          ? { pk: t.string({ description: 'The pk to store under; a UUIDv7 is made when left out.' }) }
-          : {}),
+        ...(model.keyField === null ? { pk: t.string({ description: 'The pk to store under; a UUIDv7 is made when left out.' }) } : {}),
         ...inputFields(t as never, model.fields, refs),
       }),
     }),
@@ -24,7 +22,8 @@ export function addInsertMany(builder: Builder, registry: Registry, refs: TypeRe
   const modelInput = builder.inputType('ModelInput', {
     isOneOf: true,
     description: 'One model to insert: set exactly one member, named after the model with a lower-case first letter.',
-    fields: (t) => Object.fromEntries(registry.models.map((model, i) => [inputMemberName(model.name), t.field({ type: modelInputs[i] as never })])),
+    fields: (t) =>
+      Object.fromEntries(registry.models.map((model, i) => [inputMemberName(model.name), t.field({ type: modelInputs[i] as never })])),
   });
   const onConflict = builder.enumType('OnConflict', {
     values: {

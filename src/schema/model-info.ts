@@ -4,11 +4,14 @@ import type { Registry } from '../model/registry.js';
 import type { Builder } from './builder.js';
 import { SCALAR_TYPE_NAMES } from './type-refs.js';
 
-
 /** The GraphQL type of a field as SDL text, e.g. `[String!]!`. */
 export function graphqlTypeText(type: FieldType, nullable: boolean): string {
   const named =
-    type.kind === 'list' ? `[${graphqlTypeText(type.of, type.itemsNullable)}]` : type.kind === 'enum' || type.kind === 'object' ? type.typeName : SCALAR_TYPE_NAMES[type.kind];
+    type.kind === 'list'
+      ? `[${graphqlTypeText(type.of, type.itemsNullable)}]`
+      : type.kind === 'enum' || type.kind === 'object'
+        ? type.typeName
+        : SCALAR_TYPE_NAMES[type.kind];
   return nullable ? `${named}` : `${named}!`;
 }
 
@@ -25,10 +28,15 @@ export function addModelsQuery(builder: Builder, registry: Registry) {
     fields: (t) => ({
       name: t.exposeString('name'),
       keyPrefix: t.string({ description: 'Every key of this model starts with it.', resolve: (model) => `${model.name}:` }),
-      fields: t.field({ type: [fieldInfo], resolve: (model) => model.fields.map((field) => ({ ...field, isKey: field.name === model.keyField })) }),
+      fields: t.field({
+        type: [fieldInfo],
+        resolve: (model) => model.fields.map((field) => ({ ...field, isKey: field.name === model.keyField })),
+      }),
       ttl: t.int({ nullable: true, description: 'Seconds an instance lives; null when it never expires.', resolve: (model) => model.ttl }),
       refreshTtl: t.exposeBoolean('refreshTtl', { description: 'Whether reads and writes reset the TTL.' }),
     }),
   });
-  builder.queryField('models', (t) => t.field({ type: [modelInfo], description: 'Every registered model.', resolve: () => [...registry.models] }));
+  builder.queryField('models', (t) =>
+    t.field({ type: [modelInfo], description: 'Every registered model.', resolve: () => [...registry.models] }),
+  );
 }

@@ -5,7 +5,15 @@ type NestedValue = Record<string, unknown>;
 /** A Pothos type parameter built at run time from a field description; Pothos cannot type these statically. */
 export type DynamicTypeParam = unknown;
 
-export const SCALAR_TYPE_NAMES = { string: 'String', int: 'Int', safeInt: 'SafeInt', float: 'Float', boolean: 'Boolean', datetime: 'DateTime', record: 'JSON' } as const;
+export const SCALAR_TYPE_NAMES = {
+  string: 'String',
+  int: 'Int',
+  safeInt: 'SafeInt',
+  float: 'Float',
+  boolean: 'Boolean',
+  datetime: 'DateTime',
+  record: 'JSON',
+} as const;
 
 /**
  * Maps field descriptions to GraphQL types, creating each enum and nested object type once.
@@ -44,7 +52,9 @@ export class TypeRefs {
   }
 
   private enumRef(type: Extract<FieldType, { kind: 'enum' }>) {
-    return cached(this.enums, type.typeName, () => this.builder.enumType(type.typeName, { values: [...type.values] as [string, ...string[]] }));
+    return cached(this.enums, type.typeName, () =>
+      this.builder.enumType(type.typeName, { values: [...type.values] as [string, ...string[]] }),
+    );
   }
 
   private objectRef(type: Extract<FieldType, { kind: 'object' }>) {
@@ -54,7 +64,11 @@ export class TypeRefs {
           Object.fromEntries(
             type.fields.map((field) => [
               field.name,
-              t.field({ type: this.output(field.type), nullable: TypeRefs.nullable(field), resolve: (parent: NestedValue) => parent[field.name] } as never),
+              t.field({
+                type: this.output(field.type),
+                nullable: TypeRefs.nullable(field),
+                resolve: (parent: NestedValue) => parent[field.name],
+              } as never),
             ]),
           ),
       }),

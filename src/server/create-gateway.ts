@@ -47,7 +47,10 @@ export function createGateway(options: GatewayOptions): Gateway {
     context: () => ({ session: store.session() }),
     // Both run before execution. Auth comes first so that a refused caller learns nothing else about its request.
     plugins: [useWriteAuth(options.writeToken ?? process.env.GATEWAY_WRITE_TOKEN), useKeyLimit(store.limits.maxKeys)],
-    graphiql: options.graphiql === false ? false : { defaultQuery: exampleQuery(registry.models.map((model) => model.name)), title: 'redis-model-gateway' },
+    graphiql:
+      options.graphiql === false
+        ? false
+        : { defaultQuery: exampleQuery(registry.models.map((model) => model.name)), title: 'redis-model-gateway' },
     logging: options.logging ?? true,
     maskedErrors: {
       maskError(error, message, isDev) {

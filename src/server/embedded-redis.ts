@@ -23,14 +23,32 @@ export class RedisServerMissingError extends Error {
 }
 
 /** Starts `redis-server` from PATH as a child process on a free loopback port, and resolves once it accepts connections. */
-export async function startEmbeddedRedis({ dir = './.data/redis', appendOnly = true, args = [] }: EmbeddedRedisOptions = {}): Promise<EmbeddedRedis> {
+export async function startEmbeddedRedis({
+  dir = './.data/redis',
+  appendOnly = true,
+  args = [],
+}: EmbeddedRedisOptions = {}): Promise<EmbeddedRedis> {
   await mkdir(dir, { recursive: true });
   // Another process may take the port between our probe and Redis's bind: try a few times.
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const child = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', appendOnly ? 'yes' : 'no', '--save', '', '--logfile', '', ...args],
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dir,
+        '--appendonly',
+        appendOnly ? 'yes' : 'no',
+        '--save',
+        '',
+        '--logfile',
+        '',
+        ...args,
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     try {
@@ -57,7 +75,13 @@ function ready(child: ChildProcess): Promise<void> {
     child.stdout?.on('data', onData);
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.once('error', (error: NodeJS.ErrnoException) =>
-      reject(error.code === 'ENOENT' ? new RedisServerMissingError('redis-server was not found on PATH: install it (e.g. apt-get install redis-server) or pass --redis <url>.') : error),
+      reject(
+        error.code === 'ENOENT'
+          ? new RedisServerMissingError(
+              'redis-server was not found on PATH: install it (e.g. apt-get install redis-server) or pass --redis <url>.',
+            )
+          : error,
+      ),
     );
     child.once('exit', (code) => reject(new Error(`redis-server exited with code ${code} before it was ready:\n${output.slice(-2000)}`)));
   });

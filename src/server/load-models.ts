@@ -13,7 +13,9 @@ export async function loadModels(file: string): Promise<ModelDefinition[]> {
   const module = (await import(pathToFileURL(resolve(file)).href).catch((error: NodeJS.ErrnoException) => {
     // A .ts file outside an ESM package is loaded as CommonJS, which cannot import the gateway's ES modules.
     if (error.code === 'ERR_REQUIRE_CYCLE_MODULE' || error.code === 'ERR_REQUIRE_ESM') {
-      throw new Error(`${file} was loaded as CommonJS: name it .mts, or put a package.json with "type": "module" beside it. (${error.message})`);
+      throw new Error(
+        `${file} was loaded as CommonJS: name it .mts, or put a package.json with "type": "module" beside it. (${error.message})`,
+      );
     }
     throw error;
   })) as Record<string, unknown>;

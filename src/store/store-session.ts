@@ -71,7 +71,11 @@ export class StoreSession {
     const seen = new Map<string, number>();
     drafts.forEach((draft, i) => {
       const first = seen.get(draft.key);
-      if (first !== undefined) throw badUserInput(`models[${first}] and models[${i}] both have key "${draft.key}"; a key may appear once per insert.`, { key: draft.key, index: i });
+      if (first !== undefined)
+        throw badUserInput(`models[${first}] and models[${i}] both have key "${draft.key}"; a key may appear once per insert.`, {
+          key: draft.key,
+          index: i,
+        });
       seen.set(draft.key, i);
     });
     if (drafts.length === 0) return [];

@@ -16,7 +16,11 @@ export interface DocumentWrite {
  * Every write path of the gateway goes through here, so that atomicity has one home.
  * Returns each key's TTL after the write, null when it has none.
  */
-export async function writeDocuments(scripts: GatewayScripts, writes: readonly DocumentWrite[], onConflict: OnConflict): Promise<Array<number | null>> {
+export async function writeDocuments(
+  scripts: GatewayScripts,
+  writes: readonly DocumentWrite[],
+  onConflict: OnConflict,
+): Promise<Array<number | null>> {
   const args: string[] = [onConflict];
   for (const { model, document } of writes) args.push(document, String(model.ttl ?? 0), model.refreshTtl ? '1' : '0');
   const [status = 0, ...ttls] = await scripts.writeDocuments(

@@ -36,7 +36,11 @@ export async function monitorCommands(client: Redis, db: number): Promise<{ stop
 }
 
 /** Runs `action` and returns what it returned with the commands Redis received meanwhile on that database. */
-export async function countCommands<T>(client: Redis, db: number, action: () => Promise<T>): Promise<{ result: T; commands: SeenCommand[] }> {
+export async function countCommands<T>(
+  client: Redis,
+  db: number,
+  action: () => Promise<T>,
+): Promise<{ result: T; commands: SeenCommand[] }> {
   const recorder = await monitorCommands(client, db);
   const result = await action();
   return { result, commands: await recorder.stop() };

@@ -20,7 +20,11 @@ export interface TestGateway {
   gateway: Gateway;
   redis: TestRedis;
   /** Posts an operation to the Yoga app in-process, as a client would over HTTP. */
-  execute<TData, TVariables>(document: TypedDocumentNode<TData, TVariables> | DocumentNode | string, variables?: TVariables, headers?: Record<string, string>): Promise<Response<TData>>;
+  execute<TData, TVariables>(
+    document: TypedDocumentNode<TData, TVariables> | DocumentNode | string,
+    variables?: TVariables,
+    headers?: Record<string, string>,
+  ): Promise<Response<TData>>;
   close(): Promise<void>;
 }
 

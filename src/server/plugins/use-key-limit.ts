@@ -19,12 +19,19 @@ export function useKeyLimit(maxKeys: number): Plugin {
       }
       const count = countKeys(args.schema, operation.selectionSet, fragments, (args.variableValues ?? {}) as Record<string, unknown>);
       if (count <= maxKeys) return;
-      setResultAndStopExecution({ errors: [gatewayGraphQLError(tooManyKeys(count, maxKeys, 'keys through node and nodes'), { http: { status: 400 } })] });
+      setResultAndStopExecution({
+        errors: [gatewayGraphQLError(tooManyKeys(count, maxKeys, 'keys through node and nodes'), { http: { status: 400 } })],
+      });
     },
   };
 }
 
-function countKeys(schema: GraphQLSchema, set: SelectionSetNode, fragments: Map<string, FragmentDefinitionNode>, variables: Record<string, unknown>): number {
+function countKeys(
+  schema: GraphQLSchema,
+  set: SelectionSetNode,
+  fragments: Map<string, FragmentDefinitionNode>,
+  variables: Record<string, unknown>,
+): number {
   const fields = schema.getQueryType()?.getFields() ?? {};
   let count = 0;
   for (const selection of set.selections) {
