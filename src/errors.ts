@@ -15,7 +15,10 @@ export type ErrorCode =
   | 'TOO_MANY_KEYS'
   | 'IMMUTABLE_KEY'
   | 'UNAUTHENTICATED'
-  | 'INVALID_MODEL_DEFINITION';
+  | 'INVALID_MODEL_DEFINITION'
+  | 'WRONG_MODEL'
+  | 'LOCK_TIMEOUT'
+  | 'LOCK_LOST';
 
 export class GatewayError extends Error {
   override name = 'GatewayError';
@@ -72,6 +75,26 @@ export const unauthenticated = () =>
     'UNAUTHENTICATED',
     'Mutations need the header "Authorization: Bearer <write token>"; the request had none or another token.',
   );
+
+export const immutableKey = (model: string, field: string) =>
+  new GatewayError('IMMUTABLE_KEY', `Field "${model}.${field}" is the key of its model and can never change; leave it out of the update.`, { model, field });
+
+export const wrongModel = (key: string, expected: string, given: string) =>
+  new GatewayError('WRONG_MODEL', `Key "${key}" holds a ${expected}, but the ${given} member was given; use the ${expected} member.`, {
+    key,
+    model: expected,
+    given,
+  });
+
+export const lockTimeout = (key: string, action: string, timeoutMs: number) =>
+  new GatewayError('LOCK_TIMEOUT', `Lock "${action}" on "${key}" was not free within ${timeoutMs} ms; try again later or raise timeoutMs.`, {
+    key,
+    action,
+    timeoutMs,
+  });
+
+export const lockLost = (reason: string, details: Record<string, unknown> = {}) =>
+  new GatewayError('LOCK_LOST', `The lock is no longer held (${reason}): nothing was written. Acquire it again.`, details);
 
 export const invalidModelDefinition = (message: string) => new GatewayError('INVALID_MODEL_DEFINITION', message);
 

@@ -32,21 +32,34 @@ return out
 `;
 
 /**
- * KEYS: document keys. ARGV[1]: "FAIL" or "OVERWRITE"; then three per key: the document, the model's
- * ttl in seconds ("0": none) and "1" when writes reset the TTL ("0": keep what is left, as EXPIRE NX).
+ * The one script every write of the gateway goes through.
+ * KEYS: n document keys, then m lock keys. ARGV[1] = n, ARGV[2] = m; then four per document: what it
+ * must be before the write ("any", "absent", or "sha1:<hex>" of its current text), the new document,
+ * the model's ttl in seconds ("0": none) and "1" when writes reset the TTL ("0": keep what is left, as
+ * EXPIRE NX); then one per lock: the value its holder set.
  * Every check runs before the first write, and SET and EXPIRE cannot fail on a key, so the script
  * writes all or nothing. The shebang makes Redis refuse it whole, before it starts, when memory is full.
- * Returns {0, i} when key i exists under FAIL, else {1, ttl of each key} (-1: none).
+ * Returns {0, ttl...} when written (ttl -1: none), or {status, i}: 1 document i exists, 2 lock i is no
+ * longer held, 3 document i changed since it was read, 4 document i is gone.
  */
 const WRITE_DOCUMENTS = `#!lua
-if ARGV[1] == 'FAIL' then
-  for i, key in ipairs(KEYS) do
-    if redis.call('EXISTS', key) == 1 then return {0, i} end
+local n, m = tonumber(ARGV[1]), tonumber(ARGV[2])
+for j = 1, m do
+  if redis.call('GET', KEYS[n + j]) ~= ARGV[2 + 4 * n + j] then return {2, j} end
+end
+for i = 1, n do
+  local expect = ARGV[4 * i - 1]
+  if expect == 'absent' then
+    if redis.call('EXISTS', KEYS[i]) == 1 then return {1, i} end
+  elseif expect ~= 'any' then
+    local current = redis.call('GET', KEYS[i])
+    if not current then return {4, i} end
+    if 'sha1:' .. redis.sha1hex(current) ~= expect then return {3, i} end
   end
 end
-local out = {1}
-for i, key in ipairs(KEYS) do
-  local doc, ttl, refresh = ARGV[3 * i - 1], tonumber(ARGV[3 * i]), ARGV[3 * i + 1] == '1'
+local out = {0}
+for i = 1, n do
+  local key, doc, ttl, refresh = KEYS[i], ARGV[4 * i], tonumber(ARGV[4 * i + 1]), ARGV[4 * i + 2] == '1'
   if ttl == 0 then
     redis.call('SET', key, doc)
     out[i + 1] = -1

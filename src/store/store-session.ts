@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { badUserInput, keyNotFound, tooManyKeys } from '../errors.js';
+import { badUserInput, keyExists, keyNotFound, tooManyKeys } from '../errors.js';
 import type { Draft } from '../model/define-model.js';
 import { encodeDocument } from '../model/document-codec.js';
 import type { ModelInstance } from '../model/model-instance.js';
@@ -79,11 +79,17 @@ export class StoreSession {
       seen.set(draft.key, i);
     });
     if (drafts.length === 0) return [];
-    const ttls = await writeDocuments(
+    const outcome = await writeDocuments(
       this.scripts,
-      drafts.map((draft) => ({ key: draft.key, model: draft.model, document: encodeDocument(draft.value) })),
-      onConflict,
+      drafts.map((draft) => ({
+        key: draft.key,
+        model: draft.model,
+        document: encodeDocument(draft.value),
+        expect: onConflict === 'FAIL' ? 'absent' : 'any',
+      })),
     );
+    if (outcome.status !== 'written') throw keyExists(drafts[outcome.index]?.key ?? '?', outcome.index);
+    const { ttls } = outcome;
     return drafts.map((draft, i) => {
       const instance: ModelInstance = { model: draft.model, key: draft.key, pk: draft.pk, ttl: ttls[i] ?? null, value: draft.value };
       this.remember(instance);

@@ -1,35 +1,48 @@
-import { keyExists } from '../errors.js';
+import { createHash } from 'node:crypto';
 import type { ModelDefinition } from '../model/define-model.js';
 import type { GatewayScripts } from './scripts.js';
 
 export type OnConflict = 'OVERWRITE' | 'FAIL';
+
+/** What a document must be just before it is written: anything, absent, or still the text that was read. */
+export type Expectation = 'any' | 'absent' | { unchangedFrom: Buffer };
 
 export interface DocumentWrite {
   key: string;
   model: ModelDefinition;
   /** The encoded document: encoding happens in Node, never in Lua. */
   document: string;
+  expect: Expectation;
 }
 
+/** A lock that must still be held, with the value its holder set, for the write to happen. */
+export interface LockCheck {
+  lockKey: string;
+  value: string;
+}
+
+export type WriteOutcome =
+  | { status: 'written'; ttls: Array<number | null> }
+  | { status: 'exists' | 'changed' | 'gone'; index: number }
+  | { status: 'lockLost'; index: number };
+
+const STATUSES = ['written', 'exists', 'lockLost', 'changed', 'gone'] as const;
+
+export const sha1Of = (text: Buffer) => createHash('sha1').update(text).digest('hex');
+
 /**
- * Writes every document and its TTL in one script call: all of them, or none (KEY_EXISTS under FAIL).
- * Every write path of the gateway goes through here, so that atomicity has one home.
- * Returns each key's TTL after the write, null when it has none.
+ * Writes every document and its TTL in one script call, after checking every lock and expectation:
+ * all of them, or none. Every write path of the gateway goes through here, so atomicity has one home.
  */
-export async function writeDocuments(
-  scripts: GatewayScripts,
-  writes: readonly DocumentWrite[],
-  onConflict: OnConflict,
-): Promise<Array<number | null>> {
-  const args: string[] = [onConflict];
-  for (const { model, document } of writes) args.push(document, String(model.ttl ?? 0), model.refreshTtl ? '1' : '0');
-  const [status = 0, ...ttls] = await scripts.writeDocuments(
-    writes.map((write) => write.key),
-    args,
-  );
-  if (status === 0) {
-    const index = (ttls[0] ?? 1) - 1;
-    throw keyExists(writes[index]?.key ?? '?', index);
+export async function writeDocuments(scripts: GatewayScripts, writes: readonly DocumentWrite[], locks: readonly LockCheck[] = []): Promise<WriteOutcome> {
+  const args = [String(writes.length), String(locks.length)];
+  for (const { model, document, expect } of writes) {
+    const expectation = typeof expect === 'string' ? expect : `sha1:${sha1Of(expect.unchangedFrom)}`;
+    args.push(expectation, document, String(model.ttl ?? 0), model.refreshTtl ? '1' : '0');
   }
-  return ttls.map((ttl) => (ttl < 0 ? null : ttl));
+  for (const lock of locks) args.push(lock.value);
+  const [code = 0, ...rest] = await scripts.writeDocuments([...writes.map((write) => write.key), ...locks.map((lock) => lock.lockKey)], args);
+  const status = STATUSES[code] ?? 'written';
+  if (status === 'written') return { status, ttls: rest.map((ttl) => (ttl < 0 ? null : ttl)) };
+  return { status, index: (rest[0] ?? 1) - 1 };
 }
