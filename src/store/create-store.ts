@@ -7,6 +7,10 @@ import { createRegistry, type Registry } from '../model/registry.js';
 import { gatewayScripts } from './scripts.js';
 import { StoreSession, type ReadOptions, type StoreLimits } from './store-session.js';
 import type { OnConflict } from './write-documents.js';
+import type { Update } from '../model/apply-update.js';
+import type { LockResult } from './apply-steps.js';
+import type { HoldOptions, LockStep } from './lock-operations.js';
+import type { LockOptions } from './locks.js';
 
 export interface StoreOptions {
   redis: Redis;
@@ -51,6 +55,25 @@ export class Store {
   /** rapyer's ainsert: drafts made with `Model.create(...)`, of any models, written all or nothing. */
   insert(drafts: readonly Draft[], options?: { onConflict?: OnConflict }): Promise<ModelInstance[]> {
     return this.session().insert(drafts, options);
+  }
+
+  /**
+   * Locks (key, action), loads the model (null when missing) and hands it to `callback`, which returns
+   * the update to save (or nothing). Holders of other actions on the key run at once; their changes
+   * are kept, since the update is applied to the document as stored.
+   */
+  withLock(
+    key: string,
+    action: string,
+    callback: (model: ModelInstance | null) => Promise<Update | void> | Update | void,
+    options?: HoldOptions,
+  ): Promise<LockResult> {
+    return this.session().holdLock(key, action, callback, options);
+  }
+
+  /** Several keys under one action, declaratively: conditions checked and updates saved all or nothing. */
+  withLocks(action: string, steps: readonly LockStep[], options?: LockOptions): Promise<LockResult[]> {
+    return this.session().withLocks(action, steps, options);
   }
 }
 

@@ -75,26 +75,64 @@ end
 return out
 `;
 
+/**
+ * KEYS[1]: the lock, KEYS[2]: the fencing counter. ARGV: the holder's value, the lease in ms.
+ * Takes the lock if it is free and returns {fencing token, server time in ms}; else {0, pttl left}.
+ */
+const ACQUIRE_LOCK = `
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  local now = redis.call('TIME')
+  return {redis.call('INCR', KEYS[2]), now[1] * 1000 + math.floor(now[2] / 1000)}
+end
+return {0, redis.call('PTTL', KEYS[1])}
+`;
+
+/** KEYS[1]: the lock. ARGV: the holder's value, the new lease in ms. Returns the server time in ms, or 0 when not held. */
+const EXTEND_LOCK = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+local now = redis.call('TIME')
+return now[1] * 1000 + math.floor(now[2] / 1000)
+`;
+
+/** KEYS[1]: the lock. ARGV[1]: the holder's value. Deletes it only for its holder; returns 1 if it was held. */
+const RELEASE_LOCK = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+return redis.call('DEL', KEYS[1])
+`;
+
 type ReadReply = Array<[string | null, number]>;
 type WriteReply = number[];
 
 export interface GatewayScripts {
   readDocuments(keys: readonly string[], args: readonly string[]): Promise<ReadReply>;
   writeDocuments(keys: readonly string[], args: readonly string[]): Promise<WriteReply>;
+  acquireLock(lockKey: string, fenceKey: string, value: string, leaseMs: number): Promise<[number, number]>;
+  extendLock(lockKey: string, value: string, leaseMs: number): Promise<number>;
+  releaseLock(lockKey: string, value: string): Promise<number>;
 }
 
 interface ScriptCommands {
   rmgReadDocuments(numberOfKeys: number, ...keysAndArgs: string[]): Promise<ReadReply>;
   rmgWriteDocuments(numberOfKeys: number, ...keysAndArgs: string[]): Promise<WriteReply>;
+  rmgAcquireLock(numberOfKeys: 2, lockKey: string, fenceKey: string, value: string, leaseMs: string): Promise<[number, number]>;
+  rmgExtendLock(numberOfKeys: 1, lockKey: string, value: string, leaseMs: string): Promise<number>;
+  rmgReleaseLock(numberOfKeys: 1, lockKey: string, value: string): Promise<number>;
 }
 
 /** Registers the scripts on the client: ioredis then sends EVALSHA and falls back to EVAL once after a NOSCRIPT. */
 export function gatewayScripts(redis: Redis): GatewayScripts {
   redis.defineCommand('rmgReadDocuments', { lua: READ_DOCUMENTS });
   redis.defineCommand('rmgWriteDocuments', { lua: WRITE_DOCUMENTS });
+  redis.defineCommand('rmgAcquireLock', { lua: ACQUIRE_LOCK });
+  redis.defineCommand('rmgExtendLock', { lua: EXTEND_LOCK });
+  redis.defineCommand('rmgReleaseLock', { lua: RELEASE_LOCK });
   const commands = redis as unknown as ScriptCommands;
   return {
     readDocuments: (keys, args) => commands.rmgReadDocuments(keys.length, ...keys, ...args),
     writeDocuments: (keys, args) => commands.rmgWriteDocuments(keys.length, ...keys, ...args),
+    acquireLock: (lockKey, fenceKey, value, leaseMs) => commands.rmgAcquireLock(2, lockKey, fenceKey, value, String(leaseMs)),
+    extendLock: (lockKey, value, leaseMs) => commands.rmgExtendLock(1, lockKey, value, String(leaseMs)),
+    releaseLock: (lockKey, value) => commands.rmgReleaseLock(1, lockKey, value),
   };
 }

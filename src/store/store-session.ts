@@ -5,6 +5,21 @@ import { encodeDocument } from '../model/document-codec.js';
 import type { ModelInstance } from '../model/model-instance.js';
 import type { Registry } from '../model/registry.js';
 import { createBatchLoader, type LoadResult } from './batch-loader.js';
+import type { Update } from '../model/apply-update.js';
+import type { LockResult } from './apply-steps.js';
+import {
+  acquireLease,
+  extendLease,
+  holdLock,
+  releaseLease,
+  withLock,
+  withLocks,
+  type HoldOptions,
+  type LockContext,
+  type LockStep,
+  type WithLockOptions,
+} from './lock-operations.js';
+import type { Lease, LockOptions } from './locks.js';
 import type { GatewayScripts } from './scripts.js';
 import { writeDocuments, type OnConflict } from './write-documents.js';
 
@@ -95,6 +110,38 @@ export class StoreSession {
       this.remember(instance);
       return instance;
     });
+  }
+
+  /** Declarative withLock: lock (key, action), reload, check `when`, apply `update`, save, release. */
+  withLock(key: string, action = 'default', options: WithLockOptions = {}): Promise<LockResult> {
+    return withLock(this.lockContext, key, action, options);
+  }
+
+  /** Several keys under one action, locked in a global order, saved all or nothing. */
+  withLocks(action: string, steps: readonly LockStep[], options: LockOptions = {}): Promise<LockResult[]> {
+    return withLocks(this.lockContext, action, steps, options);
+  }
+
+  /** Takes the lock for a caller that runs its own logic meanwhile; returns the lease and the model. */
+  acquireLock(key: string, action = 'default', options: LockOptions = {}) {
+    return acquireLease(this.lockContext, key, action, options);
+  }
+
+  extendLock(token: string, leaseMs: number): Promise<Lease> {
+    return extendLease(this.lockContext, token, leaseMs);
+  }
+
+  releaseLock(token: string, options: { update?: Update | null; saveAtEnd?: boolean } = {}): Promise<LockResult> {
+    return releaseLease(this.lockContext, token, options);
+  }
+
+  /** The TypeScript callback form of withLock; see holdLock. */
+  holdLock(key: string, action: string, callback: Parameters<typeof holdLock>[3], options: HoldOptions = {}): Promise<LockResult> {
+    return holdLock(this.lockContext, key, action, callback, options);
+  }
+
+  private get lockContext(): LockContext {
+    return { redis: this.redis, scripts: this.scripts, registry: this.registry, remember: (instance) => this.remember(instance) };
   }
 
   /** Async so that a malformed or unknown key rejects this key's promise instead of throwing for the whole batch. */

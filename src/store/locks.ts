@@ -1,0 +1,102 @@
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { badUserInput, lockLost, lockTimeout } from '../errors.js';
+import type { GatewayScripts } from './scripts.js';
+
+export interface LockOptions {
+  /** How long the lock holds without an extension, in ms (100 to 600000). @default 30000 */
+  leaseMs?: number;
+  /** How long to wait for a lock held by someone else, in ms (0 to 60000); for several locks, in all. @default 10000 */
+  timeoutMs?: number;
+}
+
+/** A held lock. `token` is the opaque form a network caller keeps; the rest is for the gateway. */
+export interface Lease {
+  key: string;
+  action: string;
+  lockKey: string;
+  /** The random value stored in the lock key: only its holder knows it. */
+  value: string;
+  /** Grows with every acquisition of any lock: a holder can hand it to systems that refuse older ones. */
+  fencingToken: string;
+  /** When the lease runs out, by the Redis server's clock. */
+  expiresAt: Date;
+  token: string;
+}
+
+export const LEASE_MS = { default: 30_000, min: 100, max: 600_000 };
+export const TIMEOUT_MS = { default: 10_000, min: 0, max: 60_000 };
+const ACTION = /^[A-Za-z0-9_.-]{1,64}$/;
+const FENCE_KEY = 'rmg:fence';
+
+/**
+ * `rmg:lock:<action>:<key>`. Model names start with a capital letter, so no lock key is a model key;
+ * an action has no colon, so the first colon after the prefix ends it and no two (key, action) pairs
+ * share a lock key.
+ */
+export const lockKeyOf = (key: string, action: string) => `rmg:lock:${action}:${key}`;
+
+export function checkAction(action: string): string {
+  if (!ACTION.test(action)) throw badUserInput(`Lock action "${action}" is invalid: it must match ${ACTION}.`, { action });
+  return action;
+}
+
+export function checkLockOptions({ leaseMs = LEASE_MS.default, timeoutMs = TIMEOUT_MS.default }: LockOptions): Required<LockOptions> {
+  checkRange('leaseMs', leaseMs, LEASE_MS);
+  checkRange('timeoutMs', timeoutMs, TIMEOUT_MS);
+  return { leaseMs, timeoutMs };
+}
+
+export function checkRange(name: string, value: number, { min, max }: { min: number; max: number }): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw badUserInput(`${name} is ${value}; it must be a whole number of milliseconds from ${min} to ${max}.`, { [name]: value });
+  }
+}
+
+/** Tries until `deadline` (ms since the epoch), backing off with jitter so that waiters do not retry in step. */
+export async function acquireLock(scripts: GatewayScripts, key: string, action: string, leaseMs: number, deadline: number, timeoutMs: number): Promise<Lease> {
+  const lockKey = lockKeyOf(key, action);
+  const value = randomBytes(16).toString('base64url');
+  for (let delay = 2; ; delay = Math.min(delay * 2, 100)) {
+    const [fence, serverTimeOrPttl] = await scripts.acquireLock(lockKey, FENCE_KEY, value, leaseMs);
+    if (fence > 0) {
+      const lease = { key, action, lockKey, value, fencingToken: String(fence), expiresAt: new Date(serverTimeOrPttl + leaseMs) };
+      return { ...lease, token: encodeToken(lease) };
+    }
+    const left = deadline - Date.now();
+    if (left <= 0) throw lockTimeout(key, action, timeoutMs);
+    // Wait no longer than the lease has left: a holder that died frees the lock exactly then.
+    const wait = Math.min(left, Math.max(1, serverTimeOrPttl), delay / 2 + Math.random() * delay);
+    await sleep(wait);
+  }
+}
+
+export async function extendLock(scripts: GatewayScripts, lease: Lease, leaseMs: number): Promise<Lease> {
+  checkRange('leaseMs', leaseMs, LEASE_MS);
+  const serverTime = await scripts.extendLock(lease.lockKey, lease.value, leaseMs);
+  if (serverTime === 0) throw lockLost('its lease ran out or it was released', { key: lease.key, action: lease.action });
+  return { ...lease, expiresAt: new Date(serverTime + leaseMs) };
+}
+
+/** Releases only if still held by this lease; returns whether it was. */
+export const releaseLock = async (scripts: GatewayScripts, lease: Lease) => (await scripts.releaseLock(lease.lockKey, lease.value)) === 1;
+
+type TokenFields = Pick<Lease, 'key' | 'action' | 'value' | 'fencingToken'>;
+
+function encodeToken({ key, action, value, fencingToken }: TokenFields): string {
+  return Buffer.from(JSON.stringify([key, action, value, fencingToken])).toString('base64url');
+}
+
+/** The lease a token stands for (its expiry unknown until Redis is asked); LOCK_LOST for a token that is none. */
+export function leaseFromToken(token: string): Lease {
+  try {
+    const [key, action, value, fencingToken] = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as unknown[];
+    if ([key, action, value, fencingToken].every((part) => typeof part === 'string')) {
+      const fields = { key, action, value, fencingToken } as TokenFields;
+      return { ...fields, lockKey: lockKeyOf(fields.key, checkAction(fields.action)), expiresAt: new Date(0), token };
+    }
+  } catch {
+    // fall through: not a token of ours
+  }
+  throw lockLost('the token is not one this gateway issued');
+}
