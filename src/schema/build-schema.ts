@@ -1,7 +1,10 @@
 import type { GraphQLSchema } from 'graphql';
 import type { Registry } from '../model/registry.js';
 import { createBuilder } from './builder.js';
+import { addConditionInputs, FilterInputs } from './condition-inputs.js';
 import { addInsertMany } from './insert-many.js';
+import { addLockMutations } from './lock-mutations.js';
+import { addUpdateInputs } from './update-inputs.js';
 import { addModelsQuery } from './model-info.js';
 import { addModelTypes } from './model-types.js';
 import { addNodeQueries } from './node-queries.js';
@@ -15,5 +18,10 @@ export function buildSchema(registry: Registry): GraphQLSchema {
   addNodeQueries(builder, modelInterface);
   addModelsQuery(builder, registry);
   addInsertMany(builder, registry, refs, modelInterface);
+  if (registry.models.length > 0) {
+    const modelCondition = addConditionInputs(builder, registry, new FilterInputs(builder, refs));
+    const modelUpdate = addUpdateInputs(builder, registry, refs);
+    if (modelUpdate) addLockMutations(builder, modelInterface, modelCondition, modelUpdate);
+  }
   return builder.toSchema();
 }

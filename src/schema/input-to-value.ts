@@ -24,3 +24,15 @@ function convert(type: FieldType, given: unknown): unknown {
   if (type.kind === 'object') return inputToValue(type.fields, given as Record<string, unknown>);
   return given;
 }
+
+/**
+ * One field's value from GraphQL input, nested objects converted as above. With `items`, the value is
+ * a list of the field's items (append, remove) rather than the field's own value.
+ */
+export function inputFieldValue(field: FieldDescription, given: unknown, items = false): unknown {
+  if (items && field.type.kind === 'list' && Array.isArray(given)) {
+    const itemType = field.type.of;
+    return given.map((item) => convert(itemType, item));
+  }
+  return convert(field.type, given);
+}
