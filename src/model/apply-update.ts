@@ -12,15 +12,15 @@ export interface Update {
   /** New values. null makes a nullable field null and removes an optional one. */
   set?: Record<string, unknown>;
   /** Amounts to add to numeric fields. */
-  inc?: Record<string, number>;
+  inc?: Record<string, number | undefined>;
   /** Items to add at the end of list fields. */
-  append?: Record<string, readonly unknown[]>;
+  append?: Record<string, readonly unknown[] | undefined>;
   /** Items to take out of list fields: every occurrence of each. */
-  remove?: Record<string, readonly unknown[]>;
+  remove?: Record<string, readonly unknown[] | undefined>;
   /** Entries to add to or replace in record fields (shallow). */
-  merge?: Record<string, Record<string, unknown>>;
+  merge?: Record<string, Record<string, unknown> | undefined>;
   /** Keys to delete from record fields. */
-  unset?: Record<string, readonly string[]>;
+  unset?: Record<string, readonly string[] | undefined>;
 }
 
 type Operation = keyof Update;

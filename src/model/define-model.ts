@@ -10,6 +10,8 @@ export interface ModelOptions<Shape extends z.ZodRawShape> {
   refreshTtl?: boolean;
   /** A string or integer field whose value is the pk, instead of a generated UUIDv7. It can never change. */
   key?: keyof Shape & string;
+  /** Fields the finders may filter and order by: string, integer, float, boolean, enum or date fields. */
+  index?: ReadonlyArray<keyof Shape & string>;
 }
 
 /** A validated instance not yet stored: its key is known before it is saved, so models can refer to each other in one insert. */
@@ -26,6 +28,8 @@ export interface ModelDefinition<S extends z.ZodObject = z.ZodObject> {
   readonly ttl: number | null;
   readonly refreshTtl: boolean;
   readonly keyField: string | null;
+  /** The indexed fields, in the order given. */
+  readonly indexed: readonly FieldDescription[];
   readonly fields: readonly FieldDescription[];
   /** Validates `value` (VALIDATION_FAILED otherwise) and gives it a pk: the key field's value, `pk`, or a new UUIDv7. */
   create(value: z.input<S>, options?: Pick<DraftOptions, 'pk'>): Draft<S>;
@@ -59,8 +63,12 @@ export function defineModel<S extends z.ZodObject>(name: string, schema: S, opti
     }
   }
 
+  const indexed = (options.index ?? []).map((fieldName) => indexedField(name, fields, fieldName));
+  if (new Set(indexed).size !== indexed.length) throw invalidModelDefinition(`Model "${name}" lists an indexed field twice.`);
+
   const model: ModelDefinition<S> = {
     name,
+    indexed,
     schema,
     ttl,
     refreshTtl,
@@ -69,4 +77,16 @@ export function defineModel<S extends z.ZodObject>(name: string, schema: S, opti
     create: (input, draftOptions) => createDraft(model, input, draftOptions),
   };
   return model;
+}
+
+const INDEXABLE = new Set(['string', 'int', 'safeInt', 'float', 'boolean', 'enum', 'datetime']);
+
+function indexedField(model: string, fields: readonly FieldDescription[], name: string): FieldDescription {
+  const field = fields.find((candidate) => candidate.name === name);
+  if (!field || !INDEXABLE.has(field.type.kind)) {
+    throw invalidModelDefinition(
+      `Model "${model}" indexes "${name}", which is ${field ? `a ${field.type.kind} field` : 'no field of the model'}; only string, integer, float, boolean, enum and date fields can be indexed.`,
+    );
+  }
+  return field;
 }

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { lockLost } from '../errors.js';
 import { applyUpdate, type Update } from '../model/apply-update.js';
 import { evaluateCondition, type Condition } from '../model/conditions.js';
-import { decodeDocument, encodeDocument } from '../model/document-codec.js';
+import { decodeDocument } from '../model/document-codec.js';
 import type { ModelInstance } from '../model/model-instance.js';
 import type { ResolvedKey } from '../model/registry.js';
 import type { Lease } from './locks.js';
@@ -59,7 +59,7 @@ export async function applySteps(context: StepContext, steps: readonly ResolvedS
 
     const writes: Array<DocumentWrite & { index: number }> = [];
     steps.forEach((step, i) => {
-      if (step.update) writes.push({ index: i, key: step.key, model: step.model, document: encodeDocument(next[i]?.value), expect: { unchangedFrom: texts[i] as Buffer } });
+      if (step.update) writes.push({ index: i, key: step.key, pk: step.pk, model: step.model, value: next[i]?.value ?? {}, expect: { unchangedFrom: texts[i] as Buffer } });
     });
     const outcome = writes.length === 0 ? { status: 'written' as const, ttls: [] } : await writeDocuments(context.scripts, writes, leases.map((lease) => ({ lockKey: lease.lockKey, value: lease.value })));
     if (outcome.status === 'changed') continue;

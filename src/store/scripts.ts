@@ -1,4 +1,6 @@
 import type { Redis } from 'ioredis';
+import { DELETE_WHERE, FIND } from './indexes/find-script.js';
+import { INDEX_LIBRARY } from './indexes/index-library.js';
 
 /*
  * Lua runs inside Redis atomically. These scripts only move document texts around: they never decode
@@ -33,22 +35,26 @@ return out
 
 /**
  * The one script every write of the gateway goes through.
- * KEYS: n document keys, then m lock keys. ARGV[1] = n, ARGV[2] = m; then four per document: what it
+ * KEYS: n document keys, then m lock keys. ARGV[1] = n, ARGV[2] = m; then seven per document: what it
  * must be before the write ("any", "absent", or "sha1:<hex>" of its current text), the new document,
- * the model's ttl in seconds ("0": none) and "1" when writes reset the TTL ("0": keep what is left, as
- * EXPIRE NX); then one per lock: the value its holder set.
- * Every check runs before the first write, and SET and EXPIRE cannot fail on a key, so the script
- * writes all or nothing. The shebang makes Redis refuse it whole, before it starts, when memory is full.
+ * the model's ttl in seconds ("0": none), "1" when writes reset the TTL ("0": keep what is left, as
+ * EXPIRE NX), the model's index prefix, the pk, and its index entries (JSON); then one per lock: the
+ * value its holder set.
+ * Every check runs before the first write, and SET, EXPIRE, ZADD, ZREM, HSET and HDEL cannot fail on
+ * keys of their types, so the script writes all or nothing, document and index together. The shebang
+ * makes Redis refuse it whole, before it starts, when memory is full.
  * Returns {0, ttl...} when written (ttl -1: none), or {status, i}: 1 document i exists, 2 lock i is no
  * longer held, 3 document i changed since it was read, 4 document i is gone.
  */
 const WRITE_DOCUMENTS = `#!lua
+${INDEX_LIBRARY}
 local n, m = tonumber(ARGV[1]), tonumber(ARGV[2])
+local A = 7
 for j = 1, m do
-  if redis.call('GET', KEYS[n + j]) ~= ARGV[2 + 4 * n + j] then return {2, j} end
+  if redis.call('GET', KEYS[n + j]) ~= ARGV[2 + A * n + j] then return {2, j} end
 end
 for i = 1, n do
-  local expect = ARGV[4 * i - 1]
+  local expect = ARGV[2 + A * (i - 1) + 1]
   if expect == 'absent' then
     if redis.call('EXISTS', KEYS[i]) == 1 then return {1, i} end
   elseif expect ~= 'any' then
@@ -57,22 +63,61 @@ for i = 1, n do
     if 'sha1:' .. redis.sha1hex(current) ~= expect then return {3, i} end
   end
 end
+local now = nowMs()
 local out = {0}
 for i = 1, n do
-  local key, doc, ttl, refresh = KEYS[i], ARGV[4 * i], tonumber(ARGV[4 * i + 1]), ARGV[4 * i + 2] == '1'
+  local base = 2 + A * (i - 1)
+  local key, doc, ttl, refresh = KEYS[i], ARGV[base + 2], tonumber(ARGV[base + 3]), ARGV[base + 4] == '1'
+  local expiresAt = 0
   if ttl == 0 then
     redis.call('SET', key, doc)
     out[i + 1] = -1
   elseif refresh then
     redis.call('SET', key, doc, 'EX', ttl)
     out[i + 1] = ttl
+    expiresAt = now + ttl * 1000
   else
     redis.call('SET', key, doc, 'KEEPTTL')
     redis.call('EXPIRE', key, ttl, 'NX')
     out[i + 1] = redis.call('TTL', key)
+    expiresAt = now + redis.call('PTTL', key)
   end
+  index(ARGV[base + 5], ARGV[base + 6], ARGV[base + 7], expiresAt)
 end
 return out
+`;
+
+/**
+ * KEYS: document keys. ARGV: two per key, the model's index prefix and the pk.
+ * Deletes each existing key with its index entries; returns 1 or 0 per key.
+ */
+const DELETE_DOCUMENTS = `#!lua
+${INDEX_LIBRARY}
+local out = {}
+for i, key in ipairs(KEYS) do
+  out[i] = redis.call('DEL', key)
+  unindex(ARGV[2 * i - 1], ARGV[2 * i])
+end
+return out
+`;
+
+/**
+ * KEYS[1]: a document. ARGV: its index prefix, pk, and the seconds to live ("0": no expiry).
+ * Returns {TTL after the change (-1: none), document}, or {-2} when the key is missing.
+ */
+const SET_TTL = `#!lua
+local doc = redis.call('GET', KEYS[1])
+if not doc then return {-2} end
+local prefix, pk, seconds = ARGV[1], ARGV[2], tonumber(ARGV[3])
+if seconds == 0 then
+  redis.call('PERSIST', KEYS[1])
+  redis.call('ZREM', prefix .. '@expiry', pk)
+  return {-1, doc}
+end
+redis.call('EXPIRE', KEYS[1], seconds)
+local now = redis.call('TIME')
+redis.call('ZADD', prefix .. '@expiry', now[1] * 1000 + math.floor(now[2] / 1000) + seconds * 1000, pk)
+return {seconds, doc}
 `;
 
 /**
@@ -107,6 +152,10 @@ type WriteReply = number[];
 export interface GatewayScripts {
   readDocuments(keys: readonly string[], args: readonly string[]): Promise<ReadReply>;
   writeDocuments(keys: readonly string[], args: readonly string[]): Promise<WriteReply>;
+  deleteDocuments(keys: readonly string[], args: readonly string[]): Promise<number[]>;
+  find(args: readonly string[]): Promise<Array<string | number | null>>;
+  deleteWhere(args: readonly string[]): Promise<number>;
+  setTtl(key: string, prefix: string, pk: string, seconds: number): Promise<[number, string?]>;
   acquireLock(lockKey: string, fenceKey: string, value: string, leaseMs: number): Promise<[number, number]>;
   extendLock(lockKey: string, value: string, leaseMs: number): Promise<number>;
   releaseLock(lockKey: string, value: string): Promise<number>;
@@ -115,6 +164,10 @@ export interface GatewayScripts {
 interface ScriptCommands {
   rmgReadDocuments(numberOfKeys: number, ...keysAndArgs: string[]): Promise<ReadReply>;
   rmgWriteDocuments(numberOfKeys: number, ...keysAndArgs: string[]): Promise<WriteReply>;
+  rmgDeleteDocuments(numberOfKeys: number, ...keysAndArgs: string[]): Promise<number[]>;
+  rmgFind(numberOfKeys: 0, ...args: string[]): Promise<Array<string | number | null>>;
+  rmgDeleteWhere(numberOfKeys: 0, ...args: string[]): Promise<number>;
+  rmgSetTtl(numberOfKeys: 1, key: string, prefix: string, pk: string, seconds: string): Promise<[number, string?]>;
   rmgAcquireLock(numberOfKeys: 2, lockKey: string, fenceKey: string, value: string, leaseMs: string): Promise<[number, number]>;
   rmgExtendLock(numberOfKeys: 1, lockKey: string, value: string, leaseMs: string): Promise<number>;
   rmgReleaseLock(numberOfKeys: 1, lockKey: string, value: string): Promise<number>;
@@ -124,6 +177,10 @@ interface ScriptCommands {
 export function gatewayScripts(redis: Redis): GatewayScripts {
   redis.defineCommand('rmgReadDocuments', { lua: READ_DOCUMENTS });
   redis.defineCommand('rmgWriteDocuments', { lua: WRITE_DOCUMENTS });
+  redis.defineCommand('rmgDeleteDocuments', { lua: DELETE_DOCUMENTS });
+  redis.defineCommand('rmgSetTtl', { lua: SET_TTL });
+  redis.defineCommand('rmgFind', { lua: FIND });
+  redis.defineCommand('rmgDeleteWhere', { lua: DELETE_WHERE });
   redis.defineCommand('rmgAcquireLock', { lua: ACQUIRE_LOCK });
   redis.defineCommand('rmgExtendLock', { lua: EXTEND_LOCK });
   redis.defineCommand('rmgReleaseLock', { lua: RELEASE_LOCK });
@@ -131,6 +188,10 @@ export function gatewayScripts(redis: Redis): GatewayScripts {
   return {
     readDocuments: (keys, args) => commands.rmgReadDocuments(keys.length, ...keys, ...args),
     writeDocuments: (keys, args) => commands.rmgWriteDocuments(keys.length, ...keys, ...args),
+    deleteDocuments: (keys, args) => commands.rmgDeleteDocuments(keys.length, ...keys, ...args),
+    find: (args) => commands.rmgFind(0, ...args),
+    deleteWhere: (args) => commands.rmgDeleteWhere(0, ...args),
+    setTtl: (key, prefix, pk, seconds) => commands.rmgSetTtl(1, key, prefix, pk, String(seconds)),
     acquireLock: (lockKey, fenceKey, value, leaseMs) => commands.rmgAcquireLock(2, lockKey, fenceKey, value, String(leaseMs)),
     extendLock: (lockKey, value, leaseMs) => commands.rmgExtendLock(1, lockKey, value, String(leaseMs)),
     releaseLock: (lockKey, value) => commands.rmgReleaseLock(1, lockKey, value),

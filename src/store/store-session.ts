@@ -1,7 +1,6 @@
 import type { Redis } from 'ioredis';
 import { badUserInput, keyExists, keyNotFound, tooManyKeys } from '../errors.js';
 import type { Draft } from '../model/define-model.js';
-import { encodeDocument } from '../model/document-codec.js';
 import type { ModelInstance } from '../model/model-instance.js';
 import type { Registry } from '../model/registry.js';
 import { createBatchLoader, type LoadResult } from './batch-loader.js';
@@ -98,8 +97,9 @@ export class StoreSession {
       this.scripts,
       drafts.map((draft) => ({
         key: draft.key,
+        pk: draft.pk,
         model: draft.model,
-        document: encodeDocument(draft.value),
+        value: draft.value,
         expect: onConflict === 'FAIL' ? 'absent' : 'any',
       })),
     );

@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { ModelDefinition } from '../model/define-model.js';
+import { encodeDocument } from '../model/document-codec.js';
+import { indexEntries } from './indexes/index-entries.js';
+import { indexPrefix } from './indexes/index-keys.js';
 import type { GatewayScripts } from './scripts.js';
 
 export type OnConflict = 'OVERWRITE' | 'FAIL';
@@ -9,9 +12,10 @@ export type Expectation = 'any' | 'absent' | { unchangedFrom: Buffer };
 
 export interface DocumentWrite {
   key: string;
+  pk: string;
   model: ModelDefinition;
-  /** The encoded document: encoding happens in Node, never in Lua. */
-  document: string;
+  /** The validated value: encoded here, in Node, never in Lua; its index entries computed here too. */
+  value: Readonly<Record<string, unknown>>;
   expect: Expectation;
 }
 
@@ -36,9 +40,10 @@ export const sha1Of = (text: Buffer) => createHash('sha1').update(text).digest('
  */
 export async function writeDocuments(scripts: GatewayScripts, writes: readonly DocumentWrite[], locks: readonly LockCheck[] = []): Promise<WriteOutcome> {
   const args = [String(writes.length), String(locks.length)];
-  for (const { model, document, expect } of writes) {
+  for (const { model, pk, value, expect } of writes) {
     const expectation = typeof expect === 'string' ? expect : `sha1:${sha1Of(expect.unchangedFrom)}`;
-    args.push(expectation, document, String(model.ttl ?? 0), model.refreshTtl ? '1' : '0');
+    const entries = JSON.stringify(indexEntries(model, pk, value));
+    args.push(expectation, encodeDocument(value), String(model.ttl ?? 0), model.refreshTtl ? '1' : '0', indexPrefix(model.name), pk, entries);
   }
   for (const lock of locks) args.push(lock.value);
   const [code = 0, ...rest] = await scripts.writeDocuments([...writes.map((write) => write.key), ...locks.map((lock) => lock.lockKey)], args);
