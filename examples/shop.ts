@@ -10,6 +10,7 @@ export const User = defineModel(
     email: z.email(),
     balance: z.int().min(0).default(0),
   }),
+  { index: ['name', 'age'] },
 );
 
 export const Product = defineModel(
@@ -21,6 +22,7 @@ export const Product = defineModel(
     stock: z.int().min(0).default(0),
     tags: z.array(z.string()).default([]),
   }),
+  { index: ['price', 'inStock'] },
 );
 
 export const Order = defineModel(
@@ -32,7 +34,7 @@ export const Order = defineModel(
     status: z.enum(['PENDING', 'PAID', 'SHIPPED']).default('PENDING'),
     placedAt: z.date(),
   }),
-  { ttl: 60 * 60 * 24 * 30 },
+  { ttl: 60 * 60 * 24 * 30, index: ['userId', 'status', 'placedAt'] },
 );
 
 export const models = [User, Product, Order];

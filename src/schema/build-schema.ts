@@ -2,6 +2,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { Registry } from '../model/registry.js';
 import { createBuilder } from './builder.js';
 import { addConditionInputs, FilterInputs } from './condition-inputs.js';
+import { addFinderFields } from './finder-fields.js';
 import { addInsertMany } from './insert-many.js';
 import { addLockMutations } from './lock-mutations.js';
 import { addUpdateInputs } from './update-inputs.js';
@@ -14,12 +15,14 @@ import { TypeRefs } from './type-refs.js';
 export function buildSchema(registry: Registry): GraphQLSchema {
   const builder = createBuilder();
   const refs = new TypeRefs(builder);
-  const modelInterface = addModelTypes(builder, registry, refs);
+  const { modelInterface, objectTypes } = addModelTypes(builder, registry, refs);
   addNodeQueries(builder, modelInterface);
   addModelsQuery(builder, registry);
   addInsertMany(builder, registry, refs, modelInterface);
   if (registry.models.length > 0) {
-    const modelCondition = addConditionInputs(builder, registry, new FilterInputs(builder, refs));
+    const filters = new FilterInputs(builder, refs);
+    const modelCondition = addConditionInputs(builder, registry, filters);
+    addFinderFields(builder, registry, filters, objectTypes, modelInterface);
     const modelUpdate = addUpdateInputs(builder, registry, refs);
     if (modelUpdate) addLockMutations(builder, modelInterface, modelCondition, modelUpdate);
   }

@@ -7,7 +7,7 @@ const modelNameOf = (instance: ModelInstance) => instance.model.name;
 
 /**
  * `interface Model { key pk ttl }`, one object type per model implementing it, and `union AnyModel`.
- * Returns the interface, which `node`, `nodes` and `insertMany` return.
+ * Returns the interface, which `node`, `nodes` and `insertMany` return, and each model's object type.
  */
 export function addModelTypes(builder: Builder, registry: Registry, refs: TypeRefs) {
   const modelInterface = builder.interfaceRef<ModelInstance>('Model').implement({
@@ -42,6 +42,7 @@ export function addModelTypes(builder: Builder, registry: Registry, refs: TypeRe
     }),
   );
 
+  const byName = new Map(registry.models.map((model, i) => [model.name, objectTypes[i]]));
   if (objectTypes.length > 0) {
     builder.unionType('AnyModel', {
       description: 'Every registered model.',
@@ -49,7 +50,7 @@ export function addModelTypes(builder: Builder, registry: Registry, refs: TypeRe
       resolveType: modelNameOf,
     });
   }
-  return modelInterface;
+  return { modelInterface, objectTypes: byName };
 }
 
-export type ModelInterfaceRef = ReturnType<typeof addModelTypes>;
+export type ModelInterfaceRef = ReturnType<typeof addModelTypes>['modelInterface'];

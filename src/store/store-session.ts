@@ -1,5 +1,11 @@
 import type { Redis } from 'ioredis';
-import { badUserInput, keyExists, keyNotFound, tooManyKeys } from '../errors.js';
+import { badUserInput, keyExists, keyNotFound, tooManyKeys, wrongModel } from '../errors.js';
+import type { Condition } from '../model/conditions.js';
+import type { ModelDefinition } from '../model/define-model.js';
+import { formatKey } from '../model/keys.js';
+import { deleteKeys, deleteWhere, type DeleteResult } from './delete-documents.js';
+import { findModels, type FindOptions, type Page } from './indexes/find-models.js';
+import { setTtl } from './set-ttl.js';
 import type { Draft } from '../model/define-model.js';
 import type { ModelInstance } from '../model/model-instance.js';
 import type { Registry } from '../model/registry.js';
@@ -112,6 +118,56 @@ export class StoreSession {
     });
   }
 
+  /** rapyer's Model.afind: instances of one model by indexed filters, ordered and paged, in one script call. */
+  async findModels(model: ModelDefinition, options: FindOptions = {}): Promise<Page> {
+    const page = await findModels(this.scripts, model, options);
+    page.edges.forEach((edge) => this.remember(edge.node));
+    return page;
+  }
+
+  /**
+   * One model's instances by key, in key order: full keys or bare pks. A key of another model is
+   * WRONG_MODEL; a missing key KEY_NOT_FOUND unless `skipMissing`.
+   */
+  async findByKeys(model: ModelDefinition, keys: readonly string[], { skipMissing = false } = {}): Promise<ModelInstance[]> {
+    const full = keys.map((given) => {
+      if (given.startsWith(`${model.name}:`)) return given;
+      const other = this.registry.models.find((candidate) => given.startsWith(`${candidate.name}:`));
+      if (other) throw wrongModel(given, model.name, other.name);
+      return formatKey(model.name, given);
+    });
+    return this.find(full, { skipMissing });
+  }
+
+  /** rapyer's adelete_many: every key checked first (nothing deleted on a bad one), then one atomic delete. */
+  async deleteMany(keys: readonly string[]): Promise<DeleteResult> {
+    if (keys.length > this.limits.maxKeys) throw tooManyKeys(keys.length, this.limits.maxKeys, 'keys');
+    const resolved = keys.map((key) => this.registry.resolveKey(key));
+    const result = await deleteKeys(this.scripts, resolved);
+    resolved.forEach((key) => this.forget(key.key));
+    return result;
+  }
+
+  /** Deletes what `where` selects; an empty where is refused (BAD_USER_INPUT): see deleteAll. */
+  async deleteWhere(model: ModelDefinition, where: Condition): Promise<DeleteResult> {
+    const result = await deleteWhere(this.scripts, model, where);
+    this.loader.clearAll();
+    return result;
+  }
+
+  async deleteAll(model: ModelDefinition): Promise<DeleteResult> {
+    const result = await deleteWhere(this.scripts, model, null);
+    this.loader.clearAll();
+    return result;
+  }
+
+  /** rapyer's aset_ttl; null removes the TTL. */
+  async setTtl(key: string, seconds: number | null): Promise<ModelInstance> {
+    const instance = await setTtl(this.scripts, this.registry.resolveKey(key), seconds);
+    this.remember(instance);
+    return instance;
+  }
+
   /** Declarative withLock: lock (key, action), reload, check `when`, apply `update`, save, release. */
   withLock(key: string, action = 'default', options: WithLockOptions = {}): Promise<LockResult> {
     return withLock(this.lockContext, key, action, options);
@@ -147,6 +203,13 @@ export class StoreSession {
   /** Async so that a malformed or unknown key rejects this key's promise instead of throwing for the whole batch. */
   private async loadOne(key: string, wantTtl: boolean): Promise<LoadResult> {
     return this.loader.load({ ...this.registry.resolveKey(key), wantTtl });
+  }
+
+  private forget(key: string): void {
+    for (const wantTtl of [false, true]) {
+      const request = { ...this.registry.resolveKey(key), wantTtl };
+      this.loader.clear(request).prime(request, null);
+    }
   }
 
   /** A read after a write in the same request sees the write, with or without its TTL. */

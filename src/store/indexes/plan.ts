@@ -21,13 +21,15 @@ export function compileWhere(model: ModelDefinition, where: Condition | null | u
   const parts: PlanNode[] = [];
   for (const [name, operand] of Object.entries(where)) {
     if (operand === undefined || operand === null) continue;
-    if (name === 'and') parts.push(['and', ...(operand as Condition[]).map((each) => compileWhere(model, each))]);
-    else if (name === 'or') parts.push(['or', ...(operand as Condition[]).map((each) => compileWhere(model, each))]);
+    // An empty and holds always, an empty or never, as in the evaluator.
+    if (name === 'and') parts.push((operand as Condition[]).length === 0 ? ['all'] : ['and', ...(operand as Condition[]).map((each) => compileWhere(model, each))]);
+    else if (name === 'or') parts.push((operand as Condition[]).length === 0 ? ['none'] : ['or', ...(operand as Condition[]).map((each) => compileWhere(model, each))]);
     else if (name === 'not') parts.push(['not', compileWhere(model, operand as Condition)]);
     else parts.push(compileFilter(model, name, operand as FieldFilter));
   }
-  if (parts.length === 0) return ['all'];
-  return parts.length === 1 ? (parts[0] as PlanNode) : ['and', ...parts];
+  const selective = parts.filter((part) => part[0] !== 'all');
+  if (selective.length === 0) return ['all'];
+  return selective.length === 1 ? (selective[0] as PlanNode) : ['and', ...selective];
 }
 
 function compileFilter(model: ModelDefinition, name: string, filter: FieldFilter): PlanNode {
