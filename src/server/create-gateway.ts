@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type { ModelDefinition } from '../model/define-model.js';
 import { createRegistry, type Registry } from '../model/registry.js';
 import { buildSchema } from '../schema/build-schema.js';
+import { checkSetup } from '../store/indexes/check-setup.js';
 import type { GatewayContext } from '../schema/builder.js';
 import { Store } from '../store/create-store.js';
 import type { StoreLimits } from '../store/store-session.js';
@@ -31,6 +32,8 @@ export interface Gateway {
   store: Store;
   registry: Registry;
   redis: Redis;
+  /** Warnings for the operator: eviction policy, indexes built with another definition. See checkSetup. */
+  checkRedis(): Promise<string[]>;
   /** Closes the Redis client if the gateway made it. */
   close(): Promise<void>;
 }
@@ -67,6 +70,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     store,
     registry,
     redis,
+    checkRedis: () => checkSetup(redis, registry),
     async close() {
       if (ownsRedis) await redis.quit().catch(() => redis.disconnect());
     },

@@ -4,7 +4,7 @@ import type { Draft, ModelDefinition } from '../model/define-model.js';
 import { formatKey } from '../model/keys.js';
 import type { ModelInstance } from '../model/model-instance.js';
 import { createRegistry, type Registry } from '../model/registry.js';
-import { gatewayScripts } from './scripts.js';
+import { gatewayScripts, type GatewayScripts } from './scripts.js';
 import { StoreSession, type ReadOptions, type StoreLimits } from './store-session.js';
 import type { OnConflict } from './write-documents.js';
 import type { Update } from '../model/apply-update.js';
@@ -27,7 +27,8 @@ export const DEFAULT_LIMITS: StoreLimits = { maxKeys: 1000, maxInsert: 1000 };
 export class Store {
   readonly registry: Registry;
   readonly limits: StoreLimits;
-  private readonly scripts;
+  /** The Lua scripts, registered on the client once. */
+  readonly scripts: GatewayScripts;
 
   constructor(private readonly options: StoreOptions) {
     this.registry = 'resolveKey' in options.models ? options.models : createRegistry(options.models);

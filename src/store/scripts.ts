@@ -121,6 +121,37 @@ return {seconds, doc}
 `;
 
 /**
+ * KEYS: documents. ARGV[1]: the index prefix; then three per key: pk, SHA-1 of the text just read,
+ * its index entries. Indexes each document that is still that text; returns how many it indexed.
+ */
+const REINDEX_BATCH = `#!lua
+${INDEX_LIBRARY}
+local prefix, count, now = ARGV[1], 0, nowMs()
+for i, key in ipairs(KEYS) do
+  local text = redis.call('GET', key)
+  if text and redis.sha1hex(text) == ARGV[3 * i] then
+    local pttl = redis.call('PTTL', key)
+    index(prefix, ARGV[3 * i - 1], ARGV[3 * i + 1], pttl > 0 and now + pttl or 0)
+    count = count + 1
+  end
+end
+return count
+`;
+
+/** ARGV: index prefix, key prefix, then pks. Removes the entries of pks whose document is gone; returns how many. */
+const UNINDEX_MISSING = `#!lua
+${INDEX_LIBRARY}
+local count = 0
+for i = 3, #ARGV do
+  if redis.call('EXISTS', ARGV[2] .. ARGV[i]) == 0 then
+    unindex(ARGV[1], ARGV[i])
+    count = count + 1
+  end
+end
+return count
+`;
+
+/**
  * KEYS[1]: the lock, KEYS[2]: the fencing counter. ARGV: the holder's value, the lease in ms.
  * Takes the lock if it is free and returns {fencing token, server time in ms}; else {0, pttl left}.
  */
@@ -154,6 +185,8 @@ export interface GatewayScripts {
   writeDocuments(keys: readonly string[], args: readonly string[]): Promise<WriteReply>;
   deleteDocuments(keys: readonly string[], args: readonly string[]): Promise<number[]>;
   find(args: readonly string[]): Promise<Array<string | number | null>>;
+  reindexBatch(keys: readonly string[], args: readonly string[]): Promise<number>;
+  unindexMissing(args: readonly string[]): Promise<number>;
   deleteWhere(args: readonly string[]): Promise<number>;
   setTtl(key: string, prefix: string, pk: string, seconds: number): Promise<[number, string?]>;
   acquireLock(lockKey: string, fenceKey: string, value: string, leaseMs: number): Promise<[number, number]>;
@@ -166,6 +199,8 @@ interface ScriptCommands {
   rmgWriteDocuments(numberOfKeys: number, ...keysAndArgs: string[]): Promise<WriteReply>;
   rmgDeleteDocuments(numberOfKeys: number, ...keysAndArgs: string[]): Promise<number[]>;
   rmgFind(numberOfKeys: 0, ...args: string[]): Promise<Array<string | number | null>>;
+  rmgReindexBatch(numberOfKeys: number, ...keysAndArgs: string[]): Promise<number>;
+  rmgUnindexMissing(numberOfKeys: 0, ...args: string[]): Promise<number>;
   rmgDeleteWhere(numberOfKeys: 0, ...args: string[]): Promise<number>;
   rmgSetTtl(numberOfKeys: 1, key: string, prefix: string, pk: string, seconds: string): Promise<[number, string?]>;
   rmgAcquireLock(numberOfKeys: 2, lockKey: string, fenceKey: string, value: string, leaseMs: string): Promise<[number, number]>;
@@ -180,6 +215,8 @@ export function gatewayScripts(redis: Redis): GatewayScripts {
   redis.defineCommand('rmgDeleteDocuments', { lua: DELETE_DOCUMENTS });
   redis.defineCommand('rmgSetTtl', { lua: SET_TTL });
   redis.defineCommand('rmgFind', { lua: FIND });
+  redis.defineCommand('rmgReindexBatch', { lua: REINDEX_BATCH });
+  redis.defineCommand('rmgUnindexMissing', { lua: UNINDEX_MISSING });
   redis.defineCommand('rmgDeleteWhere', { lua: DELETE_WHERE });
   redis.defineCommand('rmgAcquireLock', { lua: ACQUIRE_LOCK });
   redis.defineCommand('rmgExtendLock', { lua: EXTEND_LOCK });
@@ -190,6 +227,8 @@ export function gatewayScripts(redis: Redis): GatewayScripts {
     writeDocuments: (keys, args) => commands.rmgWriteDocuments(keys.length, ...keys, ...args),
     deleteDocuments: (keys, args) => commands.rmgDeleteDocuments(keys.length, ...keys, ...args),
     find: (args) => commands.rmgFind(0, ...args),
+    reindexBatch: (keys, args) => commands.rmgReindexBatch(keys.length, ...keys, ...args),
+    unindexMissing: (args) => commands.rmgUnindexMissing(0, ...args),
     deleteWhere: (args) => commands.rmgDeleteWhere(0, ...args),
     setTtl: (key, prefix, pk, seconds) => commands.rmgSetTtl(1, key, prefix, pk, String(seconds)),
     acquireLock: (lockKey, fenceKey, value, leaseMs) => commands.rmgAcquireLock(2, lockKey, fenceKey, value, String(leaseMs)),

@@ -1,0 +1,50 @@
+import type { Redis } from 'ioredis';
+import type { Registry } from '../../model/registry.js';
+import { indexDefinition } from './index-entries.js';
+import { indexPrefix } from './index-keys.js';
+
+/** How far startup looks for documents written before a model was indexed (SCAN pages of 1000). */
+const SCAN_PAGES = 20;
+
+/**
+ * What an operator should know before serving: an eviction policy that may drop documents behind the
+ * indexes' back, and models whose stored index was built with another definition (or none).
+ * Records the definition of models that have no documents yet. Returns the warnings.
+ */
+export async function checkSetup(redis: Redis, registry: Registry): Promise<string[]> {
+  const warnings: string[] = [];
+  const policy = await redis.config('GET', 'maxmemory-policy').then(
+    (reply) => String((reply as string[])[1] ?? ''),
+    () => '',
+  );
+  if (policy.startsWith('allkeys-')) {
+    warnings.push(`Redis runs maxmemory-policy ${policy}: it may evict documents, locks and index entries. Use noeviction (or a volatile-* policy).`);
+  }
+  for (const model of registry.models) {
+    const prefix = indexPrefix(model.name);
+    const stored = await redis.hget(`${prefix}@meta`, 'fields');
+    const current = indexDefinition(model);
+    if (stored === current) continue;
+    if (stored === null && !(await hasDocuments(redis, model.name))) {
+      await redis.hset(`${prefix}@meta`, 'fields', current);
+      continue;
+    }
+    warnings.push(
+      `Model ${model.name}: the stored index was built for ${stored ?? 'no index (data written before indexing)'}, the model now indexes ${current}. ` +
+        `Finders may miss documents until you run: redis-model-gateway reindex --model ${model.name}`,
+    );
+  }
+  return warnings;
+}
+
+async function hasDocuments(redis: Redis, modelName: string): Promise<boolean> {
+  if ((await redis.zcard(`${indexPrefix(modelName)}@pk`)) > 0) return true;
+  let cursor = '0';
+  for (let page = 0; page < SCAN_PAGES; page++) {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${modelName}:*`, 'COUNT', 1000);
+    if (keys.length > 0) return true;
+    if (next === '0') return false;
+    cursor = next;
+  }
+  return true;
+}

@@ -1,0 +1,84 @@
+import type { Redis } from 'ioredis';
+import { isGatewayError } from '../../errors.js';
+import type { ModelDefinition } from '../../model/define-model.js';
+import { decodeDocument } from '../../model/document-codec.js';
+import type { GatewayScripts } from '../scripts.js';
+import { sha1Of } from '../write-documents.js';
+import { indexDefinition, indexEntries, indexKind } from './index-entries.js';
+import { indexPrefix } from './index-keys.js';
+
+export interface ReindexProgress {
+  /** Documents seen so far, and the count found by the first pass. */
+  done: number;
+  total: number;
+}
+
+export interface ReindexResult {
+  indexed: number;
+  /** Documents that failed to decode: left out of the indexes. */
+  corrupt: number;
+  /** Index entries whose document no longer exists. */
+  removed: number;
+}
+
+const BATCH = 500;
+
+/**
+ * Rebuilds a model's indexes from its documents (SCAN in batches), safe while the gateway serves:
+ * each batch is written by a script that indexes a document only if it is still the text just read,
+ * since a concurrent write has indexed a newer version itself.
+ */
+export async function reindexModel(redis: Redis, scripts: GatewayScripts, model: ModelDefinition, onProgress: (progress: ReindexProgress) => void = () => {}): Promise<ReindexResult> {
+  const prefix = indexPrefix(model.name);
+  const match = `${model.name}:*`;
+  let total = 0;
+  for await (const keys of redis.scanStream({ match, count: 1000 }) as AsyncIterable<string[]>) total += keys.length;
+
+  await dropStaleFieldSets(redis, model);
+  const result: ReindexResult = { indexed: 0, corrupt: 0, removed: 0 };
+  let done = 0;
+  for await (const keys of redis.scanStream({ match, count: BATCH }) as AsyncIterable<string[]>) {
+    if (keys.length === 0) continue;
+    const texts = await redis.mgetBuffer(keys);
+    const args: string[] = [prefix];
+    const batchKeys: string[] = [];
+    keys.forEach((key, i) => {
+      const text = texts[i];
+      if (!text) return;
+      try {
+        const pk = key.slice(model.name.length + 1);
+        const value = decodeDocument(model, key, text.toString('utf8')) as Record<string, unknown>;
+        batchKeys.push(key);
+        args.push(pk, sha1Of(text), JSON.stringify(indexEntries(model, pk, value)));
+      } catch (error) {
+        if (!isGatewayError(error)) throw error;
+        result.corrupt += 1;
+      }
+    });
+    if (batchKeys.length > 0) result.indexed += await scripts.reindexBatch(batchKeys, args);
+    done += keys.length;
+    onProgress({ done, total: Math.max(total, done) });
+  }
+  result.removed = await removeEntriesWithoutDocuments(redis, scripts, model);
+  await redis.hset(`${prefix}@meta`, 'fields', indexDefinition(model));
+  return result;
+}
+
+/** Fields no longer indexed, or indexed another way, lose their sets; the batches rebuild the rest. */
+async function dropStaleFieldSets(redis: Redis, model: ModelDefinition): Promise<void> {
+  const prefix = indexPrefix(model.name);
+  const stored = await redis.hget(`${prefix}@meta`, 'fields');
+  const current = new Set(model.indexed.map((field) => `${field.name} ${indexKind(field)}`));
+  const previous = stored ? (JSON.parse(stored) as Array<[string, string]>) : [];
+  const stale = previous.filter(([name, kind]) => !current.has(`${name} ${kind}`)).flatMap(([name]) => [`${prefix}${name}`, `${prefix}${name}:@null`]);
+  if (stale.length > 0) await redis.del(...stale);
+}
+
+async function removeEntriesWithoutDocuments(redis: Redis, scripts: GatewayScripts, model: ModelDefinition): Promise<number> {
+  let removed = 0;
+  for await (const page of redis.zscanStream(`${indexPrefix(model.name)}@pk`, { count: BATCH }) as AsyncIterable<string[]>) {
+    const pks = page.filter((_, i) => i % 2 === 0);
+    if (pks.length > 0) removed += await scripts.unindexMissing([indexPrefix(model.name), `${model.name}:`, ...pks]);
+  }
+  return removed;
+}
