@@ -79,8 +79,9 @@ export const unauthenticated = () =>
 export const immutableKey = (model: string, field: string) =>
   new GatewayError('IMMUTABLE_KEY', `Field "${model}.${field}" is the key of its model and can never change; leave it out of the update.`, { model, field });
 
-export const wrongModel = (key: string, expected: string, given: string) =>
-  new GatewayError('WRONG_MODEL', `Key "${key}" holds a ${expected}, but the ${given} member was given; use the ${expected} member.`, {
+/** `given` is what named the other model: an input member (`product`) or a key's prefix (`Product`). */
+export const wrongModel = (key: string, expected: string, given: string, advice: string) =>
+  new GatewayError('WRONG_MODEL', `Key "${key}" is for model ${expected}, but ${given} names another model; ${advice}.`, {
     key,
     model: expected,
     given,

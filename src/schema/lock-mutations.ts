@@ -17,7 +17,8 @@ function memberFor(target: ResolvedKey, input: OneOf): Record<string, unknown> |
   if (!input) return null;
   const [member, value] = Object.entries(input).find(([, given]) => given != null) ?? [];
   if (member === undefined || !value) return null;
-  if (member !== inputMemberName(target.model.name)) throw wrongModel(target.key, target.model.name, member);
+  const expected = inputMemberName(target.model.name);
+  if (member !== expected) throw wrongModel(target.key, target.model.name, `the member "${member}"`, `use the member "${expected}"`);
   return value;
 }
 
@@ -134,7 +135,7 @@ export function addLockMutations(builder: Builder, modelInterface: ModelInterfac
       args: { token: t.arg.string({ required: true }), update: t.arg({ type: modelUpdate as never }), saveAtEnd: t.arg.boolean({ defaultValue: true }) },
       resolve: withGraphQLErrors(async (_root, args, { session }) => {
         const target = session.registry.resolveKey(leaseFromToken(args.token).key);
-        return session.releaseLock(args.token, { update: updateFor(target, args.update as OneOf), saveAtEnd: args.saveAtEnd ?? true });
+        return session.releaseLock(args.token, { update: () => updateFor(target, args.update as OneOf), saveAtEnd: args.saveAtEnd ?? true });
       }),
     }),
   );

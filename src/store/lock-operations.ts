@@ -84,11 +84,26 @@ export async function acquireLease(context: LockContext, key: string, action: st
 
 export const extendLease = (context: LockContext, token: string, leaseMs: number) => extendLock(context.scripts, leaseFromToken(token), leaseMs);
 
-/** Saves the update while the lease holds (LOCK_LOST otherwise, nothing written), then lets the lock go. */
-export async function releaseLease(context: LockContext, token: string, { update, saveAtEnd = true }: { update?: Update | null; saveAtEnd?: boolean } = {}): Promise<LockResult> {
+/**
+ * Saves the update while the lease holds (LOCK_LOST otherwise, nothing written), then lets the lock go:
+ * also when the update cannot be saved, so that a refused update never keeps the lock until its lease ends.
+ * `update` may be a function, so that an update the caller cannot even build still releases the lock.
+ */
+export async function releaseLease(
+  context: LockContext,
+  token: string,
+  { update, saveAtEnd = true }: { update?: Update | null | (() => Update | null); saveAtEnd?: boolean } = {},
+): Promise<LockResult> {
   const lease = leaseFromToken(token);
-  const resolved = context.registry.resolveKey(lease.key);
-  const [result] = await applySteps(context, [{ ...resolved, update }], [lease], saveAtEnd && Boolean(update));
+  let result: LockResult | undefined;
+  try {
+    const resolved = context.registry.resolveKey(lease.key);
+    const changes = typeof update === 'function' ? update() : update;
+    [result] = await applySteps(context, [{ ...resolved, update: changes }], [lease], saveAtEnd && Boolean(changes));
+  } catch (error) {
+    await releaseLock(context.scripts, lease).catch(() => false);
+    throw error;
+  }
   if (!(await releaseLock(context.scripts, lease))) throw lockLost('its lease ran out or it was released', { key: lease.key, action: lease.action });
   return result as LockResult;
 }
@@ -124,7 +139,7 @@ export async function holdLock(
     if (lost) throw lockLost(`it was held longer than maxHoldMs (${maxHoldMs} ms)`, { key, action });
     const resolved = context.registry.resolveKey(key);
     const [result] = await applySteps(context, [{ ...resolved, update: update ?? null }], [lease], saveAtEnd && Boolean(update));
-    return { ...(result as LockResult), model: result?.model ?? model };
+    return result as LockResult;
   } finally {
     clearInterval(keepAlive);
     await releaseLock(context.scripts, lease).catch(() => false);

@@ -133,7 +133,7 @@ export class StoreSession {
     const full = keys.map((given) => {
       if (given.startsWith(`${model.name}:`)) return given;
       const other = this.registry.models.find((candidate) => given.startsWith(`${candidate.name}:`));
-      if (other) throw wrongModel(given, model.name, other.name);
+      if (other) throw wrongModel(given, model.name, `its prefix ${other.name}:`, `ask all${other.name}s for it`);
       return formatKey(model.name, given);
     });
     return this.find(full, { skipMissing });
@@ -187,7 +187,7 @@ export class StoreSession {
     return extendLease(this.lockContext, token, leaseMs);
   }
 
-  releaseLock(token: string, options: { update?: Update | null; saveAtEnd?: boolean } = {}): Promise<LockResult> {
+  releaseLock(token: string, options: Parameters<typeof releaseLease>[2] = {}): Promise<LockResult> {
     return releaseLease(this.lockContext, token, options);
   }
 
