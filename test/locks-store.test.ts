@@ -6,7 +6,7 @@ import { models as shopModels, Order, Product, User } from '../examples/shop.js'
 import { createStore, defineModel, GatewayError, type ModelInstance, type Store } from '../src/index.js';
 import type { Update } from '../src/model/apply-update.js';
 import type { Condition } from '../src/model/conditions.js';
-import { countCommands, isScriptCall, type SeenCommand } from './helpers/command-counter.js';
+import { countCommands, describeCommand } from './helpers/command-counter.js';
 import { openTestRedis, type TestRedis } from './helpers/redis.js';
 
 /*
@@ -432,13 +432,6 @@ describe('withLock, the declarative form (session.withLock)', () => {
     ]);
   });
 });
-
-/** `script <keys>` for a script call (EVAL or EVALSHA: one round trip either way), else the command and its arguments. */
-function describeCommand(command: SeenCommand): string {
-  if (!isScriptCall(command)) return [command.name, ...command.args].join(' ');
-  const keyCount = Number(command.args[1]);
-  return ['script', ...command.args.slice(2, 2 + keyCount)].join(' ');
-}
 
 describe('withLocks', () => {
   const purchase = (user: string, product: string, price: number) => [

@@ -15,7 +15,7 @@ import {
   type ModelCondition,
   type ModelUpdate,
 } from './generated/graphql.js';
-import { countCommands, isScriptCall, type SeenCommand } from './helpers/command-counter.js';
+import { countCommands, describeCommand } from './helpers/command-counter.js';
 import { errorCodes, openTestGateway, type GraphQLErrorBody, type Response, type TestGateway } from './helpers/test-gateway.js';
 
 /*
@@ -270,12 +270,6 @@ describe('withLock', () => {
     ]);
   });
 });
-
-/** `script <keys>` for a script call (EVAL or EVALSHA: one round trip either way), else the command and its arguments. */
-function describeCommand(command: SeenCommand): string {
-  if (!isScriptCall(command)) return [command.name, ...command.args].join(' ');
-  return ['script', ...command.args.slice(2, 2 + Number(command.args[1]))].join(' ');
-}
 
 describe('withLocks', () => {
   const purchase = (price: number): LockStep[] => [

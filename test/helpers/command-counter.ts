@@ -45,3 +45,9 @@ export async function countCommands<T>(
   const result = await action();
   return { result, commands: await recorder.stop() };
 }
+
+/** `script <keys>` for a script call (EVAL or EVALSHA: one round trip either way), else the command and its arguments. */
+export function describeCommand(command: SeenCommand): string {
+  if (!isScriptCall(command)) return [command.name, ...command.args].join(' ');
+  return ['script', ...command.args.slice(2, 2 + Number(command.args[1]))].join(' ');
+}
