@@ -77,7 +77,10 @@ export const unauthenticated = () =>
   );
 
 export const immutableKey = (model: string, field: string) =>
-  new GatewayError('IMMUTABLE_KEY', `Field "${model}.${field}" is the key of its model and can never change; leave it out of the update.`, { model, field });
+  new GatewayError('IMMUTABLE_KEY', `Field "${model}.${field}" is the key of its model and can never change; leave it out of the update.`, {
+    model,
+    field,
+  });
 
 /** `given` is what named the other model: an input member (`product`) or a key's prefix (`Product`). */
 export const wrongModel = (key: string, expected: string, given: string, advice: string) =>
@@ -88,11 +91,15 @@ export const wrongModel = (key: string, expected: string, given: string, advice:
   });
 
 export const lockTimeout = (key: string, action: string, timeoutMs: number) =>
-  new GatewayError('LOCK_TIMEOUT', `Lock "${action}" on "${key}" was not free within ${timeoutMs} ms; try again later or raise timeoutMs.`, {
-    key,
-    action,
-    timeoutMs,
-  });
+  new GatewayError(
+    'LOCK_TIMEOUT',
+    `Lock "${action}" on "${key}" was not free within ${timeoutMs} ms; try again later or raise timeoutMs.`,
+    {
+      key,
+      action,
+      timeoutMs,
+    },
+  );
 
 export const lockLost = (reason: string, details: Record<string, unknown> = {}) =>
   new GatewayError('LOCK_LOST', `The lock is no longer held (${reason}): nothing was written. Acquire it again.`, details);

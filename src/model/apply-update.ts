@@ -45,7 +45,10 @@ export function applyUpdate(model: ModelDefinition, current: Readonly<Record<str
       if (operand === undefined) continue;
       const field = model.fields.find((candidate) => candidate.name === name);
       if (!field || !ACCEPTS[operation](field.type)) {
-        throw badUserInput(`"${operation}" cannot change ${model.name}.${name}: no such ${operation === 'set' ? '' : `${operation}-able `}field.`, { field: name });
+        throw badUserInput(
+          `"${operation}" cannot change ${model.name}.${name}: no such ${operation === 'set' ? '' : `${operation}-able `}field.`,
+          { field: name },
+        );
       }
       apply(field, operand as T);
     }
@@ -59,7 +62,10 @@ export function applyUpdate(model: ModelDefinition, current: Readonly<Record<str
   each<number>('inc', (field, amount) => {
     if (field.name === model.keyField && amount !== 0) throw immutableKey(model.name, field.name);
     const before = next[field.name];
-    if (typeof before !== 'number') throw badUserInput(`inc cannot add to ${model.name}.${field.name}, which holds ${JSON.stringify(before ?? null)}.`, { field: field.name });
+    if (typeof before !== 'number')
+      throw badUserInput(`inc cannot add to ${model.name}.${field.name}, which holds ${JSON.stringify(before ?? null)}.`, {
+        field: field.name,
+      });
     next[field.name] = before + amount;
   });
   each<readonly unknown[]>('append', (field, items) => {
@@ -80,7 +86,8 @@ export function applyUpdate(model: ModelDefinition, current: Readonly<Record<str
 }
 
 const asList = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
-const asRecord = (value: unknown): Record<string, unknown> => (value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : {});
+const asRecord = (value: unknown): Record<string, unknown> =>
+  value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : {};
 
 /** Equality for list items: dates by instant, objects by their JSON. */
 function sameValue(a: unknown, b: unknown): boolean {

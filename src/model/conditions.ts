@@ -26,7 +26,8 @@ export interface Condition {
 const FILTERABLE_KINDS = new Set(['string', 'int', 'safeInt', 'float', 'boolean', 'datetime', 'enum']);
 
 /** The fields a condition (and a finder's `where`) may name: top-level scalars and enums. */
-export const filterableFields = (model: ModelDefinition): FieldDescription[] => model.fields.filter((field) => FILTERABLE_KINDS.has(field.type.kind));
+export const filterableFields = (model: ModelDefinition): FieldDescription[] =>
+  model.fields.filter((field) => FILTERABLE_KINDS.has(field.type.kind));
 
 /**
  * Evaluates a condition against a decoded document. The rules, shared with the finders:
@@ -54,7 +55,8 @@ function matchesFilter(filter: FieldFilter, actual: unknown): boolean {
   if ('ne' in filter && filter.ne !== undefined) {
     if (filter.ne === null ? !present : present && compare(actual, filter.ne) === 0) return false;
   }
-  if (filter.in !== undefined && filter.in !== null && !(present && filter.in.some((candidate) => compare(actual, candidate) === 0))) return false;
+  if (filter.in !== undefined && filter.in !== null && !(present && filter.in.some((candidate) => compare(actual, candidate) === 0)))
+    return false;
   if (filter.gt !== undefined && filter.gt !== null && !(present && compare(actual, filter.gt) > 0)) return false;
   if (filter.gte !== undefined && filter.gte !== null && !(present && compare(actual, filter.gte) >= 0)) return false;
   if (filter.lt !== undefined && filter.lt !== null && !(present && compare(actual, filter.lt) < 0)) return false;

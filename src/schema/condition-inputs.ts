@@ -8,7 +8,14 @@ import type { TypeRefs } from './type-refs.js';
 type InputRef = unknown;
 const ORDERED = ['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'in'] as const;
 const UNORDERED = ['eq', 'ne', 'in'] as const;
-const FILTER_NAMES: Record<string, string> = { string: 'String', int: 'Int', safeInt: 'SafeInt', float: 'Float', boolean: 'Boolean', datetime: 'DateTime' };
+const FILTER_NAMES: Record<string, string> = {
+  string: 'String',
+  int: 'Int',
+  safeInt: 'SafeInt',
+  float: 'Float',
+  boolean: 'Boolean',
+  datetime: 'DateTime',
+};
 
 /**
  * The filter inputs (`IntFilter`, `StringFilter`, ..., `<Enum>Filter`), made once each, shared by lock
@@ -27,7 +34,8 @@ export class FilterInputs {
     if (!scalar) throw new Error(`no filter for ${type.kind}`);
     const name = `${scalar}Filter`;
     if (!this.made.has(name)) {
-      const operators = type.kind === 'enum' || type.kind === 'boolean' ? (type.kind === 'boolean' ? (['eq', 'ne'] as const) : UNORDERED) : ORDERED;
+      const operators =
+        type.kind === 'enum' || type.kind === 'boolean' ? (type.kind === 'boolean' ? (['eq', 'ne'] as const) : UNORDERED) : ORDERED;
       const valueType = type.kind === 'enum' ? this.refs.input(type) : scalar;
       this.made.set(
         name,
@@ -35,7 +43,13 @@ export class FilterInputs {
           description: `Conditions on a ${scalar} field; all given must hold. A null or missing value matches only \`eq: null\` and \`ne\` with a value.`,
           fields: (t) =>
             Object.fromEntries(
-              operators.map((operator) => [operator, t.field({ type: (operator === 'in' ? [valueType] : valueType) as never, required: operator === 'in' ? { list: false, items: true } : false } as never)]),
+              operators.map((operator) => [
+                operator,
+                t.field({
+                  type: (operator === 'in' ? [valueType] : valueType) as never,
+                  required: operator === 'in' ? { list: false, items: true } : false,
+                } as never),
+              ]),
             ) as Record<string, never>,
         }),
       );
@@ -63,7 +77,10 @@ export function addConditionInputs(builder: Builder, registry: Registry, filters
   const modelCondition = builder.inputType('ModelCondition', {
     isOneOf: true,
     description: "A condition on the key's model: set the member named after it.",
-    fields: (t) => Object.fromEntries(registry.models.map((model) => [inputMemberName(model.name), t.field({ type: conditions.get(model.name) as never })])),
+    fields: (t) =>
+      Object.fromEntries(
+        registry.models.map((model) => [inputMemberName(model.name), t.field({ type: conditions.get(model.name) as never })]),
+      ),
   });
   return modelCondition;
 }

@@ -19,7 +19,13 @@ type ObjectRef = unknown;
  * `delete<Model>s(where)` and `deleteAll<Model>s(confirm)`; once: `PageInfo`, `OrderDirection`,
  * `DeleteResult`, `deleteMany(keys)` and `setTtl(key, seconds)`.
  */
-export function addFinderFields(builder: Builder, registry: Registry, filters: FilterInputs, objectTypes: Map<string, ObjectRef>, modelInterface: ModelInterfaceRef) {
+export function addFinderFields(
+  builder: Builder,
+  registry: Registry,
+  filters: FilterInputs,
+  objectTypes: Map<string, ObjectRef>,
+  modelInterface: ModelInterfaceRef,
+) {
   const pageInfo = builder.objectRef<Page['pageInfo']>('PageInfo').implement({
     fields: (t) => ({
       hasNextPage: t.exposeBoolean('hasNextPage'),
@@ -35,16 +41,21 @@ export function addFinderFields(builder: Builder, registry: Registry, filters: F
   const deleteResult = builder.objectRef<DeleteResult>('DeleteResult').implement({
     fields: (t) => ({
       count: t.exposeInt('count', { description: 'Documents deleted; missing keys are not counted.' }),
-      byModel: t.field({ type: [deleteCount], resolve: (result) => Object.entries(result.byModel).map(([model, count]) => ({ model, count })) }),
+      byModel: t.field({
+        type: [deleteCount],
+        resolve: (result) => Object.entries(result.byModel).map(([model, count]) => ({ model, count })),
+      }),
     }),
   });
 
-  for (const model of registry.models) addModelFinder(builder, model, filters, objectTypes.get(model.name), { pageInfo, direction, deleteResult });
+  for (const model of registry.models)
+    addModelFinder(builder, model, filters, objectTypes.get(model.name), { pageInfo, direction, deleteResult });
 
   builder.mutationField('deleteMany', (t) =>
     t.field({
       type: deleteResult,
-      description: 'Deletes keys of any models, with their index entries, in one atomic step. A malformed or unknown key: its code, nothing deleted.',
+      description:
+        'Deletes keys of any models, with their index entries, in one atomic step. A malformed or unknown key: its code, nothing deleted.',
       args: { keys: t.arg.idList({ required: true }) },
       resolve: withGraphQLErrors(async (_root, args, { session }) => session.deleteMany(args.keys.map(String))),
     }),
@@ -53,7 +64,8 @@ export function addFinderFields(builder: Builder, registry: Registry, filters: F
     t.field({
       type: modelInterface,
       nullable: true,
-      description: "Sets the key to expire in `seconds`; null removes its TTL. The next refreshing read or write sets it back to the model's ttl.",
+      description:
+        "Sets the key to expire in `seconds`; null removes its TTL. The next refreshing read or write sets it back to the model's ttl.",
       args: { key: t.arg.id({ required: true }), seconds: t.arg.int() },
       resolve: withGraphQLErrors(async (_root, args, { session }) => session.setTtl(String(args.key), args.seconds ?? null)),
     }),
@@ -82,7 +94,12 @@ function addModelFinder(builder: Builder, model: ModelDefinition, filters: Filte
       ? null
       : builder.inputType(`${name}OrderBy`, {
           fields: (t) => ({
-            field: t.field({ type: builder.enumType(`${name}OrderField`, { values: model.indexed.map((field) => field.name) as [string, ...string[]] }) as never, required: true }),
+            field: t.field({
+              type: builder.enumType(`${name}OrderField`, {
+                values: model.indexed.map((field) => field.name) as [string, ...string[]],
+              }) as never,
+              required: true,
+            }),
             direction: t.field({ type: shared.direction as never, defaultValue: 'ASC' as never }),
           }),
         });
@@ -93,7 +110,11 @@ function addModelFinder(builder: Builder, model: ModelDefinition, filters: Filte
     fields: (t) => ({
       edges: t.field({ type: [edge], resolve: (page) => page.edges }),
       pageInfo: t.field({ type: shared.pageInfo, resolve: (page: Page) => page.pageInfo } as never),
-      totalCount: t.int({ nullable: true, description: 'Every match, counted in the same script as the page; costs a pass over the matches.', resolve: (page) => page.totalCount }),
+      totalCount: t.int({
+        nullable: true,
+        description: 'Every match, counted in the same script as the page; costs a pass over the matches.',
+        resolve: (page) => page.totalCount,
+      }),
     }),
   });
 
@@ -110,10 +131,18 @@ function addModelFinder(builder: Builder, model: ModelDefinition, filters: Filte
         after: t.arg.string(),
       },
       resolve: withGraphQLErrors(async (_root, args, { session }, info) => {
-        const given = args as { keys?: Array<string | number> | null; skipMissing?: boolean | null; where?: Condition | null; orderBy?: { field: string; direction?: 'ASC' | 'DESC' } | null; first?: number | null; after?: string | null };
+        const given = args as {
+          keys?: Array<string | number> | null;
+          skipMissing?: boolean | null;
+          where?: Condition | null;
+          orderBy?: { field: string; direction?: 'ASC' | 'DESC' } | null;
+          first?: number | null;
+          after?: string | null;
+        };
         if (given.keys) {
           if (given.where) throw badUserInput(`${listFieldName(name)} takes keys or where, not both.`);
-          return keysPage(await session.findByKeys(model, given.keys.map(String), { skipMissing: given.skipMissing ?? false }));
+          const withTtl = selectsField(info, 'edges', 'node', 'ttl');
+          return keysPage(await session.findByKeys(model, given.keys.map(String), { skipMissing: given.skipMissing ?? false, withTtl }));
         }
         return session.findModels(model, {
           where: given.where,
@@ -132,7 +161,9 @@ function addModelFinder(builder: Builder, model: ModelDefinition, filters: Filte
       type: shared.deleteResult,
       description: `Deletes every ${name} the where selects, in one atomic step. An empty where is refused: use deleteAll${name}s.`,
       args: { where: t.arg({ type: where as never, required: true }) },
-      resolve: withGraphQLErrors(async (_root: unknown, args: { where: Condition }, { session }: GatewayContext) => session.deleteWhere(model, args.where)),
+      resolve: withGraphQLErrors(async (_root: unknown, args: { where: Condition }, { session }: GatewayContext) =>
+        session.deleteWhere(model, args.where),
+      ),
     } as never),
   );
   builder.mutationField(`deleteAll${name}s`, (t) =>
@@ -153,7 +184,12 @@ function keysPage(instances: ModelInstance[]): Page {
   const edges = instances.map((node, i) => ({ cursor: Buffer.from(`keys:${i}`).toString('base64url'), node }));
   return {
     edges,
-    pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
+    pageInfo: {
+      hasNextPage: false,
+      hasPreviousPage: false,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
     totalCount: edges.length,
   };
 }

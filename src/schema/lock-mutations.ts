@@ -40,7 +40,11 @@ export function addLockMutations(builder: Builder, modelInterface: ModelInterfac
         description: 'As saved; as it stands when not applied; as it would be in a dry run; null when the key is missing.',
         resolve: (result) => result.model,
       }),
-      fencingToken: t.string({ nullable: true, description: 'Grows with every lock acquisition: hand it to systems that must refuse stale holders.', resolve: (result) => result.fencingToken }),
+      fencingToken: t.string({
+        nullable: true,
+        description: 'Grows with every lock acquisition: hand it to systems that must refuse stale holders.',
+        resolve: (result) => result.fencingToken,
+      }),
     }),
   });
   const lockLease = builder.objectRef<Lease & { model?: LockResult['model'] }>('LockLease').implement({
@@ -49,8 +53,17 @@ export function addLockMutations(builder: Builder, modelInterface: ModelInterfac
       key: t.id({ resolve: (lease) => lease.key }),
       action: t.exposeString('action'),
       fencingToken: t.exposeString('fencingToken'),
-      expiresAt: t.field({ type: 'DateTime', description: "When the lease runs out, by the Redis server's clock.", resolve: (lease) => lease.expiresAt }),
-      model: t.field({ type: modelInterface, nullable: true, description: 'The model when the lock was taken (null when missing; null from extendLock).', resolve: (lease) => lease.model ?? null }),
+      expiresAt: t.field({
+        type: 'DateTime',
+        description: "When the lease runs out, by the Redis server's clock.",
+        resolve: (lease) => lease.expiresAt,
+      }),
+      model: t.field({
+        type: modelInterface,
+        nullable: true,
+        description: 'The model when the lock was taken (null when missing; null from extendLock).',
+        resolve: (lease) => lease.model ?? null,
+      }),
     }),
   });
   const lockStep = builder.inputType('LockStep', {
@@ -64,7 +77,8 @@ export function addLockMutations(builder: Builder, modelInterface: ModelInterfac
   builder.mutationField('withLock', (t) =>
     t.field({
       type: lockResult,
-      description: 'Locks (key, action), reloads the model, checks `when`, applies `update`, saves it unless `saveAtEnd` is false, and releases the lock, always.',
+      description:
+        'Locks (key, action), reloads the model, checks `when`, applies `update`, saves it unless `saveAtEnd` is false, and releases the lock, always.',
       args: {
         key: t.arg.id({ required: true }),
         action: t.arg.string({ defaultValue: 'default' }),
@@ -90,7 +104,8 @@ export function addLockMutations(builder: Builder, modelInterface: ModelInterfac
   builder.mutationField('withLocks', (t) =>
     t.field({
       type: [lockResult],
-      description: 'Locks every key under one action in a global order, checks every condition, then saves every update in one atomic step, or none.',
+      description:
+        'Locks every key under one action in a global order, checks every condition, then saves every update in one atomic step, or none.',
       args: {
         action: t.arg.string({ defaultValue: 'default' }),
         steps: t.arg({ type: [lockStep], required: true }),
@@ -102,7 +117,10 @@ export function addLockMutations(builder: Builder, modelInterface: ModelInterfac
           const target = session.registry.resolveKey(String(step.key));
           return { key: target.key, when: conditionFor(target, step.when as OneOf), update: updateFor(target, step.update as OneOf) };
         });
-        return session.withLocks(args.action ?? 'default', steps, { leaseMs: args.leaseMs ?? undefined, timeoutMs: args.timeoutMs ?? undefined });
+        return session.withLocks(args.action ?? 'default', steps, {
+          leaseMs: args.leaseMs ?? undefined,
+          timeoutMs: args.timeoutMs ?? undefined,
+        });
       }),
     }),
   );
@@ -111,9 +129,17 @@ export function addLockMutations(builder: Builder, modelInterface: ModelInterfac
     t.field({
       type: lockLease,
       description: 'Takes the lock for a server that runs its own logic meanwhile; a missing key is granted with model null.',
-      args: { key: t.arg.id({ required: true }), action: t.arg.string({ defaultValue: 'default' }), leaseMs: t.arg.int(), timeoutMs: t.arg.int() },
+      args: {
+        key: t.arg.id({ required: true }),
+        action: t.arg.string({ defaultValue: 'default' }),
+        leaseMs: t.arg.int(),
+        timeoutMs: t.arg.int(),
+      },
       resolve: withGraphQLErrors(async (_root, args, { session }) => {
-        const { lease, model } = await session.acquireLock(String(args.key), args.action ?? 'default', { leaseMs: args.leaseMs ?? undefined, timeoutMs: args.timeoutMs ?? undefined });
+        const { lease, model } = await session.acquireLock(String(args.key), args.action ?? 'default', {
+          leaseMs: args.leaseMs ?? undefined,
+          timeoutMs: args.timeoutMs ?? undefined,
+        });
         return { ...lease, model };
       }),
     }),
@@ -132,10 +158,17 @@ export function addLockMutations(builder: Builder, modelInterface: ModelInterfac
     t.field({
       type: lockResult,
       description: 'Saves `update` while the lease holds (LOCK_LOST otherwise, nothing written) and lets the lock go.',
-      args: { token: t.arg.string({ required: true }), update: t.arg({ type: modelUpdate as never }), saveAtEnd: t.arg.boolean({ defaultValue: true }) },
+      args: {
+        token: t.arg.string({ required: true }),
+        update: t.arg({ type: modelUpdate as never }),
+        saveAtEnd: t.arg.boolean({ defaultValue: true }),
+      },
       resolve: withGraphQLErrors(async (_root, args, { session }) => {
         const target = session.registry.resolveKey(leaseFromToken(args.token).key);
-        return session.releaseLock(args.token, { update: () => updateFor(target, args.update as OneOf), saveAtEnd: args.saveAtEnd ?? true });
+        return session.releaseLock(args.token, {
+          update: () => updateFor(target, args.update as OneOf),
+          saveAtEnd: args.saveAtEnd ?? true,
+        });
       }),
     }),
   );

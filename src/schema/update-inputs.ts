@@ -31,7 +31,13 @@ export function addUpdateInputs(builder: Builder, registry: Registry, refs: Type
         operation,
         ref: builder.inputType(`${model.name}${OPERATIONS[operation].suffix}`, {
           description: OPERATIONS[operation].description,
-          fields: (t) => Object.fromEntries(fields.map((field) => [field.name, t.field({ type: operandType(refs, operation, field), required: operandRequired(field) } as never)])) as Record<string, never>,
+          fields: (t) =>
+            Object.fromEntries(
+              fields.map((field) => [
+                field.name,
+                t.field({ type: operandType(refs, operation, field), required: operandRequired(field) } as never),
+              ]),
+            ) as Record<string, never>,
         }),
       }));
     if (parts.length === 0) continue;
@@ -39,7 +45,8 @@ export function addUpdateInputs(builder: Builder, registry: Registry, refs: Type
       model.name,
       builder.inputType(`${model.name}Update`, {
         description: `Changes to a ${model.name}, applied to the document as stored in the order set, inc, append, remove, merge, unset.`,
-        fields: (t) => Object.fromEntries(parts.map(({ operation, ref }) => [operation, t.field({ type: ref as never })])) as Record<string, never>,
+        fields: (t) =>
+          Object.fromEntries(parts.map(({ operation, ref }) => [operation, t.field({ type: ref as never })])) as Record<string, never>,
       }),
     );
   }
@@ -47,7 +54,11 @@ export function addUpdateInputs(builder: Builder, registry: Registry, refs: Type
   return builder.inputType('ModelUpdate', {
     isOneOf: true,
     description: "An update of the key's model: set the member named after it.",
-    fields: (t) => Object.fromEntries([...updates].map(([name, ref]) => [inputMemberName(name), t.field({ type: ref as never })])) as Record<string, never>,
+    fields: (t) =>
+      Object.fromEntries([...updates].map(([name, ref]) => [inputMemberName(name), t.field({ type: ref as never })])) as Record<
+        string,
+        never
+      >,
   });
 }
 
@@ -58,7 +69,8 @@ function operandType(refs: TypeRefs, operation: Operation, field: FieldDescripti
   return refs.input(field.type);
 }
 
-const operandRequired = (field: FieldDescription) => (field.type.kind === 'list' ? { list: false, items: !field.type.itemsNullable } : false);
+const operandRequired = (field: FieldDescription) =>
+  field.type.kind === 'list' ? { list: false, items: !field.type.itemsNullable } : false;
 
 /** The model-level update from a `<Model>Update` input: nested input objects take zod's shape of absent and null. */
 export function toUpdate(model: ModelDefinition, input: Record<string, Record<string, unknown> | null | undefined>): Update {
@@ -69,7 +81,10 @@ export function toUpdate(model: ModelDefinition, input: Record<string, Record<st
     for (const [name, operand] of Object.entries(operands)) {
       const field = model.fields.find((candidate) => candidate.name === name);
       if (operand === undefined || !field) continue;
-      converted[name] = operation === 'set' || operation === 'append' || operation === 'remove' ? inputFieldValue(field, operand, operation !== 'set') : operand;
+      converted[name] =
+        operation === 'set' || operation === 'append' || operation === 'remove'
+          ? inputFieldValue(field, operand, operation !== 'set')
+          : operand;
     }
     (update as Record<string, unknown>)[operation] = converted;
   }

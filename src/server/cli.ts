@@ -50,7 +50,12 @@ const demoModels = () => new URL('../../examples/shop.ts', import.meta.url).path
 async function serve(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { ...COMMON, port: { type: 'string', default: '4000' }, host: { type: 'string', default: '127.0.0.1' }, 'write-token': { type: 'string' } },
+    options: {
+      ...COMMON,
+      port: { type: 'string', default: '4000' },
+      host: { type: 'string', default: '127.0.0.1' },
+      'write-token': { type: 'string' },
+    },
   });
   const models = await loadModels(values.models ?? demoModels());
   const { url, embedded } = await connect(values.redis, values['data-dir'], false);
@@ -81,12 +86,16 @@ async function reindex(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { ...COMMON, model: { type: 'string' } } });
   const all = await loadModels(values.models ?? demoModels());
   const chosen: ModelDefinition[] = values.model ? all.filter((model) => model.name === values.model) : all;
-  if (chosen.length === 0) throw new Error(`No model named "${values.model}"; the models are ${all.map((model) => model.name).join(', ')}.`);
+  if (chosen.length === 0)
+    throw new Error(`No model named "${values.model}"; the models are ${all.map((model) => model.name).join(', ')}.`);
   const { url, embedded } = await connect(values.redis, values['data-dir'], true);
   const gateway = createGateway({ models: all, redis: url, logging: false });
   try {
     for (const model of chosen) {
-      const bar = new SingleBar({ format: `${model.name.padEnd(12)} [{bar}] {value}/{total} documents`, stream: process.stderr }, Presets.shades_classic);
+      const bar = new SingleBar(
+        { format: `${model.name.padEnd(12)} [{bar}] {value}/{total} documents`, stream: process.stderr },
+        Presets.shades_classic,
+      );
       bar.start(0, 0);
       const result = await reindexModel(gateway.redis, gateway.store.scripts, model, ({ done, total }) => {
         bar.setTotal(total);

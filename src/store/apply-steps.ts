@@ -40,7 +40,12 @@ const MAX_ATTEMPTS = 100;
  * between, it starts over from the new text. A missing document or a false condition anywhere: nothing
  * is written and no step is applied.
  */
-export async function applySteps(context: StepContext, steps: readonly ResolvedStep[], leases: readonly Lease[], save: boolean): Promise<LockResult[]> {
+export async function applySteps(
+  context: StepContext,
+  steps: readonly ResolvedStep[],
+  leases: readonly Lease[],
+  save: boolean,
+): Promise<LockResult[]> {
   const fencing = (index: number) => leases[index]?.fencingToken ?? null;
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const texts = await context.redis.mgetBuffer(steps.map((step) => step.key));
@@ -49,7 +54,8 @@ export async function applySteps(context: StepContext, steps: readonly ResolvedS
       return text ? instanceOf(step, decodeDocument(step.model, step.key, text.toString('utf8'))) : null;
     });
     const refused = () => steps.map((step, i) => ({ key: step.key, applied: false, model: current[i] ?? null, fencingToken: fencing(i) }));
-    if (current.some((instance, i) => instance === null || (steps[i]?.when && !evaluateCondition(steps[i].when, instance.value)))) return refused();
+    if (current.some((instance, i) => instance === null || (steps[i]?.when && !evaluateCondition(steps[i].when, instance.value))))
+      return refused();
 
     const next = steps.map((step, i) => {
       const before = current[i] as ModelInstance;
@@ -59,9 +65,24 @@ export async function applySteps(context: StepContext, steps: readonly ResolvedS
 
     const writes: Array<DocumentWrite & { index: number }> = [];
     steps.forEach((step, i) => {
-      if (step.update) writes.push({ index: i, key: step.key, pk: step.pk, model: step.model, value: next[i]?.value ?? {}, expect: { unchangedFrom: texts[i] as Buffer } });
+      if (step.update)
+        writes.push({
+          index: i,
+          key: step.key,
+          pk: step.pk,
+          model: step.model,
+          value: next[i]?.value ?? {},
+          expect: { unchangedFrom: texts[i] as Buffer },
+        });
     });
-    const outcome = writes.length === 0 ? { status: 'written' as const, ttls: [] } : await writeDocuments(context.scripts, writes, leases.map((lease) => ({ lockKey: lease.lockKey, value: lease.value })));
+    const outcome =
+      writes.length === 0
+        ? { status: 'written' as const, ttls: [] }
+        : await writeDocuments(
+            context.scripts,
+            writes,
+            leases.map((lease) => ({ lockKey: lease.lockKey, value: lease.value })),
+          );
     if (outcome.status === 'changed') continue;
     if (outcome.status === 'lockLost') {
       const lease = leases[outcome.index];
@@ -79,7 +100,9 @@ export async function applySteps(context: StepContext, steps: readonly ResolvedS
     });
     return steps.map((step, i) => ({ key: step.key, applied: true, model: next[i] ?? null, fencingToken: fencing(i) }));
   }
-  throw new Error(`The documents of ${steps.map((step) => step.key).join(', ')} kept changing during ${MAX_ATTEMPTS} attempts to save them.`);
+  throw new Error(
+    `The documents of ${steps.map((step) => step.key).join(', ')} kept changing during ${MAX_ATTEMPTS} attempts to save them.`,
+  );
 }
 
 const instanceOf = (step: ResolvedKey, value: unknown): ModelInstance => ({

@@ -35,7 +35,15 @@ export async function deleteKeys(scripts: GatewayScripts, keys: readonly Resolve
 /** Deletes every instance a `where` selects (all of them for `null`), with their index entries, in one script call. */
 export async function deleteWhere(scripts: GatewayScripts, model: ModelDefinition, where: Condition | null): Promise<DeleteResult> {
   const plan: PlanNode = where === null ? ['all'] : compileWhere(model, where);
-  if (where !== null && plan[0] === 'all') throw badUserInput(`delete${model.name}s needs a where that names a field; to delete every ${model.name}, use deleteAll${model.name}s(confirm: true).`);
-  const count = await scripts.deleteWhere([indexPrefix(model.name), `${model.name}:`, `rmg:tmp:${randomBytes(8).toString('hex')}:`, JSON.stringify(plan)]);
+  if (where !== null && plan[0] === 'all')
+    throw badUserInput(
+      `delete${model.name}s needs a where that names a field; to delete every ${model.name}, use deleteAll${model.name}s(confirm: true).`,
+    );
+  const count = await scripts.deleteWhere([
+    indexPrefix(model.name),
+    `${model.name}:`,
+    `rmg:tmp:${randomBytes(8).toString('hex')}:`,
+    JSON.stringify(plan),
+  ]);
   return { count, byModel: count > 0 ? { [model.name]: count } : {} };
 }

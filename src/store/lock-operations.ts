@@ -4,7 +4,17 @@ import type { Condition } from '../model/conditions.js';
 import type { ModelInstance } from '../model/model-instance.js';
 import type { Registry } from '../model/registry.js';
 import { applySteps, type LockResult, type StepContext } from './apply-steps.js';
-import { acquireLock, checkAction, checkLockOptions, checkRange, extendLock, leaseFromToken, releaseLock, type Lease, type LockOptions } from './locks.js';
+import {
+  acquireLock,
+  checkAction,
+  checkLockOptions,
+  checkRange,
+  extendLock,
+  leaseFromToken,
+  releaseLock,
+  type Lease,
+  type LockOptions,
+} from './locks.js';
 
 export interface LockContext extends StepContext {
   registry: Registry;
@@ -35,7 +45,13 @@ export const MAX_HOLD_MS = { default: 300_000, min: 100, max: 3_600_000 };
 
 /** rapyer's alock_from_key with the update sent along: lock, reload, check, apply, save, release (always). */
 export async function withLock(context: LockContext, key: string, action: string, options: WithLockOptions = {}): Promise<LockResult> {
-  const [result] = await withLocks(context, action, [{ key, when: options.when, update: options.update }], options, options.saveAtEnd ?? true);
+  const [result] = await withLocks(
+    context,
+    action,
+    [{ key, when: options.when, update: options.update }],
+    options,
+    options.saveAtEnd ?? true,
+  );
   return result as LockResult;
 }
 
@@ -44,10 +60,17 @@ export async function withLock(context: LockContext, key: string, action: string
  * callers over the same keys in opposite orders never deadlock; then every condition checked and
  * every update saved in one atomic step, or none.
  */
-export async function withLocks(context: LockContext, action: string, steps: readonly LockStep[], options: LockOptions = {}, save = true): Promise<LockResult[]> {
+export async function withLocks(
+  context: LockContext,
+  action: string,
+  steps: readonly LockStep[],
+  options: LockOptions = {},
+  save = true,
+): Promise<LockResult[]> {
   checkAction(action);
   const { leaseMs, timeoutMs } = checkLockOptions(options);
-  if (steps.length === 0 || steps.length > MAX_STEPS) throw badUserInput(`withLocks takes 1 to ${MAX_STEPS} steps; it got ${steps.length}.`, { count: steps.length });
+  if (steps.length === 0 || steps.length > MAX_STEPS)
+    throw badUserInput(`withLocks takes 1 to ${MAX_STEPS} steps; it got ${steps.length}.`, { count: steps.length });
   const resolved = steps.map((step) => ({ ...context.registry.resolveKey(step.key), when: step.when, update: step.update }));
   const seen = new Set<string>();
   for (const step of resolved) {
@@ -58,7 +81,8 @@ export async function withLocks(context: LockContext, action: string, steps: rea
   const order = [...resolved.keys()].sort((a, b) => compareLockKeys(resolved[a]?.key ?? '', resolved[b]?.key ?? ''));
   const leases: Lease[] = [];
   try {
-    for (const index of order) leases[index] = await acquireLock(context.scripts, resolved[index]?.key ?? '', action, leaseMs, deadline, timeoutMs);
+    for (const index of order)
+      leases[index] = await acquireLock(context.scripts, resolved[index]?.key ?? '', action, leaseMs, deadline, timeoutMs);
     return await applySteps(context, resolved, leases, save);
   } finally {
     await Promise.all(leases.filter(Boolean).map((lease) => releaseLock(context.scripts, lease)));
@@ -82,7 +106,8 @@ export async function acquireLease(context: LockContext, key: string, action: st
   }
 }
 
-export const extendLease = (context: LockContext, token: string, leaseMs: number) => extendLock(context.scripts, leaseFromToken(token), leaseMs);
+export const extendLease = (context: LockContext, token: string, leaseMs: number) =>
+  extendLock(context.scripts, leaseFromToken(token), leaseMs);
 
 /**
  * Saves the update while the lease holds (LOCK_LOST otherwise, nothing written), then lets the lock go:
@@ -104,7 +129,8 @@ export async function releaseLease(
     await releaseLock(context.scripts, lease).catch(() => false);
     throw error;
   }
-  if (!(await releaseLock(context.scripts, lease))) throw lockLost('its lease ran out or it was released', { key: lease.key, action: lease.action });
+  if (!(await releaseLock(context.scripts, lease)))
+    throw lockLost('its lease ran out or it was released', { key: lease.key, action: lease.action });
   return result as LockResult;
 }
 
@@ -125,15 +151,18 @@ export async function holdLock(
   const { lease, model } = await acquireLease(context, key, action, options);
   const heldUntil = Date.now() + maxHoldMs;
   let lost = false;
-  const keepAlive = setInterval(() => {
-    if (Date.now() >= heldUntil) {
-      lost = true;
-      clearInterval(keepAlive);
-      void releaseLock(context.scripts, lease).catch(() => {});
-      return;
-    }
-    extendLock(context.scripts, lease, Math.min(leaseMs, Math.max(LEASE_FLOOR, heldUntil - Date.now()))).catch(() => (lost = true));
-  }, Math.max(50, Math.floor(leaseMs / 3)));
+  const keepAlive = setInterval(
+    () => {
+      if (Date.now() >= heldUntil) {
+        lost = true;
+        clearInterval(keepAlive);
+        void releaseLock(context.scripts, lease).catch(() => {});
+        return;
+      }
+      extendLock(context.scripts, lease, Math.min(leaseMs, Math.max(LEASE_FLOOR, heldUntil - Date.now()))).catch(() => (lost = true));
+    },
+    Math.max(50, Math.floor(leaseMs / 3)),
+  );
   try {
     const update = await callback(model);
     if (lost) throw lockLost(`it was held longer than maxHoldMs (${maxHoldMs} ms)`, { key, action });

@@ -54,7 +54,14 @@ export function checkRange(name: string, value: number, { min, max }: { min: num
 }
 
 /** Tries until `deadline` (ms since the epoch), backing off with jitter so that waiters do not retry in step. */
-export async function acquireLock(scripts: GatewayScripts, key: string, action: string, leaseMs: number, deadline: number, timeoutMs: number): Promise<Lease> {
+export async function acquireLock(
+  scripts: GatewayScripts,
+  key: string,
+  action: string,
+  leaseMs: number,
+  deadline: number,
+  timeoutMs: number,
+): Promise<Lease> {
   const lockKey = lockKeyOf(key, action);
   const value = randomBytes(16).toString('base64url');
   for (let delay = 2; ; delay = Math.min(delay * 2, 100)) {

@@ -8,21 +8,30 @@ import { INDEX_LIBRARY } from './indexes/index-library.js';
  */
 
 /**
- * KEYS: document keys. ARGV[1]: "1" to return each key's remaining TTL. ARGV[1 + i]: seconds to reset
- * key i's TTL to after reading it, "0" to leave it. Returns {document or nil, ttl} per key (ttl -2: not asked).
+ * KEYS: document keys. ARGV[1]: "1" to return each key's remaining TTL; then three per key: seconds to
+ * reset its TTL to after reading it ("0" to leave it), its model's index prefix and its pk.
+ * Returns {document or nil, ttl} per key (ttl -2: not asked).
+ * A refreshed key gets an `@expiry` entry if it had none (NX: an existing score is already no later
+ * than the key's real expiry, which is all the finders' purge needs).
  * A key holding another Redis type reads as missing, as it does through MGET.
  */
 const READ_DOCUMENTS = `
 local wantTtl = ARGV[1] == '1'
 local out = {}
+local now = nil
 for i, key in ipairs(KEYS) do
   local doc = redis.pcall('GET', key)
   if type(doc) == 'table' then doc = false end
   local ttl = -2
   if doc then
-    local refresh = tonumber(ARGV[i + 1])
+    local refresh = tonumber(ARGV[3 * i - 1])
     if refresh > 0 then
+      if not now then
+        local time = redis.call('TIME')
+        now = time[1] * 1000 + math.floor(time[2] / 1000)
+      end
       redis.call('EXPIRE', key, refresh)
+      redis.call('ZADD', ARGV[3 * i] .. '@expiry', 'NX', now + refresh * 1000, ARGV[3 * i + 1])
       ttl = refresh
     elseif wantTtl then
       ttl = redis.call('TTL', key)

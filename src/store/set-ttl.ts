@@ -12,7 +12,9 @@ import type { GatewayScripts } from './scripts.js';
  */
 export async function setTtl(scripts: GatewayScripts, target: ResolvedKey, seconds: number | null): Promise<ModelInstance> {
   if (seconds !== null && !(Number.isInteger(seconds) && seconds > 0 && seconds <= MAX_TTL_SECONDS)) {
-    throw badUserInput(`seconds is ${seconds}; it must be a whole number from 1 to ${MAX_TTL_SECONDS}, or null to remove the TTL.`, { seconds });
+    throw badUserInput(`seconds is ${seconds}; it must be a whole number from 1 to ${MAX_TTL_SECONDS}, or null to remove the TTL.`, {
+      seconds,
+    });
   }
   const [ttl, document] = await scripts.setTtl(target.key, indexPrefix(target.model.name), target.pk, seconds ?? 0);
   if (ttl === -2 || document === undefined) throw keyNotFound(target.key);

@@ -9,7 +9,7 @@ import { setTtl } from './set-ttl.js';
 import type { Draft } from '../model/define-model.js';
 import type { ModelInstance } from '../model/model-instance.js';
 import type { Registry } from '../model/registry.js';
-import { createBatchLoader, type LoadResult } from './batch-loader.js';
+import { createBatchLoader, loadRequest, type LoadResult } from './batch-loader.js';
 import type { Update } from '../model/apply-update.js';
 import type { LockResult } from './apply-steps.js';
 import {
@@ -62,7 +62,15 @@ export class StoreSession {
   /** Reads keys in order. Never throws for one key: a malformed, unknown or corrupt key is an Error in its slot. */
   async loadMany(keys: readonly string[], { withTtl = false }: ReadOptions = {}): Promise<LoadSlot[]> {
     if (keys.length > this.limits.maxKeys) throw tooManyKeys(keys.length, this.limits.maxKeys, 'keys');
-    return Promise.all(keys.map((key) => this.loadOne(key, withTtl).catch((error: Error) => error)));
+    return Promise.all(
+      keys.map((key) => {
+        try {
+          return this.loader.load(loadRequest(this.registry.resolveKey(key), withTtl)).catch((error: Error) => error);
+        } catch (error) {
+          return error as Error;
+        }
+      }),
+    );
   }
 
   /** One key: the instance or null when missing; throws INVALID_KEY, MODEL_NOT_FOUND or CORRUPT_VALUE. */
@@ -129,14 +137,18 @@ export class StoreSession {
    * One model's instances by key, in key order: full keys or bare pks. A key of another model is
    * WRONG_MODEL; a missing key KEY_NOT_FOUND unless `skipMissing`.
    */
-  async findByKeys(model: ModelDefinition, keys: readonly string[], { skipMissing = false } = {}): Promise<ModelInstance[]> {
+  async findByKeys(
+    model: ModelDefinition,
+    keys: readonly string[],
+    { skipMissing = false, withTtl = false } = {},
+  ): Promise<ModelInstance[]> {
     const full = keys.map((given) => {
       if (given.startsWith(`${model.name}:`)) return given;
       const other = this.registry.models.find((candidate) => given.startsWith(`${candidate.name}:`));
       if (other) throw wrongModel(given, model.name, `its prefix ${other.name}:`, `ask all${other.name}s for it`);
       return formatKey(model.name, given);
     });
-    return this.find(full, { skipMissing });
+    return this.find(full, { skipMissing, withTtl });
   }
 
   /** rapyer's adelete_many: every key checked first (nothing deleted on a bad one), then one atomic delete. */
@@ -202,12 +214,12 @@ export class StoreSession {
 
   /** Async so that a malformed or unknown key rejects this key's promise instead of throwing for the whole batch. */
   private async loadOne(key: string, wantTtl: boolean): Promise<LoadResult> {
-    return this.loader.load({ ...this.registry.resolveKey(key), wantTtl });
+    return this.loader.load(loadRequest(this.registry.resolveKey(key), wantTtl));
   }
 
   private forget(key: string): void {
     for (const wantTtl of [false, true]) {
-      const request = { ...this.registry.resolveKey(key), wantTtl };
+      const request = loadRequest(this.registry.resolveKey(key), wantTtl);
       this.loader.clear(request).prime(request, null);
     }
   }
@@ -215,7 +227,7 @@ export class StoreSession {
   /** A read after a write in the same request sees the write, with or without its TTL. */
   private remember(instance: ModelInstance): void {
     for (const wantTtl of [false, true]) {
-      const request = { ...this.registry.resolveKey(instance.key), wantTtl };
+      const request = loadRequest(this.registry.resolveKey(instance.key), wantTtl);
       this.loader.clear(request).prime(request, instance);
     }
   }

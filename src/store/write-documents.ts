@@ -38,15 +38,30 @@ export const sha1Of = (text: Buffer) => createHash('sha1').update(text).digest('
  * Writes every document and its TTL in one script call, after checking every lock and expectation:
  * all of them, or none. Every write path of the gateway goes through here, so atomicity has one home.
  */
-export async function writeDocuments(scripts: GatewayScripts, writes: readonly DocumentWrite[], locks: readonly LockCheck[] = []): Promise<WriteOutcome> {
+export async function writeDocuments(
+  scripts: GatewayScripts,
+  writes: readonly DocumentWrite[],
+  locks: readonly LockCheck[] = [],
+): Promise<WriteOutcome> {
   const args = [String(writes.length), String(locks.length)];
   for (const { model, pk, value, expect } of writes) {
     const expectation = typeof expect === 'string' ? expect : `sha1:${sha1Of(expect.unchangedFrom)}`;
     const entries = JSON.stringify(indexEntries(model, pk, value));
-    args.push(expectation, encodeDocument(value), String(model.ttl ?? 0), model.refreshTtl ? '1' : '0', indexPrefix(model.name), pk, entries);
+    args.push(
+      expectation,
+      encodeDocument(value),
+      String(model.ttl ?? 0),
+      model.refreshTtl ? '1' : '0',
+      indexPrefix(model.name),
+      pk,
+      entries,
+    );
   }
   for (const lock of locks) args.push(lock.value);
-  const [code = 0, ...rest] = await scripts.writeDocuments([...writes.map((write) => write.key), ...locks.map((lock) => lock.lockKey)], args);
+  const [code = 0, ...rest] = await scripts.writeDocuments(
+    [...writes.map((write) => write.key), ...locks.map((lock) => lock.lockKey)],
+    args,
+  );
   const status = STATUSES[code] ?? 'written';
   if (status === 'written') return { status, ttls: rest.map((ttl) => (ttl < 0 ? null : ttl)) };
   return { status, index: (rest[0] ?? 1) - 1 };

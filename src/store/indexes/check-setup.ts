@@ -18,7 +18,9 @@ export async function checkSetup(redis: Redis, registry: Registry): Promise<stri
     () => '',
   );
   if (policy.startsWith('allkeys-')) {
-    warnings.push(`Redis runs maxmemory-policy ${policy}: it may evict documents, locks and index entries. Use noeviction (or a volatile-* policy).`);
+    warnings.push(
+      `Redis runs maxmemory-policy ${policy}: it may evict documents, locks and index entries. Use noeviction (or a volatile-* policy).`,
+    );
   }
   for (const model of registry.models) {
     const prefix = indexPrefix(model.name);

@@ -47,7 +47,7 @@ export async function findModels(scripts: GatewayScripts, model: ModelDefinition
     throw badUserInput(`first is ${first}; it must be a whole number from ${FIRST.min} to ${FIRST.max}.`, { first });
   }
   const order = orderOf(model, options.orderBy);
-  const cursor = options.after ? decodeCursor(options.after, order.signature) : null;
+  const cursor = options.after ? decodeCursor(options.after, order.signature, order.kind) : null;
   const refresh = model.ttl !== null && model.refreshTtl ? model.ttl : 0;
   const reply = await scripts.find([
     indexPrefix(model.name),
@@ -62,12 +62,17 @@ export async function findModels(scripts: GatewayScripts, model: ModelDefinition
   ]);
   const [count, hasNext, ...rest] = reply;
   const edges: Edge[] = [];
-  for (let i = 0; i + 3 < rest.length; i += 4) {
+  let lastCursor: string | null = null;
+  for (let i = 0; i + 4 < rest.length; i += 5) {
     const [pk, document, phase, sortValue] = rest.slice(i, i + 4).map((part) => (part === null ? null : String(part)));
-    if (pk === null || pk === undefined || document === null || document === undefined) continue;
+    const ttl = Number(rest[i + 4]);
+    if (pk === null || pk === undefined) continue;
+    lastCursor = encodeCursor(order.signature, [phase ?? 'v', sortValue ?? pk, pk]);
+    // A document gone behind the gateway's back has no edge, but the page still ends past it.
+    if (document === null || document === undefined) continue;
     const key = formatKey(model.name, pk);
     const value = decodeDocument(model, key, document) as ModelInstance['value'];
-    edges.push({ cursor: encodeCursor(order.signature, [phase ?? 'v', sortValue ?? pk, pk]), node: { model, key, pk, ttl: refresh > 0 ? refresh : undefined, value } });
+    edges.push({ cursor: lastCursor, node: { model, key, pk, ttl: ttl >= 0 ? ttl : null, value } });
   }
   return {
     edges,
@@ -75,7 +80,7 @@ export async function findModels(scripts: GatewayScripts, model: ModelDefinition
       hasNextPage: hasNext === 1,
       hasPreviousPage: Boolean(options.after),
       startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
+      endCursor: lastCursor,
     },
     totalCount: typeof count === 'number' && count >= 0 ? count : null,
   };
@@ -85,21 +90,31 @@ function orderOf(model: ModelDefinition, orderBy: OrderBy | null | undefined) {
   const direction = orderBy?.direction ?? 'ASC';
   if (!orderBy) return { kind: 'pk', field: '', direction, signature: `@pk ${direction}` };
   const field = model.indexed.find((candidate) => candidate.name === orderBy.field);
-  if (!field) throw badUserInput(`${model.name} cannot be ordered by "${orderBy.field}": only by an indexed field.`, { field: orderBy.field });
+  if (!field)
+    throw badUserInput(`${model.name} cannot be ordered by "${orderBy.field}": only by an indexed field.`, { field: orderBy.field });
   return { kind: indexKind(field), field: field.name, direction, signature: `${field.name} ${direction}` };
 }
 
 type CursorPosition = [phase: string, sortValue: string, pk: string];
 
 /** Opaque to clients; it records the ordering it belongs to, so that it is not used with another. */
-const encodeCursor = (signature: string, position: CursorPosition) => Buffer.from(JSON.stringify([signature, ...position])).toString('base64url');
+const encodeCursor = (signature: string, position: CursorPosition) =>
+  Buffer.from(JSON.stringify([signature, ...position])).toString('base64url');
 
-function decodeCursor(cursor: string, signature: string): CursorPosition {
+function decodeCursor(cursor: string, signature: string, kind: string): CursorPosition {
   try {
     const [owner, phase, sortValue, pk] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (owner === signature && [phase, sortValue, pk].every((part) => typeof part === 'string')) return [phase, sortValue, pk] as CursorPosition;
+    const wellFormed =
+      owner === signature &&
+      (phase === 'v' || phase === 'n') &&
+      typeof sortValue === 'string' &&
+      typeof pk === 'string' &&
+      (kind !== 'score' || phase !== 'v' || Number.isFinite(Number(sortValue)));
+    if (wellFormed) return [phase, sortValue, pk];
   } catch {
     // fall through
   }
-  throw badUserInput('after is not a cursor of this ordering: pass an endCursor from the same query, with the same orderBy.', { after: cursor });
+  throw badUserInput('after is not a cursor of this ordering: pass an endCursor from the same query, with the same orderBy.', {
+    after: cursor,
+  });
 }

@@ -51,15 +51,14 @@ local function addMembers(key, members)
   end
 end
 
--- Byte ranges of one value in a lex index, whose members are <escaped value>\\0\\0<pk>.
-local function lexRange(op, value)
-  local v = value .. '\\0\\0'
-  if op == 'eq' then return '[' .. v, '(' .. v .. '\\255'
-  elseif op == 'gt' then return '(' .. v .. '\\255', '+'
-  elseif op == 'gte' then return '[' .. v, '+'
-  elseif op == 'lt' then return '-', '(' .. v
-  elseif op == 'lte' then return '-', '(' .. v .. '\\255' end
-  return '-', '+'
+-- Byte range of a lex index, whose members are <escaped value>\\0\\0<pk>, between two bounds.
+local function lexRange(lowerOp, lower, upperOp, upper)
+  local min, max = '-', '+'
+  if lowerOp == 'gte' then min = '[' .. lower .. '\\0\\0'
+  elseif lowerOp == 'gt' then min = '(' .. lower .. '\\0\\0\\255' end
+  if upperOp == 'lte' then max = '(' .. upper .. '\\0\\0\\255'
+  elseif upperOp == 'lt' then max = '(' .. upper .. '\\0\\0' end
+  return min, max
 end
 
 local function run(node)
@@ -70,7 +69,7 @@ local function run(node)
   if op == 'score' then
     redis.call('ZRANGESTORE', key, prefix .. node[2], node[3], node[4], 'BYSCORE')
   elseif op == 'lex' then
-    local min, max = lexRange(node[3], node[4])
+    local min, max = lexRange(node[3], node[4], node[5], node[6])
     local pks = {}
     for i, member in ipairs(redis.call('ZRANGE', prefix .. node[2], min, max, 'BYLEX')) do pks[i] = pkOf(member) end
     addMembers(key, pks)
@@ -89,7 +88,7 @@ end
  * ARGV: index prefix, key prefix, temp prefix, plan, order [kind, field, "ASC"|"DESC"] (kind: pk,
  * score or lex), cursor [phase, sort value, pk] or "", first, "1" to count, seconds to refresh TTLs to.
  * Phases: "v" the items with a value of the order field, "n" those without (null sorts last ascending).
- * Returns {count or -1, has next page, then pk, document, phase, sort value per item}.
+ * Returns {count or -1, has next page, then pk, document (nil: gone), phase, sort value, ttl (-1: none) per item}.
  */
 export const FIND = `#!lua flags=allow-oom
 ${INDEX_LIBRARY}
@@ -198,17 +197,32 @@ else
   valued(cursor and cursor[1] == 'v' and cursor or nil)
 end
 
-local out = {wantCount and redis.call('ZCARD', result) or -1, #items > first and 1 or 0}
+local out = {0, #items > first and 1 or 0}
+local now = nowMs()
 for i = 1, math.min(#items, first) do
   local pk, phase, sortValue = items[i][1], items[i][2], items[i][3]
   local key = keyPrefix .. pk
   local doc = redis.call('GET', key)
-  if refresh > 0 and doc then redis.call('EXPIRE', key, refresh) end
+  local ttl = -2
+  if not doc then
+    -- Removed behind the gateway's back (a raw DEL, eviction): drop its entries; the item still
+    -- carries its position, so the page's end cursor moves past it.
+    unindex(prefix, pk)
+  elseif refresh > 0 then
+    redis.call('EXPIRE', key, refresh)
+    redis.call('ZADD', prefix .. '@expiry', 'NX', now + refresh * 1000, pk)
+    ttl = refresh
+  else
+    ttl = redis.call('TTL', key)
+  end
   out[#out + 1] = pk
   out[#out + 1] = doc
   out[#out + 1] = phase
   out[#out + 1] = sortValue
+  out[#out + 1] = ttl
 end
+-- Counted last, after any entry dropped above.
+out[1] = wantCount and redis.call('ZCARD', result) or -1
 dropTemps()
 return out
 `;

@@ -1,8 +1,23 @@
 import type { ModelDefinition } from '../../model/define-model.js';
 import type { FieldDescription } from '../../model/field-description.js';
 
-/** How a field is indexed: by score (numbers, booleans, dates) or by lex order of its text (strings, enums). */
-export const indexKind = (field: FieldDescription): 'score' | 'lex' => (field.type.kind === 'string' || field.type.kind === 'enum' ? 'lex' : 'score');
+/**
+ * How a field is indexed: by lex order of its text (strings), or by score (numbers, booleans, dates,
+ * and enums, scored by their names' rank in code point order, so that score order is name order and
+ * an equality is one score range instead of a pass over the matches).
+ */
+export const indexKind = (field: FieldDescription): 'score' | 'lex' => (field.type.kind === 'string' ? 'lex' : 'score');
+
+/** An enum value's score: its rank among the enum's values sorted by code point. -1 for no value of the enum. */
+function enumRank(type: FieldDescription['type'], value: unknown): number {
+  if (type.kind !== 'enum') return NaN;
+  const sorted = [...type.values].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  return sorted.indexOf(String(value));
+}
+
+/** A field value's score in its index. */
+export const fieldScore = (field: FieldDescription, value: unknown) =>
+  field.type.kind === 'enum' ? enumRank(field.type, value) : scoreOf(value);
 
 /** One entry: [field, "s", score], [field, "l", member], or [field, "n"] for a null or absent value. */
 export type IndexEntry = [string, 's', number] | [string, 'l', string] | [string, 'n'];
@@ -31,7 +46,12 @@ export function indexEntries(model: ModelDefinition, pk: string, value: Readonly
   for (const field of model.indexed) {
     const fieldValue = value[field.name];
     if (fieldValue === null || fieldValue === undefined) entries.push([field.name, 'n']);
-    else entries.push(indexKind(field) === 'lex' ? [field.name, 'l', lexMember(String(fieldValue), pk)] : [field.name, 's', scoreOf(fieldValue)]);
+    else
+      entries.push(
+        indexKind(field) === 'lex'
+          ? [field.name, 'l', lexMember(String(fieldValue), pk)]
+          : [field.name, 's', fieldScore(field, fieldValue)],
+      );
   }
   return entries;
 }

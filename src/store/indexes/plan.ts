@@ -1,19 +1,20 @@
 import { badUserInput } from '../../errors.js';
 import type { Condition, FieldFilter, FilterValue } from '../../model/conditions.js';
 import type { ModelDefinition } from '../../model/define-model.js';
-import { indexKind, lexEscape, scoreOf } from './index-entries.js';
+import { compare } from '../../model/conditions.js';
+import type { FieldDescription } from '../../model/field-description.js';
+import { fieldScore, indexKind, lexEscape } from './index-entries.js';
 
 /**
  * What the finder script computes, as JSON: a tree whose leaves are index ranges and whose inner nodes
  * are set operations. Each node yields a set of pks.
- * ["all"] | ["none"] | ["null", field] | ["score", field, min, max] | ["lex", field, op, escapedValue]
+ * ["all"] | ["none"] | ["null", field] | ["score", field, min, max]
+ * | ["lex", field, lowerOp ("gt", "gte" or ""), lowerValue, upperOp ("lt", "lte" or ""), upperValue]
  * | ["and", ...nodes] | ["or", ...nodes] | ["not", node]
- * Score bounds use ZRANGE BYSCORE syntax ("(5", "-inf"); lex ops are eq, gt, gte, lt, lte, present,
- * and the script builds the byte ranges, since it alone can write the byte 0xFF.
+ * Score bounds use ZRANGE BYSCORE syntax ("(5", "-inf"); lex values are escaped texts, and the script
+ * builds the byte ranges, since it alone can write the byte 0xFF.
  */
 export type PlanNode = [string, ...unknown[]];
-
-const RANGE_OPERATORS = ['gt', 'gte', 'lt', 'lte'] as const;
 
 /** Compiles a `where` over indexed fields into a plan. The same null rules as the evaluator (model/conditions.ts). */
 export function compileWhere(model: ModelDefinition, where: Condition | null | undefined): PlanNode {
@@ -22,8 +23,14 @@ export function compileWhere(model: ModelDefinition, where: Condition | null | u
   for (const [name, operand] of Object.entries(where)) {
     if (operand === undefined || operand === null) continue;
     // An empty and holds always, an empty or never, as in the evaluator.
-    if (name === 'and') parts.push((operand as Condition[]).length === 0 ? ['all'] : ['and', ...(operand as Condition[]).map((each) => compileWhere(model, each))]);
-    else if (name === 'or') parts.push((operand as Condition[]).length === 0 ? ['none'] : ['or', ...(operand as Condition[]).map((each) => compileWhere(model, each))]);
+    if (name === 'and')
+      parts.push(
+        (operand as Condition[]).length === 0 ? ['all'] : ['and', ...(operand as Condition[]).map((each) => compileWhere(model, each))],
+      );
+    else if (name === 'or')
+      parts.push(
+        (operand as Condition[]).length === 0 ? ['none'] : ['or', ...(operand as Condition[]).map((each) => compileWhere(model, each))],
+      );
     else if (name === 'not') parts.push(['not', compileWhere(model, operand as Condition)]);
     else parts.push(compileFilter(model, name, operand as FieldFilter));
   }
@@ -32,29 +39,62 @@ export function compileWhere(model: ModelDefinition, where: Condition | null | u
   return selective.length === 1 ? (selective[0] as PlanNode) : ['and', ...selective];
 }
 
+interface Bound {
+  value: FilterValue;
+  exclusive: boolean;
+}
+
 function compileFilter(model: ModelDefinition, name: string, filter: FieldFilter): PlanNode {
   const field = model.indexed.find((candidate) => candidate.name === name);
-  if (!field) throw badUserInput(`${model.name}.${name} is not indexed; a where names only indexed fields (${model.indexed.map((each) => each.name).join(', ') || 'none'}).`, { field: name });
+  if (!field)
+    throw badUserInput(
+      `${model.name}.${name} is not indexed; a where names only indexed fields (${model.indexed.map((each) => each.name).join(', ') || 'none'}).`,
+      { field: name },
+    );
   const lex = indexKind(field) === 'lex';
-  const point = (value: FilterValue): PlanNode => (lex ? ['lex', name, 'eq', lexEscape(String(value))] : ['score', name, bound(value), bound(value)]);
-  const present: PlanNode = lex ? ['lex', name, 'present', ''] : ['score', name, '-inf', '+inf'];
-  const parts: PlanNode[] = [];
-  if (filter.eq !== undefined) parts.push(filter.eq === null ? ['null', name] : point(filter.eq));
-  if (filter.ne !== undefined) parts.push(filter.ne === null ? present : ['not', point(filter.ne)]);
-  if (filter.in !== undefined && filter.in !== null) parts.push(filter.in.length === 0 ? ['none'] : ['or', ...filter.in.map(point)]);
-  for (const operator of RANGE_OPERATORS) {
-    const value = filter[operator];
-    if (value === undefined || value === null) continue;
-    if (lex) parts.push(['lex', name, operator, lexEscape(String(value))]);
-    else {
-      const exclusive = operator === 'gt' || operator === 'lt';
-      const edge = `${exclusive ? '(' : ''}${bound(value)}`;
-      parts.push(operator.startsWith('g') ? ['score', name, edge, '+inf'] : ['score', name, '-inf', edge]);
-    }
+  const range = (lower: Bound | null, upper: Bound | null): PlanNode =>
+    lex
+      ? [
+          'lex',
+          name,
+          lower ? (lower.exclusive ? 'gt' : 'gte') : '',
+          lower ? lexEscape(String(lower.value)) : '',
+          upper ? (upper.exclusive ? 'lt' : 'lte') : '',
+          upper ? lexEscape(String(upper.value)) : '',
+        ]
+      : [
+          'score',
+          name,
+          lower ? `${lower.exclusive ? '(' : ''}${bound(field, lower.value)}` : '-inf',
+          upper ? `${upper.exclusive ? '(' : ''}${bound(field, upper.value)}` : '+inf',
+        ];
+  const point = (value: FilterValue) => range({ value, exclusive: false }, { value, exclusive: false });
+
+  // eq, gt, gte, lt and lte on one field narrow one range: one index read, not an intersection of halves.
+  let lower: Bound | null = null;
+  let upper: Bound | null = null;
+  const tighten = (current: Bound | null, next: Bound, sign: 1 | -1) => {
+    if (!current) return next;
+    const order = compare(next.value, current.value) * sign;
+    return order > 0 || (order === 0 && next.exclusive) ? next : current;
+  };
+  if (filter.eq !== undefined && filter.eq !== null) {
+    lower = tighten(lower, { value: filter.eq, exclusive: false }, 1);
+    upper = tighten(upper, { value: filter.eq, exclusive: false }, -1);
   }
+  if (filter.gt !== undefined && filter.gt !== null) lower = tighten(lower, { value: filter.gt, exclusive: true }, 1);
+  if (filter.gte !== undefined && filter.gte !== null) lower = tighten(lower, { value: filter.gte, exclusive: false }, 1);
+  if (filter.lt !== undefined && filter.lt !== null) upper = tighten(upper, { value: filter.lt, exclusive: true }, -1);
+  if (filter.lte !== undefined && filter.lte !== null) upper = tighten(upper, { value: filter.lte, exclusive: false }, -1);
+
+  const parts: PlanNode[] = [];
+  if (lower || upper) parts.push(range(lower, upper));
+  if (filter.eq === null) parts.push(['null', name]);
+  if (filter.ne !== undefined) parts.push(filter.ne === null ? range(null, null) : ['not', point(filter.ne)]);
+  if (filter.in !== undefined && filter.in !== null) parts.push(filter.in.length === 0 ? ['none'] : ['or', ...filter.in.map(point)]);
   if (parts.length === 0) return ['all'];
   return parts.length === 1 ? (parts[0] as PlanNode) : ['and', ...parts];
 }
 
 /** Shortest text that parses back to the same double; -0 is 0, as Redis scores it. */
-const bound = (value: FilterValue) => String(scoreOf(value) + 0);
+const bound = (field: FieldDescription, value: FilterValue) => String(fieldScore(field, value) + 0);

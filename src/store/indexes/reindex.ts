@@ -28,7 +28,12 @@ const BATCH = 500;
  * each batch is written by a script that indexes a document only if it is still the text just read,
  * since a concurrent write has indexed a newer version itself.
  */
-export async function reindexModel(redis: Redis, scripts: GatewayScripts, model: ModelDefinition, onProgress: (progress: ReindexProgress) => void = () => {}): Promise<ReindexResult> {
+export async function reindexModel(
+  redis: Redis,
+  scripts: GatewayScripts,
+  model: ModelDefinition,
+  onProgress: (progress: ReindexProgress) => void = () => {},
+): Promise<ReindexResult> {
   const prefix = indexPrefix(model.name);
   const match = `${model.name}:*`;
   let total = 0;
@@ -70,7 +75,9 @@ async function dropStaleFieldSets(redis: Redis, model: ModelDefinition): Promise
   const stored = await redis.hget(`${prefix}@meta`, 'fields');
   const current = new Set(model.indexed.map((field) => `${field.name} ${indexKind(field)}`));
   const previous = stored ? (JSON.parse(stored) as Array<[string, string]>) : [];
-  const stale = previous.filter(([name, kind]) => !current.has(`${name} ${kind}`)).flatMap(([name]) => [`${prefix}${name}`, `${prefix}${name}:@null`]);
+  const stale = previous
+    .filter(([name, kind]) => !current.has(`${name} ${kind}`))
+    .flatMap(([name]) => [`${prefix}${name}`, `${prefix}${name}:@null`]);
   if (stale.length > 0) await redis.del(...stale);
 }
 
