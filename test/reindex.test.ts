@@ -1,0 +1,167 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { createGateway, createStore, defineModel, type Store } from '../src/index.js';
+import { evaluateCondition, type Condition } from '../src/model/conditions.js';
+import { startEmbeddedRedis, type EmbeddedRedis } from '../src/server/embedded-redis.js';
+import { checkSetup } from '../src/store/indexes/check-setup.js';
+import { reindexModel } from '../src/store/indexes/reindex.js';
+import { openTestRedis, type TestRedis } from './helpers/redis.js';
+
+const shape = z.object({ name: z.string(), age: z.int32().nullable() });
+/** The same documents, seen by three versions of one model: before indexing, with one index, with two. */
+const Unindexed = defineModel('Member', shape);
+const ByAge = defineModel('Member', shape, { index: ['age'] });
+const ByAgeAndName = defineModel('Member', shape, { index: ['age', 'name'] });
+
+let redis: TestRedis;
+beforeAll(async () => {
+  redis = await openTestRedis();
+});
+beforeEach(() => redis.client.flushdb());
+afterAll(() => redis.close());
+
+const storeOf = (model: typeof ByAge) => createStore({ redis: redis.client, models: [model] });
+const pksOf = async (store: Store, model: typeof ByAge, where: Condition) => {
+  const page = await store.session().findModels(model, { where, first: 1000 });
+  return page.edges.map((edge) => edge.node.pk).sort();
+};
+const members = (count: number, model: typeof ByAge) =>
+  Array.from({ length: count }, (_, i) =>
+    model.create({ name: `m${i}`, age: i % 3 === 0 ? null : i }, { pk: `m${String(i).padStart(3, '0')}` }),
+  );
+
+describe('reindex', () => {
+  it('makes documents written before indexing existed findable, and counts what it indexed and left out', async () => {
+    for (const draft of members(30, ByAge)) await redis.client.set(draft.key, JSON.stringify(draft.value));
+    await redis.client.set('Member:broken', '{"name": 1');
+    const store = storeOf(ByAge);
+    expect(await pksOf(store, ByAge, {})).toEqual([]);
+
+    const progress: number[] = [];
+    const result = await reindexModel(redis.client, store.scripts, ByAge, ({ done }) => progress.push(done));
+
+    expect(result).toEqual({ indexed: 30, corrupt: 1, removed: 0 });
+    expect(progress.at(-1)).toBe(31);
+    expect(await pksOf(store, ByAge, {})).toHaveLength(30);
+    expect(await pksOf(store, ByAge, { age: { gte: 28 } })).toEqual(['m028', 'm029']);
+    expect(await pksOf(store, ByAge, { age: { eq: null } })).toHaveLength(10);
+  });
+
+  it('rebuilds after the index definition changed, and startup says so until it has run', async () => {
+    // As at startup: the check records the definition of a model with no documents, then it serves.
+    expect(await checkSetup(redis.client, storeOf(ByAge).registry)).toEqual([]);
+    await storeOf(ByAge).insert(members(12, ByAge));
+    expect(await checkSetup(redis.client, storeOf(ByAge).registry)).toEqual([]);
+
+    const store = storeOf(ByAgeAndName);
+    const warnings = await checkSetup(redis.client, store.registry);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('Model Member');
+    expect(warnings[0]).toContain('redis-model-gateway reindex --model Member');
+
+    await reindexModel(redis.client, store.scripts, ByAgeAndName);
+    expect(await checkSetup(redis.client, store.registry)).toEqual([]);
+    expect(await pksOf(store, ByAgeAndName, { name: { in: ['m1', 'm11'] } })).toEqual(['m001', 'm011']);
+  });
+
+  it('drops the sets of fields no longer indexed, and the entries of documents that are gone', async () => {
+    const store = storeOf(ByAgeAndName);
+    await store.insert(members(6, ByAgeAndName));
+    await redis.client.del('Member:m002');
+    const result = await reindexModel(redis.client, store.scripts, ByAge);
+    expect(result.removed).toBe(1);
+    expect(await redis.client.exists('rmg:idx:Member:name')).toBe(0);
+    expect(await redis.client.zrange('rmg:idx:Member:@pk', '0', '-1')).not.toContain('m002');
+  });
+
+  it('is safe while the gateway writes: afterwards every document is found exactly where its values say', async () => {
+    const store = storeOf(ByAge);
+    for (const draft of members(200, ByAge)) await redis.client.set(draft.key, JSON.stringify(draft.value));
+    const writes = Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        store.session().withLock(`Member:m${String(i * 2).padStart(3, '0')}`, 'edit', { update: { set: { age: 1000 + i } } }),
+      ),
+    );
+    await Promise.all([reindexModel(redis.client, store.scripts, ByAge), writes]);
+
+    const documents = await store.find((await redis.client.keys('Member:*')).sort());
+    for (const where of [{ age: { gte: 1000 } }, { age: { lt: 1000 } }, { age: { eq: null } }]) {
+      const expected = documents
+        .filter((doc) => evaluateCondition(where, doc.value))
+        .map((doc) => doc.pk)
+        .sort();
+      expect(await pksOf(store, ByAge, where)).toEqual(expected);
+    }
+  });
+});
+
+describe('startup checks', () => {
+  let server: EmbeddedRedis;
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'rmg-startup-'));
+    server = await startEmbeddedRedis({ dir, appendOnly: false, args: ['--maxmemory-policy', 'allkeys-lru'] });
+  });
+  afterAll(async () => {
+    await server.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('warn when Redis may evict documents', async () => {
+    const gateway = createGateway({ models: [ByAge], redis: server.url, logging: false });
+    try {
+      const warnings = await gateway.checkRedis();
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain('allkeys-lru');
+      expect(warnings[0]).toContain('noeviction');
+    } finally {
+      await gateway.close();
+    }
+  });
+
+  it('record the index definition of a model with no documents yet', async () => {
+    const client = new Redis(server.url);
+    try {
+      await client.flushall();
+      expect(await checkSetup(client, createStore({ redis: client, models: [ByAge] }).registry)).toHaveLength(1);
+      expect(await client.hget('rmg:idx:Member:@meta', 'fields')).toBe('[["age","score"]]');
+    } finally {
+      await client.quit();
+    }
+  });
+});
+
+describe('the reindex command', () => {
+  it('reindexes the models of a models file against --redis and prints the final count', async () => {
+    for (const draft of members(5, Unindexed)) await redis.client.set(draft.key, JSON.stringify(draft.value));
+    const dir = await mkdtemp(join(tmpdir(), 'rmg-reindex-cli-'));
+    try {
+      const file = join(dir, 'models.mts');
+      const { writeFile } = await import('node:fs/promises');
+      await writeFile(
+        file,
+        `import { z } from ${JSON.stringify(new URL('../node_modules/zod/index.js', import.meta.url).href)};\n` +
+          `import { defineModel } from ${JSON.stringify(new URL('../src/index.ts', import.meta.url).href)};\n` +
+          `export const Member = defineModel('Member', z.object({ name: z.string(), age: z.int32().nullable() }), { index: ['age'] });\n`,
+      );
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        ['bin/redis-model-gateway.js', 'reindex', '--models', file, '--redis', redis.url],
+        {
+          cwd: new URL('..', import.meta.url).pathname,
+          timeout: 30_000,
+        },
+      );
+      expect(stdout).toContain('Member: 5 indexed, 0 corrupt left out, 0 stale entries removed');
+      expect(await redis.client.zcard('rmg:idx:Member:@pk')).toBe(5);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
