@@ -1,0 +1,48 @@
+import autocannon from 'autocannon';
+
+export interface LoadOptions {
+  connections: number;
+  warmupSeconds: number;
+  durationSeconds: number;
+}
+
+export interface Sample {
+  requestsPerSecond: number;
+  p99Ms: number;
+  /** The server process's CPU time per answered request, in µs: less disturbed than req/s on a shared machine. */
+  cpuMicrosPerRequest: number;
+}
+
+/** Every system gets the same request; asking for plain JSON keeps Yoga's answer byte-identical to baseline (a)'s. */
+export const REQUEST_HEADERS = { 'content-type': 'application/json', accept: 'application/json' };
+
+export interface Target {
+  url: string;
+  /** The server's CPU time so far, in µs. */
+  cpuMicros(): Promise<number>;
+}
+
+/** A warm-up whose numbers are dropped (JIT, connection setup), then the measured run. */
+export async function measure(target: Target, body: string, { connections, warmupSeconds, durationSeconds }: LoadOptions): Promise<Sample> {
+  const options = { url: target.url, method: 'POST' as const, headers: REQUEST_HEADERS, body, connections };
+  await run({ ...options, duration: warmupSeconds });
+  const cpuBefore = await target.cpuMicros();
+  const result = await run({ ...options, duration: durationSeconds });
+  const cpu = (await target.cpuMicros()) - cpuBefore;
+  return {
+    requestsPerSecond: result.requests.average,
+    p99Ms: result.latency.p99,
+    cpuMicrosPerRequest: cpu / Math.max(1, result.requests.total),
+  };
+}
+
+/** A run with failed requests measures something else than the others: refuse it. */
+async function run(options: autocannon.Options): Promise<autocannon.Result> {
+  const result = await autocannon(options);
+  if (result.errors > 0 || result.non2xx > 0) {
+    throw new Error(
+      `${options.url}: ${result.errors} connection errors (${result.timeouts} timeouts) and ${result.non2xx} non-2xx answers in ${result.requests.total} requests; the comparison needs every request to succeed.`,
+    );
+  }
+  return result;
+}

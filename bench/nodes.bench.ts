@@ -1,0 +1,125 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startEmbeddedRedis, type EmbeddedRedis } from '../src/server/embedded-redis.js';
+import { nodesBody } from './bench-model.js';
+import { measure, type Sample } from './measure.js';
+import { formatTable, type Samples } from './report.js';
+import { seedBenchItems } from './seed.js';
+import { isSystemId, SYSTEM_IDS, SYSTEMS, type SystemId } from './servers/systems.js';
+import { spawnServer, type ServerProcess } from './spawn-server.js';
+import { verifySameAnswers } from './verify.js';
+
+/*
+ * `npm run bench:nodes [-- options]`: the gateway's `nodes` query against two bare baselines doing the same
+ * work, in one run, on a private redis-server. The composition root: every step lives in its own file.
+ *
+ * Each system runs in a child process of its own and autocannon runs here, so on a 2-core machine the
+ * load generator and the server under test do not share an event loop; the idle servers cost nothing.
+ * Rounds interleave the systems (round 1: gateway, a, b for each size; round 2: ...) so that a slow
+ * patch of the machine hits all of them alike, and the table reports medians over rounds.
+ */
+const { values: flags } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '3' },
+    duration: { type: 'string', default: '5' },
+    warmup: { type: 'string', default: '2' },
+    connections: { type: 'string', default: '32' },
+    sizes: { type: 'string', default: '1,10,100' },
+    systems: { type: 'string', default: SYSTEM_IDS.join(',') },
+    seed: { type: 'string', default: '1000' },
+    'cpu-prof': { type: 'boolean', default: false },
+  },
+});
+
+const positive = (name: string, text: string) => {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a whole number above zero; got "${text}".`);
+  return value;
+};
+const rounds = positive('rounds', flags.rounds);
+const load = {
+  connections: positive('connections', flags.connections),
+  warmupSeconds: positive('warmup', flags.warmup),
+  durationSeconds: positive('duration', flags.duration),
+};
+const seedCount = positive('seed', flags.seed);
+const sizes = flags.sizes.split(',').map((size) => positive('sizes', size));
+const systems = flags.systems.split(',').map((system) => {
+  if (!isSystemId(system)) throw new Error(`--systems takes a list of ${SYSTEM_IDS.join(', ')}; got "${system}".`);
+  return system;
+});
+if (Math.max(...sizes) > seedCount)
+  throw new Error(`--sizes asks for up to ${Math.max(...sizes)} keys but --seed stores ${seedCount}; raise --seed.`);
+
+const redisDir = await mkdtemp(join(tmpdir(), 'rmg-bench-redis-'));
+const cpuProfDir = flags['cpu-prof'] ? await mkdtemp(join(tmpdir(), 'rmg-bench-prof-')) : undefined;
+const loadBefore = loadavg();
+if ((loadBefore[0] ?? 0) > 0.5)
+  log(
+    `Warning: the load average is ${loadBefore[0]?.toFixed(2)} before the run: other processes share the cores, and the numbers will be noisy.`,
+  );
+let redis: EmbeddedRedis | undefined;
+const servers: ServerProcess[] = [];
+try {
+  redis = await startEmbeddedRedis({ dir: redisDir, appendOnly: false });
+  await seedBenchItems(redis.url, seedCount);
+  for (const system of systems) servers.push(await spawnServer(system, redis.url, { cpuProfDir }));
+  const bytes = await verifySameAnswers(
+    servers.map((server) => ({ label: SYSTEMS[server.system].label, url: server.url })),
+    sizes,
+  );
+  log(`All systems answer the same bytes for ${sizes.join(', ')} keys (${sizes.map((size) => `${bytes.get(size)} B`).join(', ')}).`);
+
+  const samples: Samples = new Map(sizes.map((size) => [size, new Map(systems.map((system): [SystemId, Sample[]] => [system, []]))]));
+  for (let round = 1; round <= rounds; round++) {
+    for (const size of sizes) {
+      const body = nodesBody(size);
+      for (const server of servers) {
+        const sample = await measure(server, body, load);
+        samples.get(size)?.get(server.system)?.push(sample);
+        log(
+          `round ${round}/${rounds}, ${size} keys, ${SYSTEMS[server.system].label}: ${Math.round(sample.requestsPerSecond)} req/s, p99 ${sample.p99Ms} ms, ${Math.round(sample.cpuMicrosPerRequest)} µs CPU/req`,
+        );
+      }
+    }
+  }
+
+  console.log(
+    `\n## nodes: ${load.connections} connections, ${load.warmupSeconds} s warm-up + ${load.durationSeconds} s measured, ${rounds} rounds, ${seedCount} items of a 7-field model without TTL\n`,
+  );
+  console.log(formatTable(samples));
+  console.log(`\nCommand: ${commandLine()}`);
+  console.log(
+    `Machine: ${availableParallelism()} CPUs (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}, ${redisVersion()}; load average before ${loadBefore.map((value) => value.toFixed(2)).join(' ')}, after ${loadavg()
+      .map((value) => value.toFixed(2))
+      .join(' ')}`,
+  );
+} catch (error) {
+  process.exitCode = 1;
+  console.error(error);
+} finally {
+  await Promise.allSettled(servers.map((server) => server.stop()));
+  await redis?.stop();
+  await rm(redisDir, { recursive: true, force: true });
+  if (cpuProfDir) log(`CPU profiles of the server processes (open in Chrome DevTools or speedscope): ${cpuProfDir}`);
+}
+
+/** Progress goes to stderr, so that stdout holds only the report. */
+function log(message: string) {
+  console.error(message);
+}
+
+function commandLine() {
+  const args = process.argv.slice(2).join(' ');
+  if (process.env.npm_lifecycle_event === 'bench')
+    return `npm run bench:nodes${args ? ` -- ${args}` : ''}  (${process.env.npm_lifecycle_script})`;
+  return `tsx bench/nodes.bench.ts ${args}`.trimEnd();
+}
+
+function redisVersion() {
+  const match = /v=(\S+)/.exec(execFileSync('redis-server', ['--version'], { encoding: 'utf8' }));
+  return `redis-server ${match?.[1] ?? 'unknown'}`;
+}

@@ -1,0 +1,48 @@
+import { FIELD_NAMES, nodesBody } from './bench-model.js';
+import { REQUEST_HEADERS } from './measure.js';
+
+export interface Target {
+  label: string;
+  url: string;
+}
+
+/**
+ * Before any measurement: for each size, every system must answer the very same bytes, with every
+ * key found and every field present, so that the benchmark compares equal work. Returns the answer
+ * size in bytes per request size.
+ */
+export async function verifySameAnswers(targets: readonly Target[], sizes: readonly number[]): Promise<Map<number, number>> {
+  const bytes = new Map<number, number>();
+  for (const size of sizes) {
+    const body = nodesBody(size);
+    const answers = await Promise.all(targets.map((target) => post(target, body)));
+    const [first, ...others] = answers;
+    if (first === undefined) continue;
+    checkComplete(targets[0]?.label ?? '?', first, size);
+    others.forEach((answer, i) => {
+      if (answer !== first) {
+        throw new Error(
+          `For ${size} keys, ${targets[i + 1]?.label} answers differently from ${targets[0]?.label}:\n${answer.slice(0, 400)}\nvs\n${first.slice(0, 400)}`,
+        );
+      }
+    });
+    bytes.set(size, Buffer.byteLength(first));
+  }
+  return bytes;
+}
+
+async function post(target: Target, body: string): Promise<string> {
+  const response = await fetch(target.url, { method: 'POST', headers: REQUEST_HEADERS, body });
+  const text = await response.text();
+  if (response.status !== 200) throw new Error(`${target.label} answered HTTP ${response.status}: ${text.slice(0, 400)}`);
+  return text;
+}
+
+function checkComplete(label: string, text: string, size: number): void {
+  const answer = JSON.parse(text) as { data?: { nodes?: Array<Record<string, unknown> | null> }; errors?: unknown };
+  const nodes = answer.data?.nodes ?? [];
+  const complete = nodes.every((node) => node !== null && ['key', ...FIELD_NAMES].every((name) => name in node));
+  if (answer.errors !== undefined || nodes.length !== size || !complete) {
+    throw new Error(`${label} did not return ${size} complete nodes (is the data seeded?): ${text.slice(0, 400)}`);
+  }
+}
