@@ -16,6 +16,7 @@ import {
   type UserWhere,
 } from './generated/graphql.js';
 import { countCommands, isScriptCall } from './helpers/command-counter.js';
+import { seedPeople as seedPeopleInto } from './helpers/people.js';
 import { errorCodes, openTestGateway, type TestGateway } from './helpers/test-gateway.js';
 
 /*
@@ -46,16 +47,7 @@ beforeAll(async () => {
 beforeEach(() => t.redis.client.flushdb());
 afterAll(() => t.close());
 
-const PEOPLE = [
-  ['alice', 'Alice', 30],
-  ['bob', 'Bob', 40],
-  ['carol', 'Carol', 25],
-  ['dave', 'Dave', 40],
-  ['erin', 'Erin', 35],
-] as const;
-
-const seedPeople = () =>
-  t.gateway.store.insert(PEOPLE.map(([pk, name, age]) => User.create({ name, age, email: `${pk}@example.com` }, { pk })));
+const seedPeople = () => seedPeopleInto(t);
 
 type UserPage = AllUsersQuery['allUsers'];
 

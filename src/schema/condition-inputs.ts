@@ -3,19 +3,11 @@ import type { FieldType } from '../model/field-description.js';
 import { inputMemberName } from '../model/generated-names.js';
 import type { Registry } from '../model/registry.js';
 import type { Builder } from './builder.js';
-import type { TypeRefs } from './type-refs.js';
+import { SCALAR_TYPE_NAMES, type TypeRefs } from './type-refs.js';
 
 type InputRef = unknown;
 const ORDERED = ['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'in'] as const;
 const UNORDERED = ['eq', 'ne', 'in'] as const;
-const FILTER_NAMES: Record<string, string> = {
-  string: 'String',
-  int: 'Int',
-  safeInt: 'SafeInt',
-  float: 'Float',
-  boolean: 'Boolean',
-  datetime: 'DateTime',
-};
 
 /**
  * The filter inputs (`IntFilter`, `StringFilter`, ..., `<Enum>Filter`), made once each, shared by lock
@@ -30,8 +22,8 @@ export class FilterInputs {
   ) {}
 
   for(type: FieldType): InputRef {
-    const scalar = type.kind === 'enum' ? type.typeName : FILTER_NAMES[type.kind];
-    if (!scalar) throw new Error(`no filter for ${type.kind}`);
+    if (type.kind === 'list' || type.kind === 'object' || type.kind === 'record') throw new Error(`no filter for ${type.kind} fields`);
+    const scalar = type.kind === 'enum' ? type.typeName : SCALAR_TYPE_NAMES[type.kind];
     const name = `${scalar}Filter`;
     if (!this.made.has(name)) {
       const operators =
