@@ -4,7 +4,7 @@ import type { ModelDefinition } from '../model/define-model.js';
 import type { ResolvedKey } from '../model/registry.js';
 import { randomBytes } from 'node:crypto';
 import { indexPrefix } from './indexes/index-keys.js';
-import { compileWhere, type PlanNode } from './indexes/plan.js';
+import { compilePlan, selectsAll, type PlanNode } from './indexes/plan.js';
 import type { GatewayScripts } from './scripts.js';
 
 export interface DeleteResult {
@@ -34,8 +34,8 @@ export async function deleteKeys(scripts: GatewayScripts, keys: readonly Resolve
 
 /** Deletes every instance a `where` selects (all of them for `null`), with their index entries, in one script call. */
 export async function deleteWhere(scripts: GatewayScripts, model: ModelDefinition, where: Condition | null): Promise<DeleteResult> {
-  const plan: PlanNode = where === null ? ['all'] : compileWhere(model, where);
-  if (where !== null && plan[0] === 'all')
+  const plan: PlanNode = where === null ? ['all'] : compilePlan(model, where);
+  if (where !== null && selectsAll(plan))
     throw badUserInput(
       `delete${model.name}s needs a where that names a field; to delete every ${model.name}, use deleteAll${model.name}s(confirm: true).`,
     );

@@ -129,8 +129,10 @@ export async function releaseLease(
     await releaseLock(context.scripts, lease).catch(() => false);
     throw error;
   }
-  if (!(await releaseLock(context.scripts, lease)))
-    throw lockLost('its lease ran out or it was released', { key: lease.key, action: lease.action });
+  const released = await releaseLock(context.scripts, lease);
+  // A save that went through checked the lease in the same script: it stands even if the lease ran out
+  // just after, and answering LOCK_LOST would make a caller apply an inc or append twice.
+  if (!released && !result?.applied) throw lockLost('its lease ran out or it was released', { key: lease.key, action: lease.action });
   return result as LockResult;
 }
 

@@ -11,8 +11,8 @@ import { INDEX_LIBRARY } from './indexes/index-library.js';
  * KEYS: document keys. ARGV[1]: "1" to return each key's remaining TTL; then three per key: seconds to
  * reset its TTL to after reading it ("0" to leave it), its model's index prefix and its pk.
  * Returns {document or nil, ttl} per key (ttl -2: not asked).
- * A refreshed key gets an `@expiry` entry if it had none (NX: an existing score is already no later
- * than the key's real expiry, which is all the finders' purge needs).
+ * A refreshed key's `@expiry` entry is set to its new expiry: the finders' purge needs every score to
+ * be no later than the key's real expiry, and a refresh may shorten a TTL that setTtl made longer.
  * A key holding another Redis type reads as missing, as it does through MGET.
  */
 const READ_DOCUMENTS = `
@@ -31,7 +31,7 @@ for i, key in ipairs(KEYS) do
         now = time[1] * 1000 + math.floor(time[2] / 1000)
       end
       redis.call('EXPIRE', key, refresh)
-      redis.call('ZADD', ARGV[3 * i] .. '@expiry', 'NX', now + refresh * 1000, ARGV[3 * i + 1])
+      redis.call('ZADD', ARGV[3 * i] .. '@expiry', now + refresh * 1000, ARGV[3 * i + 1])
       ttl = refresh
     elseif wantTtl then
       ttl = redis.call('TTL', key)

@@ -8,7 +8,7 @@ import type { ModelInstance } from '../../model/model-instance.js';
 import type { GatewayScripts } from '../scripts.js';
 import { indexKind } from './index-entries.js';
 import { indexPrefix } from './index-keys.js';
-import { compileWhere } from './plan.js';
+import { compilePlan } from './plan.js';
 
 export interface OrderBy {
   /** An indexed field; ties are broken by pk. */
@@ -53,7 +53,7 @@ export async function findModels(scripts: GatewayScripts, model: ModelDefinition
     indexPrefix(model.name),
     `${model.name}:`,
     `rmg:tmp:${randomBytes(8).toString('hex')}:`,
-    JSON.stringify(compileWhere(model, options.where)),
+    JSON.stringify(compilePlan(model, options.where)),
     JSON.stringify([order.kind, order.field, order.direction]),
     cursor ? JSON.stringify(cursor) : '',
     String(first),

@@ -210,7 +210,7 @@ for i = 1, math.min(#items, first) do
     unindex(prefix, pk)
   elseif refresh > 0 then
     redis.call('EXPIRE', key, refresh)
-    redis.call('ZADD', prefix .. '@expiry', 'NX', now + refresh * 1000, pk)
+    redis.call('ZADD', prefix .. '@expiry', now + refresh * 1000, pk)
     ttl = refresh
   else
     ttl = redis.call('TTL', key)

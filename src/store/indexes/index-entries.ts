@@ -11,9 +11,10 @@ export const indexKind = (field: FieldDescription): 'score' | 'lex' => (field.ty
 /** An enum value's score: its rank among the enum's values sorted by code point. -1 for no value of the enum. */
 function enumRank(type: FieldDescription['type'], value: unknown): number {
   if (type.kind !== 'enum') return NaN;
-  const sorted = [...type.values].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-  return sorted.indexOf(String(value));
+  return sortedEnumValues(type.values).indexOf(String(value));
 }
+
+const sortedEnumValues = (values: readonly string[]) => [...values].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
 
 /** A field value's score in its index. */
 export const fieldScore = (field: FieldDescription, value: unknown) =>
@@ -57,4 +58,10 @@ export function indexEntries(model: ModelDefinition, pk: string, value: Readonly
 }
 
 /** The index definition, as stored in `@meta` to tell when the stored index was built another way. */
-export const indexDefinition = (model: ModelDefinition) => JSON.stringify(model.indexed.map((field) => [field.name, indexKind(field)]));
+export const indexDefinition = (model: ModelDefinition) =>
+  JSON.stringify(
+    // An enum's scores are ranks among its values: a new value shifts them, so the values are part of the definition.
+    model.indexed.map((field) =>
+      field.type.kind === 'enum' ? [field.name, indexKind(field), sortedEnumValues(field.type.values)] : [field.name, indexKind(field)],
+    ),
+  );

@@ -16,6 +16,51 @@ import { fieldScore, indexKind, lexEscape } from './index-entries.js';
  */
 export type PlanNode = [string, ...unknown[]];
 
+/** Limits that keep a plan within what one script handles (Lua unpacks at most about 8000 values). */
+const MAX_IN = 1000;
+const MAX_PLAN_NODES = 2000;
+
+/** Compiles a `where` and refuses one too large for a script (BAD_USER_INPUT). */
+export function compilePlan(model: ModelDefinition, where: Condition | null | undefined): PlanNode {
+  const plan = compileWhere(model, where);
+  const size = countNodes(plan);
+  if (size > MAX_PLAN_NODES)
+    throw badUserInput(
+      `This where compiles to ${size} index operations; at most ${MAX_PLAN_NODES} are allowed. Split it into several queries.`,
+    );
+  return plan;
+}
+
+const countNodes = (node: PlanNode): number =>
+  1 +
+  node
+    .slice(1)
+    .reduce<number>(
+      (sum, child) => sum + (Array.isArray(child) && typeof child[0] === 'string' && isPlanNode(child) ? countNodes(child) : 0),
+      0,
+    );
+const isPlanNode = (value: unknown[]): value is PlanNode =>
+  ['all', 'none', 'null', 'score', 'lex', 'and', 'or', 'not'].includes(value[0] as string);
+
+/** Whether a plan selects every instance whatever the data: `{}`, `{ and: [{}] }`, `{ or: [{}, ...] }`, `{ not: { or: [] } }`. */
+export function selectsAll(node: PlanNode): boolean {
+  const children = node.slice(1) as PlanNode[];
+  if (node[0] === 'all') return true;
+  if (node[0] === 'and') return children.every(selectsAll);
+  if (node[0] === 'or') return children.some(selectsAll);
+  if (node[0] === 'not') return selectsNone(children[0] as PlanNode);
+  return false;
+}
+
+function selectsNone(node: PlanNode): boolean {
+  const children = node.slice(1) as PlanNode[];
+  if (node[0] === 'none') return true;
+  if (node[0] === 'and') return children.some(selectsNone);
+  if (node[0] === 'or') return children.every(selectsNone);
+  if (node[0] === 'not') return selectsAll(children[0] as PlanNode);
+  return false;
+}
+
 /** Compiles a `where` over indexed fields into a plan. The same null rules as the evaluator (model/conditions.ts). */
 export function compileWhere(model: ModelDefinition, where: Condition | null | undefined): PlanNode {
   if (!where) return ['all'];
@@ -91,6 +136,9 @@ function compileFilter(model: ModelDefinition, name: string, filter: FieldFilter
   if (lower || upper) parts.push(range(lower, upper));
   if (filter.eq === null) parts.push(['null', name]);
   if (filter.ne !== undefined) parts.push(filter.ne === null ? range(null, null) : ['not', point(filter.ne)]);
+  if (filter.in !== undefined && filter.in !== null && filter.in.length > MAX_IN) {
+    throw badUserInput(`${model.name}.${name}: in lists ${filter.in.length} values; at most ${MAX_IN} are allowed.`, { field: name });
+  }
   if (filter.in !== undefined && filter.in !== null) parts.push(filter.in.length === 0 ? ['none'] : ['or', ...filter.in.map(point)]);
   if (parts.length === 0) return ['all'];
   return parts.length === 1 ? (parts[0] as PlanNode) : ['and', ...parts];
