@@ -27,7 +27,8 @@ export function addModelTypes(builder: Builder, registry: Registry, refs: TypeRe
   const objectTypes = registry.models.map((model) =>
     builder.objectRef<ModelInstance>(model.name).implement({
       interfaces: [modelInterface],
-      isTypeOf: (value) => (value as ModelInstance).model === model,
+      // No isTypeOf: the interface's and the union's resolveType already name the type, and graphql-js
+      // would call isTypeOf again for every object it completes.
       fields: (t) =>
         Object.fromEntries(
           model.fields.map((field) => [
