@@ -35,8 +35,8 @@ const typeDefs = /* GraphQL */ `
   }
 `;
 
-export async function startBareYogaServer(redisUrl: string): Promise<RunningServer> {
-  const redis = new Redis(redisUrl);
+/** Baseline (b) as a Yoga app over its own client: served over HTTP here, and in-process by in-process.bench.ts. */
+export function createBareYoga(redis: Redis) {
   const schema = createSchema({
     typeDefs,
     resolvers: {
@@ -50,7 +50,12 @@ export async function startBareYogaServer(redisUrl: string): Promise<RunningServ
       },
     },
   });
-  const yoga = createYoga({ schema, logging: false, graphiql: false });
+  return createYoga({ schema, logging: false, graphiql: false });
+}
+
+export async function startBareYogaServer(redisUrl: string): Promise<RunningServer> {
+  const redis = new Redis(redisUrl);
+  const yoga = createBareYoga(redis);
   const server = createServer(yoga);
   const port = await listen(server);
   return {
