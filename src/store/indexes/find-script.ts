@@ -61,7 +61,52 @@ local function lexRange(lowerOp, lower, upperOp, upper)
   return min, max
 end
 
-local function run(node)
+local function within(score, bound, lower)
+  if bound == '-inf' or bound == '+inf' then return bound == (lower and '-inf' or '+inf') end
+  local exclusive = string.sub(bound, 1, 1) == '('
+  local edge = tonumber(exclusive and string.sub(bound, 2) or bound)
+  if lower then return exclusive and score > edge or (not exclusive and score >= edge) end
+  return exclusive and score < edge or (not exclusive and score <= edge)
+end
+
+local run
+
+-- An and costs its smallest part: score ranges larger than what is left are not materialised, the
+-- members left are checked against them one by one (ZSCORE) instead.
+local function andInto(key, node)
+  local ranges, others = {}, {}
+  for i = 2, #node do
+    local child = node[i]
+    if child[1] == 'score' then
+      ranges[#ranges + 1] = {child, redis.call('ZCOUNT', prefix .. child[2], child[3], child[4])}
+    else
+      others[#others + 1] = child
+    end
+  end
+  table.sort(ranges, function(a, b) return a[2] < b[2] end)
+  local parts, next = {}, 1
+  for _, child in ipairs(others) do parts[#parts + 1] = run(child) end
+  if #parts == 0 then
+    parts[1] = run(ranges[1][1])
+    next = 2
+  end
+  redis.call('ZINTERSTORE', key, #parts, unpack(parts))
+  for i = next, #ranges do
+    local range, count = ranges[i][1], ranges[i][2]
+    if redis.call('ZCARD', key) <= count then
+      for _, pk in ipairs(redis.call('ZRANGE', key, 0, -1)) do
+        local score = redis.call('ZSCORE', prefix .. range[2], pk)
+        if not score or not (within(tonumber(score), range[3], true) and within(tonumber(score), range[4], false)) then
+          redis.call('ZREM', key, pk)
+        end
+      end
+    else
+      redis.call('ZINTERSTORE', key, 2, key, run(range))
+    end
+  end
+end
+
+run = function(node)
   local op = node[1]
   if op == 'all' then return prefix .. '@pk' end
   if op == 'null' then return prefix .. node[2] .. ':@null' end
@@ -75,10 +120,12 @@ local function run(node)
     addMembers(key, pks)
   elseif op == 'not' then
     redis.call('ZDIFFSTORE', key, 2, prefix .. '@pk', run(node[2]))
-  elseif op == 'and' or op == 'or' then
+  elseif op == 'or' then
     local keys = {}
     for i = 2, #node do keys[#keys + 1] = run(node[i]) end
-    redis.call(op == 'and' and 'ZINTERSTORE' or 'ZUNIONSTORE', key, #keys, unpack(keys))
+    redis.call('ZUNIONSTORE', key, #keys, unpack(keys))
+  elseif op == 'and' then
+    andInto(key, node)
   end
   return key
 end
