@@ -2,7 +2,7 @@ import { setTimeout as pause } from 'node:timers/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { models as shopModels, Order, Product, User } from '../examples/shop.js';
-import { defineModel, GatewayError, type ErrorCode } from '../src/index.js';
+import { defineModel } from '../src/index.js';
 import {
   AllOrdersDocument,
   AllProductsDocument,
@@ -19,6 +19,7 @@ import {
 import { countCommands, isScriptCall } from './helpers/command-counter.js';
 import { seedPeople as seedPeopleInto } from './helpers/people.js';
 import { errorCodes, openTestGateway, type TestGateway } from './helpers/test-gateway.js';
+import { codeOf } from './helpers/gateway-error.js';
 
 /*
  * deleteMany, delete<Model>s, deleteAll<Model>s and setTtl, how every write path keeps the indexes,
@@ -83,15 +84,6 @@ const byModel = (counts: Record<string, number>) =>
     model: string;
     count: number;
   }>;
-
-async function codeOf(action: () => Promise<unknown>): Promise<ErrorCode> {
-  const outcome = await action().then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  if (!(outcome instanceof GatewayError)) throw new Error(`expected a GatewayError, got ${String(outcome)}`);
-  return outcome.code;
-}
 
 describe('deleteMany', () => {
   beforeEach(async () => {

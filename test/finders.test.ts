@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { models as shopModels, Order, Product, User } from '../examples/shop.js';
-import { defineModel, GatewayError, type ErrorCode } from '../src/index.js';
+import { defineModel, GatewayError } from '../src/index.js';
 import {
   AllOrdersDocument,
   AllProductsDocument,
@@ -18,6 +18,7 @@ import {
 import { countCommands, isScriptCall } from './helpers/command-counter.js';
 import { seedPeople as seedPeopleInto } from './helpers/people.js';
 import { errorCodes, openTestGateway, type TestGateway } from './helpers/test-gateway.js';
+import { codeOf } from './helpers/gateway-error.js';
 
 /*
  * all<Model>s over GraphQL, and the same finders in the TypeScript store, against a real Redis.
@@ -103,16 +104,6 @@ async function gadgets(variables: Record<string, unknown>): Promise<GadgetsData[
 }
 
 const gadgetPks = async (where: Record<string, unknown>, orderBy?: Record<string, unknown>) => pksOf(await gadgets({ where, orderBy }));
-
-/** The code of the GatewayError `action` rejects with; fails the test when it gives anything else. */
-async function codeOf(action: () => Promise<unknown>): Promise<ErrorCode> {
-  const outcome = await action().then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  if (!(outcome instanceof GatewayError)) throw new Error(`expected a GatewayError, got ${String(outcome)}`);
-  return outcome.code;
-}
 
 describe('the index option of defineModel', () => {
   it('indexes string, integer, float, boolean, enum and DateTime fields', () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { InsertManyDocument, NodesDocument } from './generated/graphql.js';
+import { InsertManyDocument } from './generated/graphql.js';
 import { User } from '../examples/shop.js';
 import { countCommands } from './helpers/command-counter.js';
 import { errorCodes, openTestGateway, type TestGateway } from './helpers/test-gateway.js';

@@ -3,11 +3,12 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { models as shopModels, Order, Product, User } from '../examples/shop.js';
-import { createStore, defineModel, GatewayError, type ModelInstance, type Store } from '../src/index.js';
+import { createStore, defineModel, type ModelInstance, type Store } from '../src/index.js';
 import type { Update } from '../src/model/apply-update.js';
 import type { Condition } from '../src/model/conditions.js';
 import { countCommands, describeCommand } from './helpers/command-counter.js';
 import { openTestRedis, type TestRedis } from './helpers/redis.js';
+import { gatewayError } from './helpers/gateway-error.js';
 
 /*
  * Locks through the TypeScript store, against a real Redis. Nothing here waits for the clock: callers
@@ -60,18 +61,6 @@ function barrier() {
   let open: () => void = () => {};
   const opened = new Promise<void>((resolve) => (open = resolve));
   return { open, opened };
-}
-
-/** The GatewayError `action` rejects with; fails the test when it gives anything else. */
-async function gatewayError(action: () => unknown): Promise<GatewayError> {
-  let outcome: unknown;
-  try {
-    await action();
-  } catch (error) {
-    outcome = error;
-  }
-  if (!(outcome instanceof GatewayError)) throw new Error(`expected a GatewayError, got ${String(outcome)}`);
-  return outcome;
 }
 
 /** The document as Redis holds it, decoded by hand: what was written, not what the store says it wrote. */

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { Order, Product, User } from '../examples/shop.js';
-import { createStore, defineModel, GatewayError, type ErrorCode, type Store } from '../src/index.js';
+import { createStore, defineModel, type ErrorCode, type Store } from '../src/index.js';
 import { openTestRedis, type TestRedis } from './helpers/redis.js';
+import { gatewayError } from './helpers/gateway-error.js';
 
 /** A model whose pk is one of its fields, as a product catalogue keys items by SKU. */
 const Item = defineModel('Item', z.object({ sku: z.string().min(1), title: z.string() }), { key: 'sku' });
@@ -10,18 +11,6 @@ const Item = defineModel('Item', z.object({ sku: z.string().min(1), title: z.str
 const Seat = defineModel('Seat', z.object({ number: z.int32().min(1), row: z.string() }), { key: 'number' });
 
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-
-/** The GatewayError `action` throws or rejects with; fails the test when it gives anything else. */
-async function gatewayError(action: () => unknown): Promise<GatewayError> {
-  let outcome: unknown;
-  try {
-    await action();
-  } catch (error) {
-    outcome = error;
-  }
-  if (!(outcome instanceof GatewayError)) throw new Error(`expected a GatewayError, got ${String(outcome)}`);
-  return outcome;
-}
 
 const codeOf = async (action: () => unknown): Promise<ErrorCode> => (await gatewayError(action)).code;
 

@@ -10,7 +10,6 @@ import type { Draft } from '../model/define-model.js';
 import type { ModelInstance } from '../model/model-instance.js';
 import type { Registry } from '../model/registry.js';
 import { createBatchLoader, loadRequest, type LoadResult } from './batch-loader.js';
-import type { Update } from '../model/apply-update.js';
 import type { LockResult } from './apply-steps.js';
 import {
   acquireLease,
