@@ -18,7 +18,14 @@ export type ErrorCode =
   | 'INVALID_MODEL_DEFINITION'
   | 'WRONG_MODEL'
   | 'LOCK_TIMEOUT'
-  | 'LOCK_LOST';
+  | 'LOCK_LOST'
+  | 'FORBIDDEN'
+  | 'QUERY_TOO_COMPLEX'
+  | 'QUERY_TOO_EXPENSIVE'
+  | 'REQUEST_TOO_LARGE'
+  | 'VALUE_TOO_LARGE'
+  | 'REDIS_UNAVAILABLE'
+  | 'WRITE_OUTCOME_UNKNOWN';
 
 export class GatewayError extends Error {
   override name = 'GatewayError';
@@ -103,6 +110,41 @@ export const lockTimeout = (key: string, action: string, timeoutMs: number) =>
 
 export const lockLost = (reason: string, details: Record<string, unknown> = {}) =>
   new GatewayError('LOCK_LOST', `The lock is no longer held (${reason}): nothing was written. Acquire it again.`, details);
+
+export const forbidden = (message: string, details: Record<string, unknown> = {}) => new GatewayError('FORBIDDEN', message, details);
+
+/** A refusal of the operation's shape (depth, aliases, tokens, directives, nesting of variables), before it runs. */
+export const queryTooComplex = (message: string, details: { limit: string; max: number; [name: string]: unknown }) =>
+  new GatewayError('QUERY_TOO_COMPLEX', message, details);
+
+/** A refusal of what the operation would make Redis do, estimated before it runs. */
+export const queryTooExpensive = (what: string, estimate: number, limit: number, details: Record<string, unknown> = {}) =>
+  new GatewayError(
+    'QUERY_TOO_EXPENSIVE',
+    `${what} would cost an estimated ${estimate}; at most ${limit} is allowed in one request. Narrow it (a more selective where, a smaller first) or split it into several requests.`,
+    { estimate, limit, ...details },
+  );
+
+export const requestTooLarge = (size: number, limit: number) =>
+  new GatewayError('REQUEST_TOO_LARGE', `The request body is ${size} bytes; at most ${limit} are allowed.`, { size, limit });
+
+export const valueTooLarge = (key: string, size: number, limit: number, details: Record<string, unknown> = {}) =>
+  new GatewayError(
+    'VALUE_TOO_LARGE',
+    `The document for "${truncate(key)}" encodes to ${size} bytes; at most ${limit} are allowed: nothing was written.`,
+    { key: truncate(key), size, limit, ...details },
+  );
+
+/** Nothing was applied: Redis could not be reached or did not answer a read. Safe to retry. */
+export const redisUnavailable = (reason: string) =>
+  new GatewayError('REDIS_UNAVAILABLE', `Redis is unavailable (${reason}); nothing was written. Try again shortly.`);
+
+/** A write reached Redis (or may have) and its reply was lost: it may or may not have been applied, and it is never resent. */
+export const writeOutcomeUnknown = (reason: string) =>
+  new GatewayError(
+    'WRITE_OUTCOME_UNKNOWN',
+    `The write was sent to Redis but its reply was lost (${reason}): it may or may not have been applied. Read the data back before you retry.`,
+  );
 
 export const invalidModelDefinition = (message: string) => new GatewayError('INVALID_MODEL_DEFINITION', message);
 
