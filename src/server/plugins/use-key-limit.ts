@@ -1,7 +1,7 @@
 import { getArgumentValues, getOperationAST, type GraphQLSchema, type SelectionSetNode, type FragmentDefinitionNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { tooManyKeys } from '../../errors.js';
-import { gatewayGraphQLError } from '../../schema/to-graphql-error.js';
+import { requestRefusal } from '../../schema/to-graphql-error.js';
 
 /**
  * Refuses a query whose `node` and `nodes` fields ask, all together, for more than `maxKeys` keys
@@ -20,7 +20,7 @@ export function useKeyLimit(maxKeys: number): Plugin {
       const count = countKeys(args.schema, operation.selectionSet, fragments, (args.variableValues ?? {}) as Record<string, unknown>);
       if (count <= maxKeys) return;
       setResultAndStopExecution({
-        errors: [gatewayGraphQLError(tooManyKeys(count, maxKeys, 'keys through node and nodes'), { http: { status: 400 } })],
+        errors: [requestRefusal(tooManyKeys(count, maxKeys, 'keys through node and nodes'))],
       });
     },
   };

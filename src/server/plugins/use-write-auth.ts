@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { unauthenticated } from '../../errors.js';
-import { gatewayGraphQLError } from '../../schema/to-graphql-error.js';
+import { requestRefusal } from '../../schema/to-graphql-error.js';
 
 /**
  * Refuses mutations without `Authorization: Bearer <token>` (UNAUTHENTICATED, HTTP 401); queries stay open.
@@ -18,7 +18,7 @@ export function useWriteAuth(token: string | undefined): Plugin {
       const request = (args.contextValue as { request?: Request }).request;
       const given = Buffer.from(request?.headers.get('authorization') ?? '');
       if (given.length === expected.length && timingSafeEqual(given, expected)) return;
-      setResultAndStopExecution({ errors: [gatewayGraphQLError(unauthenticated(), { http: { status: 401 } })] });
+      setResultAndStopExecution({ errors: [requestRefusal(unauthenticated())] });
     },
   };
 }
