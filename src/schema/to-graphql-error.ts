@@ -14,8 +14,7 @@ const REFUSAL_STATUS: Partial<Record<ErrorCode, number>> = {
 };
 
 /** A refusal of the whole request (no `data`): its code and the matching HTTP status, 400 unless listed above. */
-export const requestRefusal = (error: GatewayError) =>
-  gatewayGraphQLError(error, { http: { status: REFUSAL_STATUS[error.code] ?? 400 } });
+export const requestRefusal = (error: GatewayError) => gatewayGraphQLError(error, { http: { status: REFUSAL_STATUS[error.code] ?? 400 } });
 
 /** A store error becomes a GraphQL error carrying its code; any other error passes on, to be masked. */
 export const toGraphQLError = (error: unknown, extensions: Record<string, unknown> = {}): unknown =>
