@@ -125,8 +125,13 @@ export const queryTooExpensive = (what: string, estimate: number, limit: number,
     { estimate, limit, ...details },
   );
 
-export const requestTooLarge = (size: number, limit: number) =>
-  new GatewayError('REQUEST_TOO_LARGE', `The request body is ${size} bytes; at most ${limit} are allowed.`, { size, limit });
+/** `size` is null when the body had no Content-Length and was cut off once past the limit. */
+export const requestTooLarge = (size: number | null, limit: number) =>
+  new GatewayError(
+    'REQUEST_TOO_LARGE',
+    `The request body is ${size === null ? `over ${limit}` : size} bytes; at most ${limit} are allowed. Send a smaller operation, and large data in several requests.`,
+    { size, limit },
+  );
 
 export const valueTooLarge = (key: string, size: number, limit: number, details: Record<string, unknown> = {}) =>
   new GatewayError(

@@ -7,4 +7,6 @@ export { createStore, Store, type StoreOptions } from './store/create-store.js';
 export type { StoreSession, StoreLimits } from './store/store-session.js';
 export type { OnConflict } from './store/write-documents.js';
 export { buildSchema } from './schema/build-schema.js';
-export { createGateway, type GatewayOptions, type Gateway } from './server/create-gateway.js';
+export { createGateway, type GatewayOptions, type Gateway, type GatewayLimits } from './server/create-gateway.js';
+export type { ServerLimits } from './server/server-limits.js';
+export type { BudgetLimits } from './store/request-budget.js';

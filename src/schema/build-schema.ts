@@ -1,6 +1,7 @@
 import type { GraphQLSchema } from 'graphql';
 import type { Registry } from '../model/registry.js';
 import { createBuilder } from './builder.js';
+import { chargeRootFields } from './charge-root-fields.js';
 import { addConditionInputs, FilterInputs } from './condition-inputs.js';
 import { addFinderFields } from './finder-fields.js';
 import { addInsertMany } from './insert-many.js';
@@ -26,5 +27,5 @@ export function buildSchema(registry: Registry): GraphQLSchema {
     const modelUpdate = addUpdateInputs(builder, registry, refs);
     if (modelUpdate) addLockMutations(builder, modelInterface, modelCondition, modelUpdate);
   }
-  return builder.toSchema();
+  return chargeRootFields(builder.toSchema());
 }

@@ -6,18 +6,24 @@ import { Presets, SingleBar } from 'cli-progress';
 import type { ModelDefinition } from '../model/define-model.js';
 import { createGateway } from './create-gateway.js';
 import { RedisServerMissingError, startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js';
+import { limitFlagOptions, limitsFromFlags } from './limit-flags.js';
 import { loadModels } from './load-models.js';
 import { reindexModel } from '../store/indexes/reindex.js';
 
 const USAGE = `Usage:
   redis-model-gateway serve   [--models file.ts] [--redis URL] [--port 4000] [--host 127.0.0.1] [--write-token TOKEN] [--data-dir ./.data/redis]
+                              [--max-keys 1000] [--max-cost 5000] [--max-insert 1000] [--max-body-bytes 1000000]
+                              [--max-tokens 1000] [--max-depth 12] [--max-aliases 30] [--max-directives 50]
+                              [--max-variables-depth 100] [--parse-cache-bytes 32000000] [--parse-cache-entries 1000]
   redis-model-gateway reindex [--models file.ts] [--redis URL] [--model User] [--data-dir ./.data/redis]
 
   --models       a TS or JS module exporting models (default: the demo shop in examples/shop.ts)
   --redis        Redis to use (default: $REDIS_URL; else the embedded redis-server of a running serve with
                  the same --data-dir; else an embedded redis-server of its own on a free port)
   --write-token  mutations then need "Authorization: Bearer TOKEN" (default: $GATEWAY_WRITE_TOKEN)
-  --model        reindex only this model (default: every model)`;
+  --model        reindex only this model (default: every model)
+  --max-*, --parse-cache-*
+                 limits, defaults shown above; see docs/design.md#limits`;
 
 const COMMON = {
   models: { type: 'string' },
@@ -55,12 +61,14 @@ async function serve(argv: string[]): Promise<void> {
       port: { type: 'string', default: '4000' },
       host: { type: 'string', default: '127.0.0.1' },
       'write-token': { type: 'string' },
+      ...limitFlagOptions,
     },
   });
+  const limits = limitsFromFlags(values);
   const models = await loadModels(values.models ?? demoModels());
   const { url, embedded } = await connect(values.redis, values['data-dir'], false);
   if (embedded) await writeFile(urlFile(values['data-dir']), url);
-  const gateway = createGateway({ models, redis: url, writeToken: values['write-token'] });
+  const gateway = createGateway({ models, redis: url, writeToken: values['write-token'], limits });
   for (const warning of await gateway.checkRedis()) console.warn(`warning: ${warning}`);
   const server = createServer(gateway.yoga);
   server.listen(Number(values.port), values.host, () => {

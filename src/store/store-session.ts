@@ -4,7 +4,7 @@ import type { Condition } from '../model/conditions.js';
 import type { ModelDefinition } from '../model/define-model.js';
 import { formatKey } from '../model/keys.js';
 import { deleteKeys, deleteWhere, type DeleteResult } from './delete-documents.js';
-import { findModels, type FindOptions, type Page } from './indexes/find-models.js';
+import { FIRST, findModels, type FindOptions, type Page } from './indexes/find-models.js';
 import { setTtl } from './set-ttl.js';
 import type { Draft } from '../model/define-model.js';
 import type { ModelInstance } from '../model/model-instance.js';
@@ -26,10 +26,10 @@ import {
 import type { Lease, LockOptions } from './locks.js';
 import type { GatewayScripts } from './scripts.js';
 import { writeDocuments, type OnConflict } from './write-documents.js';
+import { keysRead, pageRead, RequestBudget, type BudgetLimits } from './request-budget.js';
 
-export interface StoreLimits {
-  /** Most keys one `find` (or one GraphQL request) may read. @default 1000 */
-  maxKeys: number;
+/** maxKeys and maxCost are per request (see RequestBudget): a GraphQL request, a Store call, or a `store.session()`. */
+export interface StoreLimits extends BudgetLimits {
   /** Most models one `insert` may write. @default 1000 */
   maxInsert: number;
 }
@@ -45,9 +45,12 @@ export type LoadSlot = ModelInstance | null | Error;
 /**
  * The store as one request sees it: its reads share one DataLoader, so reads started in the same tick
  * become one Redis command and a key read twice is read once; its writes update that cache.
+ * Every read draws on the session's budget first, so no path reads past maxKeys or maxCost.
  */
 export class StoreSession {
   private readonly loader;
+  /** The request's keys and cost; the GraphQL layer draws on it for each root field too. */
+  readonly budget: RequestBudget;
 
   constructor(
     private readonly redis: Redis,
@@ -56,11 +59,12 @@ export class StoreSession {
     readonly limits: StoreLimits,
   ) {
     this.loader = createBatchLoader(redis, scripts);
+    this.budget = new RequestBudget(limits);
   }
 
   /** Reads keys in order. Never throws for one key: a malformed, unknown or corrupt key is an Error in its slot. */
   async loadMany(keys: readonly string[], { withTtl = false }: ReadOptions = {}): Promise<LoadSlot[]> {
-    if (keys.length > this.limits.maxKeys) throw tooManyKeys(keys.length, this.limits.maxKeys, 'keys');
+    this.budget.draw(keysRead(keys.length));
     return Promise.all(
       keys.map((key) => {
         try {
@@ -127,6 +131,7 @@ export class StoreSession {
 
   /** rapyer's Model.afind: instances of one model by indexed filters, ordered and paged, in one script call. */
   async findModels(model: ModelDefinition, options: FindOptions = {}): Promise<Page> {
+    this.budget.draw(pageRead(options.first ?? FIRST.default));
     const page = await findModels(this.scripts, model, options);
     page.edges.forEach((edge) => this.remember(edge.node));
     return page;
@@ -213,6 +218,7 @@ export class StoreSession {
 
   /** Async so that a malformed or unknown key rejects this key's promise instead of throwing for the whole batch. */
   private async loadOne(key: string, wantTtl: boolean): Promise<LoadResult> {
+    this.budget.draw(keysRead(1));
     return this.loader.load(loadRequest(this.registry.resolveKey(key), wantTtl));
   }
 

@@ -1,0 +1,48 @@
+import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
+import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
+import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
+import type { GraphQLError } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import { queryTooComplex } from '../../errors.js';
+import { requestRefusal } from '../../schema/to-graphql-error.js';
+import type { ServerLimits } from '../server-limits.js';
+
+type ShapeLimit = 'maxTokens' | 'maxDepth' | 'maxAliases' | 'maxDirectives';
+
+/** graphql-armor's error, as QUERY_TOO_COMPLEX naming the limit and its maximum, HTTP 400. */
+const refusal = (limit: ShapeLimit, max: number, error: GraphQLError) =>
+  requestRefusal(
+    queryTooComplex(`${error.message.replace(/^Syntax Error: /, '')} Simplify the operation or split it into several requests.`, {
+      limit,
+      max,
+    }),
+  );
+
+/**
+ * The operation's shape, checked by graphql-armor before it runs: tokens while parsing, depth, aliases
+ * and directives while validating. Armor throws plain GraphQLErrors; its onReject callbacks throw ours
+ * instead, so a refusal carries a code and a status like every other.
+ */
+export function useShapeLimits(limits: Pick<ServerLimits, ShapeLimit>): Plugin[] {
+  const reject = (limit: ShapeLimit) => [
+    (_context: unknown, error: GraphQLError) => {
+      throw refusal(limit, limits[limit], error);
+    },
+  ];
+  return [
+    maxTokensPlugin({
+      n: limits.maxTokens,
+      onReject: [
+        (_context, error) => {
+          // Yoga marks every GraphQLError that parsing throws as a spec parse failure, which answers
+          // HTTP 200 to an `application/json` client. Wrapped, it passes unmarked and Yoga unwraps it.
+          throw new AggregateError([refusal('maxTokens', limits.maxTokens, error)], 'QUERY_TOO_COMPLEX');
+        },
+      ],
+    }),
+    maxDepthPlugin({ n: limits.maxDepth, flattenFragments: true, onReject: reject('maxDepth') }),
+    maxAliasesPlugin({ n: limits.maxAliases, allowList: [], onReject: reject('maxAliases') }),
+    maxDirectivesPlugin({ n: limits.maxDirectives, onReject: reject('maxDirectives') }),
+  ];
+}
