@@ -10,12 +10,12 @@ const REFUSAL_STATUS: Partial<Record<ErrorCode, number>> = {
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   REQUEST_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
   REDIS_UNAVAILABLE: 503,
 };
 
 /** A refusal of the whole request (no `data`): its code and the matching HTTP status, 400 unless listed above. */
-export const requestRefusal = (error: GatewayError) =>
-  gatewayGraphQLError(error, { http: { status: REFUSAL_STATUS[error.code] ?? 400 } });
+export const requestRefusal = (error: GatewayError) => gatewayGraphQLError(error, { http: { status: REFUSAL_STATUS[error.code] ?? 400 } });
 
 /** A store error becomes a GraphQL error carrying its code; any other error passes on, to be masked. */
 export const toGraphQLError = (error: unknown, extensions: Record<string, unknown> = {}): unknown =>

@@ -1,3 +1,5 @@
+import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
+import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import type { GraphQLSchema } from 'graphql';
 import { createYoga, maskError, type YogaServerInstance } from 'graphql-yoga';
 import type { Redis } from 'ioredis';
@@ -8,19 +10,40 @@ import { checkSetup } from '../store/indexes/check-setup.js';
 import type { GatewayContext } from '../schema/builder.js';
 import { Store } from '../store/create-store.js';
 import type { StoreLimits } from '../store/store-session.js';
+import { createAuthenticator, type AuthOptions } from './authenticate.js';
 import { connectRedis } from './connect-redis.js';
+import { corsPolicy, type CorsOptions } from './cors-policy.js';
 import { exampleQuery } from './example-query.js';
+import { useAuth } from './plugins/use-auth.js';
+import { useCsrfCheck } from './plugins/use-csrf-check.js';
+import { useJsonBodiesOnly } from './plugins/use-json-bodies-only.js';
 import { useKeyLimit } from './plugins/use-key-limit.js';
-import { useWriteAuth } from './plugins/use-write-auth.js';
 
 export interface GatewayOptions {
   models: readonly ModelDefinition[] | Registry;
   /** A client, or a URL for a client the gateway makes (see connect-redis.ts), owns and closes. */
   redis: Redis | string;
   limits?: Partial<StoreLimits>;
-  /** Mutations then need `Authorization: Bearer <writeToken>`. @default process.env.GATEWAY_WRITE_TOKEN */
+  /** A key with every scope, sent as `Authorization: Bearer <writeToken>`. @default process.env.GATEWAY_WRITE_TOKEN */
   writeToken?: string;
-  /** Serve GraphiQL on GET /graphql. @default true */
+  /**
+   * API keys with scopes, and what callers without a key may do. With no key and no write token, every
+   * caller may do everything (and `warnings` says so). See store/access.ts for the scope of each operation.
+   * @default { apiKeys: [], anonymous: [] }
+   */
+  auth?: AuthOptions;
+  /** Origins whose pages may call the gateway from a browser. @default closed: no CORS header for any origin */
+  cors?: CorsOptions;
+  /**
+   * Production defaults: no introspection, no "Did you mean" suggestions, no GraphiQL, unless each is
+   * asked for below. @default process.env.NODE_ENV === 'production'
+   */
+  production?: boolean;
+  /** Answer introspection queries (`__schema`, `__type`). @default !production */
+  introspection?: boolean;
+  /** "Did you mean ...?" in validation errors, which tell a caller field names it did not know. @default !production */
+  suggestions?: boolean;
+  /** Serve GraphiQL on GET /graphql. @default !production */
   graphiql?: boolean;
   /** Yoga's logging. @default true */
   logging?: boolean;
@@ -34,6 +57,8 @@ export interface Gateway {
   redis: Redis;
   /** Warnings for the operator: eviction policy, indexes built with another definition. See checkSetup. */
   checkRedis(): Promise<string[]>;
+  /** Warnings about the configuration itself, known at startup (mutations open to anyone). */
+  warnings: readonly string[];
   /** Closes the Redis client if the gateway made it. */
   close(): Promise<void>;
 }
@@ -45,15 +70,35 @@ export function createGateway(options: GatewayOptions): Gateway {
   const redis = typeof options.redis === 'string' ? connectRedis(options.redis) : options.redis;
   const store = new Store({ redis, models: registry, limits: options.limits });
   const schema = buildSchema(registry);
+  const authenticator = createAuthenticator(registry, options.auth, options.writeToken ?? process.env.GATEWAY_WRITE_TOKEN);
+  const production = options.production ?? process.env.NODE_ENV === 'production';
+  const warnings = authenticator.open
+    ? [
+        'no API key or write token is configured: anyone who can reach the gateway can read, write and delete every model. Set a write token or API keys (--write-token-file, --api-keys-file).',
+      ]
+    : [];
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     schema,
-    context: () => ({ session: store.session() }),
-    // Both run before execution. Auth comes first so that a refused caller learns nothing else about its request.
-    plugins: [useWriteAuth(options.writeToken ?? process.env.GATEWAY_WRITE_TOKEN), useKeyLimit(store.limits.maxKeys)],
+    // The session carries the caller's access: every read and write checks it, whatever path it comes by.
+    context: ({ request }) => ({ session: store.session({ access: authenticator.callerOf(request).access }) }),
+    plugins: [
+      // While the request is parsed, before its body is read: what a cross-site page could send is refused.
+      useJsonBodiesOnly(),
+      useCsrfCheck(),
+      // While the document is validated.
+      (options.introspection ?? !production) ? {} : useDisableIntrospection(),
+      (options.suggestions ?? !production) ? {} : blockFieldSuggestionsPlugin(),
+      // Both run before execution. Auth comes first so that a refused caller learns nothing else about its request.
+      useAuth(authenticator),
+      useKeyLimit(store.limits.maxKeys),
+    ],
+    // No feature uploads files: a multipart body is only a way for a form to post cross-site.
+    multipart: false,
+    cors: corsPolicy(options.cors),
     graphiql:
-      options.graphiql === false
-        ? false
-        : { defaultQuery: exampleQuery(registry.models.map((model) => model.name)), title: 'redis-model-gateway' },
+      (options.graphiql ?? !production)
+        ? { defaultQuery: exampleQuery(registry.models.map((model) => model.name)), title: 'redis-model-gateway' }
+        : false,
     logging: options.logging ?? true,
     maskedErrors: {
       maskError(error, message, isDev) {
@@ -71,6 +116,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     registry,
     redis,
     checkRedis: () => checkSetup(redis, registry),
+    warnings,
     async close() {
       if (ownsRedis) await redis.quit().catch(() => redis.disconnect());
     },
