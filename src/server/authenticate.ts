@@ -59,16 +59,13 @@ export function createAuthenticator(registry: Registry, auth: AuthOptions = {}, 
   });
   const known = [...byDigest.values()].map((entry) => ({ digest: entry.digest, access: new Access(entry.grants, entry.name) }));
 
+  const given = auth.anonymous ?? [];
+  const anonymousGrant = checkGrant(registry, Array.isArray(given) ? { scopes: given as readonly Scope[] } : (given as Grant), 'anonymous');
   if (keys.length === 0) {
     const everyone: Caller = { kind: 'anonymous', access: Access.full };
     return { open: true, callerOf: () => everyone };
   }
-  const given = auth.anonymous ?? [];
-  const anonymousGrant = Array.isArray(given) ? { scopes: given as readonly Scope[] } : (given as Grant);
-  const anonymous: Caller = {
-    kind: 'anonymous',
-    access: new Access([checkGrant(registry, anonymousGrant, 'anonymous')], 'anonymous callers'),
-  };
+  const anonymous: Caller = { kind: 'anonymous', access: new Access([anonymousGrant], 'anonymous callers') };
   const unknown: Caller = { kind: 'unknown', access: new Access([], 'a caller with an unknown token') };
   const callers = new WeakMap<Request, Caller>();
 
