@@ -225,6 +225,22 @@ describe('production mode', () => {
     });
   }
 
+  it('hides enum value suggestions too, written inline or sent as variables', async () => {
+    const t = await openTestGateway({ production: true });
+    try {
+      const inline = await t.execute('{ allOrders(where: { status: { eq: PAIDD } }) { totalCount } }');
+      const variable = await t.execute('query ($s: OrderStatus) { allOrders(where: { status: { eq: $s } }) { totalCount } }', {
+        s: 'PAIDD',
+      });
+      for (const answer of [inline, variable]) {
+        expect(answer.errors?.[0]?.message).toContain('Value "PAIDD" does not exist in "OrderStatus" enum.');
+        expect(answer.errors?.[0]?.message).not.toContain('PAID"');
+      }
+    } finally {
+      await t.close();
+    }
+  });
+
   it('turns each back on when asked for', async () => {
     const introspectionOnly = await probe({ production: true, introspection: true });
     expect(introspectionOnly.introspection.data).toEqual({ __schema: { queryType: { name: 'Query' } } });

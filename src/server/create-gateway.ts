@@ -16,6 +16,7 @@ import { corsPolicy, type CorsOptions } from './cors-policy.js';
 import { exampleQuery } from './example-query.js';
 import { useAuth } from './plugins/use-auth.js';
 import { useCsrfCheck } from './plugins/use-csrf-check.js';
+import { useHideSuggestions } from './plugins/use-hide-suggestions.js';
 import { useJsonBodiesOnly } from './plugins/use-json-bodies-only.js';
 import { useKeyLimit } from './plugins/use-key-limit.js';
 
@@ -88,6 +89,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       // While the document is validated.
       (options.introspection ?? !production) ? {} : useDisableIntrospection(),
       (options.suggestions ?? !production) ? {} : blockFieldSuggestionsPlugin(),
+      (options.suggestions ?? !production) ? {} : useHideSuggestions(),
       // Both run before execution. Auth comes first so that a refused caller learns nothing else about its request.
       useAuth(authenticator),
       useKeyLimit(store.limits.maxKeys),
