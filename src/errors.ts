@@ -25,7 +25,8 @@ export type ErrorCode =
   | 'REQUEST_TOO_LARGE'
   | 'VALUE_TOO_LARGE'
   | 'REDIS_UNAVAILABLE'
-  | 'WRITE_OUTCOME_UNKNOWN';
+  | 'WRITE_OUTCOME_UNKNOWN'
+  | 'UNSUPPORTED_MEDIA_TYPE';
 
 export class GatewayError extends Error {
   override name = 'GatewayError';
@@ -77,10 +78,20 @@ export const tooManyKeys = (count: number, limit: number, what: string) =>
     { count, limit },
   );
 
-export const unauthenticated = () =>
+/** `reason` says what was missing: no credentials where a scope is needed, or a token that matches no key. */
+export const unauthenticated = (reason = 'the request had none or another token', details: Record<string, unknown> = {}) =>
   new GatewayError(
     'UNAUTHENTICATED',
-    'Mutations need the header "Authorization: Bearer <write token>"; the request had none or another token.',
+    `This operation needs an API key or the write token, sent as "Authorization: Bearer <key>"; ${reason}.`,
+    details,
+  );
+
+/** A request body the gateway does not parse: forms and multipart bodies are what a cross-site page can send without CORS. */
+export const unsupportedMediaType = (contentType: string) =>
+  new GatewayError(
+    'UNSUPPORTED_MEDIA_TYPE',
+    `The request body is "${contentType.slice(0, 80)}"; send GraphQL as "Content-Type: application/json" (or application/graphql+json, application/graphql).`,
+    { contentType: contentType.slice(0, 80) },
   );
 
 export const immutableKey = (model: string, field: string) =>

@@ -46,7 +46,14 @@ async function tempDir(): Promise<string> {
 
 /** The parent's environment without a Redis or token of its own, so that the CLI uses its defaults. */
 function childEnv(overrides: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const { REDIS_URL: _redisUrl, GATEWAY_WRITE_TOKEN: _token, ...env } = process.env;
+  const {
+    REDIS_URL: _redisUrl,
+    GATEWAY_WRITE_TOKEN: _token,
+    GATEWAY_WRITE_TOKEN_FILE: _tokenFile,
+    GATEWAY_API_KEYS_FILE: _keysFile,
+    NODE_ENV: _nodeEnv,
+    ...env
+  } = process.env;
   return { ...env, ...overrides };
 }
 
@@ -75,9 +82,9 @@ function bounded<T>(promise: Promise<T>, what: string, cli: CliProcess): Promise
 }
 
 /** Starts `serve` with an embedded redis-server in a fresh data dir and waits for the "serving" line. */
-async function serve(extraArgs: string[] = []): Promise<ServingCli> {
+async function serve(extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<ServingCli> {
   const dataDir = join(await tempDir(), 'redis');
-  const cli = runCli(['serve', '--port', '0', '--data-dir', dataDir, ...extraArgs]);
+  const cli = runCli(['serve', '--port', '0', '--data-dir', dataDir, ...extraArgs], childEnv(env));
   const serving = new Promise<RegExpMatchArray>((resolve, reject) => {
     const check = () => {
       const match = SERVING.exec(cli.stdout());
@@ -156,6 +163,7 @@ describe('redis-model-gateway serve, with an embedded redis-server', () => {
 
   it('prints the embedded redis-server and the URL it serves the demo shop at', () => {
     expect(cli.modelNames).toEqual(['User', 'Product', 'Order']);
+    expect(cli.stderr()).toMatch(/^warning: no API key or write token is configured: anyone who can reach the gateway/m);
     expect(cli.redisPort).toBeGreaterThan(0);
     expect(cli.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/graphql$/);
   });
@@ -278,7 +286,7 @@ describe('redis-model-gateway serve --write-token', () => {
     expect(refused.body.data ?? null).toBeNull();
     expect(refused.body.errors?.map((error) => error.extensions?.code)).toEqual(['UNAUTHENTICATED']);
 
-    const read = await post(cli.url, '{ nodes(keys: ["User:mallory"], skipMissing: true) { key } }');
+    const read = await post(cli.url, '{ nodes(keys: ["User:mallory"], skipMissing: true) { key } }', { authorization: 'Bearer s3cret' });
     expect(read.body).toEqual({ data: { nodes: [] } });
   });
 
@@ -293,8 +301,73 @@ describe('redis-model-gateway serve --write-token', () => {
     expect(accepted).toEqual({ status: 200, body: { data: { insertMany: [{ key: 'User:alice', pk: 'alice' }] } } });
   });
 
-  it('keeps queries open to requests without a token', async () => {
-    const read = await post(cli.url, '{ models { name } }');
+  it('closes queries too: they need the token (or an API key)', async () => {
+    const refused = await post(cli.url, '{ models { name } }');
+    expect(refused.status).toBe(401);
+    expect(refused.body.errors?.map((error) => error.extensions?.code)).toEqual(['UNAUTHENTICATED']);
+    const read = await post(cli.url, '{ models { name } }', { authorization: 'Bearer s3cret' });
     expect(read).toEqual({ status: 200, body: { data: { models: [{ name: 'User' }, { name: 'Product' }, { name: 'Order' }] } } });
+  });
+
+  it('warns that the token shows in ps, and not that mutations are open', () => {
+    expect(cli.stderr()).toContain('warning: --write-token shows the token to anyone who can list processes');
+    expect(cli.stderr()).not.toContain('no API key or write token is configured');
+  });
+});
+
+describe('redis-model-gateway serve, exposed: keys and token from files, CORS, production', () => {
+  let cli: ServingCli;
+
+  beforeAll(async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'token'), 'file-token-0123456789\n');
+    await writeFile(join(dir, 'keys.json'), JSON.stringify([{ key: 'product-reader-0123456789', scopes: ['read'], models: ['Product'] }]));
+    cli = await serve(
+      [
+        '--write-token-file',
+        join(dir, 'token'),
+        '--cors-origin',
+        'https://a.example',
+        '--cors-origin',
+        'https://b.example',
+        '--production',
+        '--max-document-bytes',
+        '200',
+      ],
+      { GATEWAY_API_KEYS_FILE: join(dir, 'keys.json') },
+    );
+  });
+
+  afterAll(async () => {
+    if (cli) await stop(cli);
+  });
+
+  it('takes the write token from --write-token-file and the API keys from $GATEWAY_API_KEYS_FILE', async () => {
+    expect(cli.stderr()).not.toContain('warning: no API key');
+    expect((await post(cli.url, INSERT_ALICE)).status).toBe(401);
+    expect((await post(cli.url, INSERT_ALICE, { authorization: 'Bearer file-token-0123456789' })).status).toBe(200);
+    const read = await post(cli.url, '{ models { name } }', { authorization: 'Bearer product-reader-0123456789' });
+    expect(read.body).toEqual({ data: { models: [{ name: 'Product' }] } });
+  });
+
+  it('answers the listed origins alone with CORS headers', async () => {
+    const preflight = (origin: string) =>
+      fetch(cli.url, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' } });
+    expect((await preflight('https://b.example')).headers.get('access-control-allow-origin')).toBe('https://b.example');
+    expect((await preflight('https://evil.example')).headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('turns off introspection and GraphiQL with --production', async () => {
+    const introspection = await post(cli.url, '{ __schema { queryType { name } } }', { authorization: 'Bearer file-token-0123456789' });
+    expect(introspection.body.data ?? null).toBeNull();
+    expect(new Set(introspection.body.errors?.map((error) => error.extensions?.code))).toEqual(new Set(['GRAPHQL_VALIDATION_FAILED']));
+    const page = await fetch(cli.url, { headers: { accept: 'text/html' } });
+    expect(await page.text()).not.toContain('GraphiQL');
+  });
+
+  it('caps documents at --max-document-bytes', async () => {
+    const long = INSERT_ALICE.replace('name: "Alice"', `name: "${'A'.repeat(200)}"`);
+    const refused = await post(cli.url, long, { authorization: 'Bearer file-token-0123456789' });
+    expect(refused.body.errors?.map((error) => error.extensions?.code)).toEqual(['VALUE_TOO_LARGE']);
   });
 });

@@ -55,23 +55,27 @@ describe('write token', () => {
 
   it('refuses a mutation without the bearer token with UNAUTHENTICATED and HTTP 401, writing nothing', async () => {
     for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: 's3cret' }] as Array<Record<string, string>>) {
-      const { status, errors } = await insert(headers);
-      expect(status).toBe(401);
-      expect(errorCodes(errors)).toEqual([{ path: undefined, code: 'UNAUTHENTICATED' }]);
+      const { result, commands } = await countCommands(t.redis.client, t.redis.db, () => insert(headers));
+      expect(result.status).toBe(401);
+      expect(errorCodes(result.errors)).toEqual([{ path: undefined, code: 'UNAUTHENTICATED' }]);
+      expect(commands).toEqual([]);
     }
     expect(await t.redis.client.dbsize()).toBe(0);
   });
 
-  it('accepts a mutation with the bearer token', async () => {
+  it('accepts a mutation with the bearer token, as a key with every scope', async () => {
     const { status, data } = await insert({ authorization: 'Bearer s3cret' });
     expect(status).toBe(200);
     expect(data?.insertMany).toEqual([expect.objectContaining({ key: 'User:a' })]);
+    const read = await t.execute(NodesDocument, { keys: ['User:a'] }, { authorization: 'Bearer s3cret' });
+    expect(read.errors).toBeUndefined();
   });
 
-  it('leaves queries open', async () => {
-    const { status, errors } = await t.execute(NodesDocument, { keys: ['User:a'] });
-    expect(status).toBe(200);
-    expect(errors).toBeUndefined();
+  it('closes queries too: a caller without a key gets UNAUTHENTICATED, HTTP 401, and Redis is not touched', async () => {
+    const { result, commands } = await countCommands(t.redis.client, t.redis.db, () => t.execute(NodesDocument, { keys: ['User:a'] }));
+    expect(result.status).toBe(401);
+    expect(errorCodes(result.errors)).toEqual([{ path: undefined, code: 'UNAUTHENTICATED' }]);
+    expect(commands).toEqual([]);
   });
 });
 

@@ -18,7 +18,7 @@ export function buildSchema(registry: Registry): GraphQLSchema {
   const refs = new TypeRefs(builder);
   const { modelInterface, objectTypes } = addModelTypes(builder, registry, refs);
   addNodeQueries(builder, modelInterface);
-  addModelsQuery(builder, registry);
+  addModelsQuery(builder);
   addInsertMany(builder, registry, refs, modelInterface);
   if (registry.models.length > 0) {
     const filters = new FilterInputs(builder, refs);

@@ -1,8 +1,8 @@
 import type { FieldDescription, FieldType } from '../model/field-description.js';
 import type { ModelDefinition } from '../model/define-model.js';
-import type { Registry } from '../model/registry.js';
 import type { Builder } from './builder.js';
 import { SCALAR_TYPE_NAMES } from './type-refs.js';
+import { withGraphQLErrors } from './to-graphql-error.js';
 
 /** The GraphQL type of a field as SDL text, e.g. `[String!]!`. */
 export function graphqlTypeText(type: FieldType, nullable: boolean): string {
@@ -16,7 +16,7 @@ export function graphqlTypeText(type: FieldType, nullable: boolean): string {
 }
 
 /** `models`: rapyer's find_redis_models, with what a client needs to build keys and queries. */
-export function addModelsQuery(builder: Builder, registry: Registry) {
+export function addModelsQuery(builder: Builder) {
   const fieldInfo = builder.objectRef<FieldDescription & { isKey: boolean }>('ModelFieldInfo').implement({
     fields: (t) => ({
       name: t.exposeString('name'),
@@ -37,6 +37,10 @@ export function addModelsQuery(builder: Builder, registry: Registry) {
     }),
   });
   builder.queryField('models', (t) =>
-    t.field({ type: [modelInfo], description: 'Every registered model.', resolve: () => [...registry.models] }),
+    t.field({
+      type: [modelInfo],
+      description: 'Every registered model the caller may read.',
+      resolve: withGraphQLErrors(async (_root, _args, { session }) => session.readableModels()),
+    }),
   );
 }

@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Presets, SingleBar } from 'cli-progress';
 import type { ModelDefinition } from '../model/define-model.js';
+import { isGatewayError } from '../errors.js';
+import type { Scope } from '../store/access.js';
+import type { ApiKey, AuthOptions } from './authenticate.js';
 import { createGateway } from './create-gateway.js';
 import { RedisServerMissingError, startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js';
 import { limitFlagOptions, limitsFromFlags } from './limit-flags.js';
@@ -11,19 +14,31 @@ import { loadModels } from './load-models.js';
 import { reindexModel } from '../store/indexes/reindex.js';
 
 const USAGE = `Usage:
-  redis-model-gateway serve   [--models file.ts] [--redis URL] [--port 4000] [--host 127.0.0.1] [--write-token TOKEN] [--data-dir ./.data/redis]
-                              [--max-keys 1000] [--max-cost 5000] [--max-insert 1000] [--max-body-bytes 1000000]
-                              [--max-tokens 1000] [--max-depth 12] [--max-aliases 30] [--max-directives 50]
-                              [--max-variables-depth 100] [--parse-cache-bytes 32000000] [--parse-cache-entries 1000]
+  redis-model-gateway serve   [--models file.ts] [--redis URL] [--port 4000] [--host 127.0.0.1] [--data-dir ./.data/redis]
+                              [--write-token-file F | --write-token TOKEN] [--api-keys-file keys.json] [--anonymous read,...]
+                              [--cors-origin https://app.example ...] [--production] [--introspection] [--suggestions] [--graphiql]
+                              [--max-keys 1000] [--max-cost 5000] [--max-insert 1000] [--max-document-bytes 524288]
+                              [--max-body-bytes 1000000] [--max-tokens 1000] [--max-depth 12] [--max-aliases 30]
+                              [--max-directives 50] [--max-variables-depth 100] [--parse-cache-bytes 32000000] [--parse-cache-entries 1000]
   redis-model-gateway reindex [--models file.ts] [--redis URL] [--model User] [--data-dir ./.data/redis]
 
-  --models       a TS or JS module exporting models (default: the demo shop in examples/shop.ts)
-  --redis        Redis to use (default: $REDIS_URL; else the embedded redis-server of a running serve with
-                 the same --data-dir; else an embedded redis-server of its own on a free port)
-  --write-token  mutations then need "Authorization: Bearer TOKEN" (default: $GATEWAY_WRITE_TOKEN)
-  --model        reindex only this model (default: every model)
+  --models              a TS or JS module exporting models (default: the demo shop in examples/shop.ts)
+  --redis               Redis to use (default: $REDIS_URL; else the embedded redis-server of a running serve with
+                        the same --data-dir; else an embedded redis-server of its own on a free port)
+  --write-token-file    a file holding the write token, a key with every scope sent as "Authorization: Bearer TOKEN"
+                        (default: $GATEWAY_WRITE_TOKEN_FILE; else $GATEWAY_WRITE_TOKEN)
+  --write-token         the write token itself; it then shows in ps: prefer the file or the environment
+  --api-keys-file       a JSON file: [{ "key" or "sha256", "scopes": ["read", "write", "lock", "admin"], "models"?: [...] }]
+                        or { "apiKeys": [...], "anonymous": [...] } (default: $GATEWAY_API_KEYS_FILE)
+  --anonymous           scopes of callers without a key once a key is configured, comma-separated (default: none)
+                        With no key and no write token at all, everyone may do everything, and serve warns.
+  --cors-origin         an origin whose pages may call the gateway from a browser; repeat for more (default: none)
+  --production          no introspection, no "Did you mean" suggestions, no GraphiQL (default: NODE_ENV=production)
+  --introspection, --suggestions, --graphiql
+                        turn that one back on in production
   --max-*, --parse-cache-*
-                 limits, defaults shown above; see docs/design.md#limits`;
+                        limits, defaults shown above; see docs/security.md
+  --model               reindex only this model (default: every model)`;
 
 const COMMON = {
   models: { type: 'string' },
@@ -61,15 +76,38 @@ async function serve(argv: string[]): Promise<void> {
       port: { type: 'string', default: '4000' },
       host: { type: 'string', default: '127.0.0.1' },
       'write-token': { type: 'string' },
+      'write-token-file': { type: 'string' },
+      'api-keys-file': { type: 'string' },
+      anonymous: { type: 'string' },
+      'cors-origin': { type: 'string', multiple: true },
+      production: { type: 'boolean' },
+      introspection: { type: 'boolean' },
+      suggestions: { type: 'boolean' },
+      graphiql: { type: 'boolean' },
       ...limitFlagOptions,
     },
   });
   const limits = limitsFromFlags(values);
   const models = await loadModels(values.models ?? demoModels());
+  const credentials = await readCredentials(values);
   const { url, embedded } = await connect(values.redis, values['data-dir'], false);
   if (embedded) await writeFile(urlFile(values['data-dir']), url);
-  const gateway = createGateway({ models, redis: url, writeToken: values['write-token'], limits });
-  for (const warning of await gateway.checkRedis()) console.warn(`warning: ${warning}`);
+  const gateway = createGateway({
+    models,
+    redis: url,
+    ...credentials,
+    cors: values['cors-origin'] ? { origins: values['cors-origin'] } : undefined,
+    production: values.production,
+    introspection: values.introspection,
+    suggestions: values.suggestions,
+    graphiql: values.graphiql,
+    limits,
+  });
+  if (values['write-token'] !== undefined)
+    console.warn(
+      'warning: --write-token shows the token to anyone who can list processes; use --write-token-file or $GATEWAY_WRITE_TOKEN.',
+    );
+  for (const warning of [...gateway.warnings, ...(await gateway.checkRedis())]) console.warn(`warning: ${warning}`);
   const server = createServer(gateway.yoga);
   server.listen(Number(values.port), values.host, () => {
     const address = server.address();
@@ -88,6 +126,26 @@ async function serve(argv: string[]): Promise<void> {
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
+}
+
+/** The write token and API keys, from files or the environment so that they need not show in `ps`. */
+async function readCredentials(values: {
+  'write-token'?: string;
+  'write-token-file'?: string;
+  'api-keys-file'?: string;
+  anonymous?: string;
+}): Promise<{ writeToken?: string; auth: AuthOptions }> {
+  const tokenFile = values['write-token-file'] ?? process.env.GATEWAY_WRITE_TOKEN_FILE;
+  const writeToken = tokenFile ? (await readFile(tokenFile, 'utf8')).trim() : values['write-token'];
+  if (tokenFile && !writeToken) throw new Error(`The write token file ${tokenFile} is empty.`);
+  const keysFile = values['api-keys-file'] ?? process.env.GATEWAY_API_KEYS_FILE;
+  let auth: AuthOptions = {};
+  if (keysFile) {
+    const parsed = JSON.parse(await readFile(keysFile, 'utf8')) as unknown;
+    auth = Array.isArray(parsed) ? { apiKeys: parsed as ApiKey[] } : (parsed as AuthOptions);
+  }
+  if (values.anonymous !== undefined) auth = { ...auth, anonymous: values.anonymous.split(',').filter(Boolean) as Scope[] };
+  return { ...(writeToken ? { writeToken } : {}), auth };
 }
 
 async function reindex(argv: string[]): Promise<void> {
@@ -127,6 +185,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof RedisServerMissingError ? error.message : error);
+  // Errors of the operator's making say what to fix in their message: a stack trace would bury it.
+  console.error(error instanceof RedisServerMissingError || isGatewayError(error) ? error.message : error);
   process.exit(1);
 });

@@ -1,3 +1,5 @@
+import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
+import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import type { GraphQLSchema } from 'graphql';
 import { createYoga, maskError, type YogaServerInstance } from 'graphql-yoga';
 import type { Redis } from 'ioredis';
@@ -8,18 +10,23 @@ import { checkSetup } from '../store/indexes/check-setup.js';
 import type { GatewayContext } from '../schema/builder.js';
 import { DEFAULT_LIMITS, Store } from '../store/create-store.js';
 import type { StoreLimits } from '../store/store-session.js';
+import { createAuthenticator, type AuthOptions } from './authenticate.js';
 import { connectRedis } from './connect-redis.js';
+import { corsPolicy, type CorsOptions } from './cors-policy.js';
 import { exampleQuery } from './example-query.js';
 import { createParseCache, type ParseCache } from './parse-cache.js';
 import { useBodyLimit } from './plugins/use-body-limit.js';
 import { useCostEstimate } from './plugins/use-cost-estimate.js';
 import { useShapeLimits } from './plugins/use-shape-limits.js';
 import { useVariablesDepth } from './plugins/use-variables-depth.js';
-import { useWriteAuth } from './plugins/use-write-auth.js';
 import { DEFAULT_SERVER_LIMITS, type ServerLimits } from './server-limits.js';
 
 /** Every numeric limit: the store's (per request) and the server's (per HTTP request and document). */
 export type GatewayLimits = StoreLimits & ServerLimits;
+import { useAuth } from './plugins/use-auth.js';
+import { useCsrfCheck } from './plugins/use-csrf-check.js';
+import { useHideSuggestions } from './plugins/use-hide-suggestions.js';
+import { useJsonBodiesOnly } from './plugins/use-json-bodies-only.js';
 
 export interface GatewayOptions {
   models: readonly ModelDefinition[] | Registry;
@@ -27,9 +34,26 @@ export interface GatewayOptions {
   redis: Redis | string;
   /** Each limit left out keeps its default; see StoreLimits, BudgetLimits and ServerLimits. */
   limits?: Partial<GatewayLimits>;
-  /** Mutations then need `Authorization: Bearer <writeToken>`. @default process.env.GATEWAY_WRITE_TOKEN */
+  /** A key with every scope, sent as `Authorization: Bearer <writeToken>`. @default process.env.GATEWAY_WRITE_TOKEN */
   writeToken?: string;
-  /** Serve GraphiQL on GET /graphql. @default true */
+  /**
+   * API keys with scopes, and what callers without a key may do. With no key and no write token, every
+   * caller may do everything (and `warnings` says so). See store/access.ts for the scope of each operation.
+   * @default { apiKeys: [], anonymous: [] }
+   */
+  auth?: AuthOptions;
+  /** Origins whose pages may call the gateway from a browser. @default closed: no CORS header for any origin */
+  cors?: CorsOptions;
+  /**
+   * Production defaults: no introspection, no "Did you mean" suggestions, no GraphiQL, unless each is
+   * asked for below. @default process.env.NODE_ENV === 'production'
+   */
+  production?: boolean;
+  /** Answer introspection queries (`__schema`, `__type`). @default !production */
+  introspection?: boolean;
+  /** "Did you mean ...?" in validation errors, which tell a caller field names it did not know. @default !production */
+  suggestions?: boolean;
+  /** Serve GraphiQL on GET /graphql. @default !production */
   graphiql?: boolean;
   /** Yoga's logging. @default true */
   logging?: boolean;
@@ -47,6 +71,8 @@ export interface Gateway {
   parseCache: ParseCache;
   /** Warnings for the operator: eviction policy, indexes built with another definition. See checkSetup. */
   checkRedis(): Promise<string[]>;
+  /** Warnings about the configuration itself, known at startup (mutations open to anyone). */
+  warnings: readonly string[];
   /** Closes the Redis client if the gateway made it. */
   close(): Promise<void>;
 }
@@ -60,25 +86,43 @@ export function createGateway(options: GatewayOptions): Gateway {
   const store = new Store({ redis, models: registry, limits });
   const schema = buildSchema(registry);
   const parseCache = createParseCache(limits);
+  const authenticator = createAuthenticator(registry, options.auth, options.writeToken ?? process.env.GATEWAY_WRITE_TOKEN);
+  const production = options.production ?? process.env.NODE_ENV === 'production';
+  const warnings = authenticator.open
+    ? [
+        'no API key or write token is configured: anyone who can reach the gateway can read, write and delete every model. Set a write token or API keys (--write-token-file, --api-keys-file).',
+      ]
+    : [];
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     schema,
-    context: () => ({ session: store.session() }),
+    // The session carries the caller's access: every read and write checks it, whatever path it comes by.
+    context: ({ request }) => ({ session: store.session({ access: authenticator.callerOf(request).access }) }),
     plugins: [
+      // While the request is parsed, before its body is read: what a cross-site page could send is refused.
+      useJsonBodiesOnly(),
+      useCsrfCheck(),
       // Each hook runs at its own stage whatever the order here: the body as it is read, the variables
       // before parsing, tokens while parsing, the shape while validating, the rest before execution.
       useBodyLimit(limits.maxBodyBytes),
       useVariablesDepth(limits.maxVariablesDepth),
       ...useShapeLimits(limits),
-      // Auth comes before the cost estimate so that a refused caller learns nothing else about its request.
-      useWriteAuth(options.writeToken ?? process.env.GATEWAY_WRITE_TOKEN),
+      // While the document is validated.
+      (options.introspection ?? !production) ? {} : useDisableIntrospection(),
+      (options.suggestions ?? !production) ? {} : blockFieldSuggestionsPlugin(),
+      (options.suggestions ?? !production) ? {} : useHideSuggestions(),
+      // Both run before execution. Auth comes first so that a refused caller learns nothing else about its request.
+      useAuth(authenticator),
       useCostEstimate(limits),
     ],
     maxRequestBodySize: limits.maxBodyBytes,
     parserAndValidationCache: { documentCache: parseCache.documents, errorCache: parseCache.errors },
+    // No feature uploads files: a multipart body is only a way for a form to post cross-site.
+    multipart: false,
+    cors: corsPolicy(options.cors),
     graphiql:
-      options.graphiql === false
-        ? false
-        : { defaultQuery: exampleQuery(registry.models.map((model) => model.name)), title: 'redis-model-gateway' },
+      (options.graphiql ?? !production)
+        ? { defaultQuery: exampleQuery(registry.models.map((model) => model.name)), title: 'redis-model-gateway' }
+        : false,
     logging: options.logging ?? true,
     maskedErrors: {
       maskError(error, message, isDev) {
@@ -98,6 +142,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     limits,
     parseCache,
     checkRedis: () => checkSetup(redis, registry),
+    warnings,
     async close() {
       if (ownsRedis) await redis.quit().catch(() => redis.disconnect());
     },

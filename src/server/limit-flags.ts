@@ -5,6 +5,7 @@ export const LIMIT_FLAGS = {
   'max-keys': 'maxKeys',
   'max-cost': 'maxCost',
   'max-insert': 'maxInsert',
+  'max-document-bytes': 'maxDocumentBytes',
   'max-body-bytes': 'maxBodyBytes',
   'max-tokens': 'maxTokens',
   'max-depth': 'maxDepth',

@@ -26,6 +26,8 @@ export interface LockResult {
 export interface StepContext {
   redis: Redis;
   scripts: GatewayScripts;
+  /** See StoreLimits.maxDocumentBytes. */
+  maxDocumentBytes: number;
   /** Puts what was written in the request's cache, so later reads of the request see it. */
   remember(instance: ModelInstance): void;
 }
@@ -78,11 +80,10 @@ export async function applySteps(
     const outcome =
       writes.length === 0
         ? { status: 'written' as const, ttls: [] }
-        : await writeDocuments(
-            context.scripts,
-            writes,
-            leases.map((lease) => ({ lockKey: lease.lockKey, value: lease.value })),
-          );
+        : await writeDocuments(context.scripts, writes, {
+            maxDocumentBytes: context.maxDocumentBytes,
+            locks: leases.map((lease) => ({ lockKey: lease.lockKey, value: lease.value })),
+          });
     if (outcome.status === 'changed') continue;
     if (outcome.status === 'lockLost') {
       const lease = leases[outcome.index];

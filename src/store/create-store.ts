@@ -4,6 +4,7 @@ import type { Draft, ModelDefinition } from '../model/define-model.js';
 import { formatKey } from '../model/keys.js';
 import type { ModelInstance } from '../model/model-instance.js';
 import { createRegistry, type Registry } from '../model/registry.js';
+import { Access } from './access.js';
 import { gatewayScripts, type GatewayScripts } from './scripts.js';
 import { StoreSession, type ReadOptions, type StoreLimits } from './store-session.js';
 import type { OnConflict } from './write-documents.js';
@@ -18,7 +19,11 @@ export interface StoreOptions {
   limits?: Partial<StoreLimits>;
 }
 
-export const DEFAULT_LIMITS: StoreLimits = { maxKeys: 1000, maxCost: 5000, maxInsert: 1000 };
+/**
+ * maxDocumentBytes is 512 KiB: a document must fit, with its GraphQL envelope and JSON escaping, in one
+ * request body of about 1 MB, and every read of it (up to maxKeys in one MGET) moves and parses it whole.
+ */
+export const DEFAULT_LIMITS: StoreLimits = { maxKeys: 1000, maxCost: 5000, maxInsert: 1000, maxDocumentBytes: 512 * 1024 };
 
 /**
  * The typed store for TypeScript callers. Each call runs in a session of its own, with the same
@@ -36,8 +41,9 @@ export class Store {
     this.scripts = gatewayScripts(options.redis);
   }
 
-  session(): StoreSession {
-    return new StoreSession(this.options.redis, this.scripts, this.registry, this.limits);
+  /** A session with every permission unless `access` says otherwise (the gateway passes each caller's). */
+  session({ access = Access.full }: { access?: Access } = {}): StoreSession {
+    return new StoreSession(this.options.redis, this.scripts, this.registry, this.limits, access);
   }
 
   /** rapyer's aget: the instance at `key` (or `model` and `pk`), null when missing. */

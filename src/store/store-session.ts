@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { badUserInput, keyExists, keyNotFound, tooManyKeys, wrongModel } from '../errors.js';
+import { Access, type Scope } from './access.js';
 import type { Condition } from '../model/conditions.js';
 import type { ModelDefinition } from '../model/define-model.js';
 import { formatKey } from '../model/keys.js';
@@ -23,7 +24,7 @@ import {
   type LockStep,
   type WithLockOptions,
 } from './lock-operations.js';
-import type { Lease, LockOptions } from './locks.js';
+import { leaseFromToken, type Lease, type LockOptions } from './locks.js';
 import type { GatewayScripts } from './scripts.js';
 import { writeDocuments, type OnConflict } from './write-documents.js';
 import { keysRead, pageRead, RequestBudget, type BudgetLimits } from './request-budget.js';
@@ -32,6 +33,11 @@ import { keysRead, pageRead, RequestBudget, type BudgetLimits } from './request-
 export interface StoreLimits extends BudgetLimits {
   /** Most models one `insert` may write. @default 1000 */
   maxInsert: number;
+  /**
+   * Most bytes one document may encode to (its JSON text, UTF-8), on every write: insert, lock saves,
+   * releaseLock. Larger ones are VALUE_TOO_LARGE and nothing is written. @default 524288 (512 KiB)
+   */
+  maxDocumentBytes: number;
 }
 
 export interface ReadOptions {
@@ -57,18 +63,28 @@ export class StoreSession {
     private readonly scripts: GatewayScripts,
     readonly registry: Registry,
     readonly limits: StoreLimits,
+    /** What the caller may do: every read and write below checks it before Redis is touched. */
+    readonly access: Access = Access.full,
   ) {
     this.loader = createBatchLoader(redis, scripts);
     this.budget = new RequestBudget(limits);
   }
 
-  /** Reads keys in order. Never throws for one key: a malformed, unknown or corrupt key is an Error in its slot. */
+  /**
+   * Reads keys in order. Never throws for one key: a malformed, unknown or corrupt key, or one of a model
+   * the caller may not read (FORBIDDEN), is an Error in its slot.
+   */
   async loadMany(keys: readonly string[], { withTtl = false }: ReadOptions = {}): Promise<LoadSlot[]> {
     this.budget.draw(keysRead(keys.length));
+    // Checked once per call, so that a caller who may read everything pays nothing per key.
+    const readsAll = this.access.canAll('read');
     return Promise.all(
       keys.map((key) => {
         try {
-          return this.loader.load(loadRequest(this.registry.resolveKey(key), withTtl)).catch((error: Error) => error);
+          const resolved = this.registry.resolveKey(key);
+          if (!readsAll && !this.access.can('read', resolved.model.name))
+            return this.access.refusal('read', resolved.model.name, 'read this key', resolved.key);
+          return this.loader.load(loadRequest(resolved, withTtl)).catch((error: Error) => error);
         } catch (error) {
           return error as Error;
         }
@@ -76,7 +92,13 @@ export class StoreSession {
     );
   }
 
-  /** One key: the instance or null when missing; throws INVALID_KEY, MODEL_NOT_FOUND or CORRUPT_VALUE. */
+  /** The models the caller may read (FORBIDDEN when none). */
+  readableModels(): ModelDefinition[] {
+    this.access.check('read', undefined, 'list models');
+    return this.registry.models.filter((model) => this.access.can('read', model.name));
+  }
+
+  /** One key: the instance or null when missing; throws INVALID_KEY, MODEL_NOT_FOUND, FORBIDDEN or CORRUPT_VALUE. */
   async get(key: string, { withTtl = false }: ReadOptions = {}): Promise<ModelInstance | null> {
     return this.loadOne(key, withTtl);
   }
@@ -109,16 +131,19 @@ export class StoreSession {
         });
       seen.set(draft.key, i);
     });
+    drafts.forEach((draft) => this.access.check('write', draft.model.name, 'insert this key', draft.key));
     if (drafts.length === 0) return [];
     const outcome = await writeDocuments(
       this.scripts,
-      drafts.map((draft) => ({
+      drafts.map((draft, index) => ({
+        index,
         key: draft.key,
         pk: draft.pk,
         model: draft.model,
         value: draft.value,
         expect: onConflict === 'FAIL' ? 'absent' : 'any',
       })),
+      { maxDocumentBytes: this.limits.maxDocumentBytes },
     );
     if (outcome.status !== 'written') throw keyExists(drafts[outcome.index]?.key ?? '?', outcome.index);
     const { ttls } = outcome;
@@ -131,6 +156,7 @@ export class StoreSession {
 
   /** rapyer's Model.afind: instances of one model by indexed filters, ordered and paged, in one script call. */
   async findModels(model: ModelDefinition, options: FindOptions = {}): Promise<Page> {
+    this.access.check('read', model.name, `find ${model.name}s`);
     this.budget.draw(pageRead(options.first ?? FIRST.default));
     const page = await findModels(this.scripts, model, options);
     page.edges.forEach((edge) => this.remember(edge.node));
@@ -146,6 +172,7 @@ export class StoreSession {
     keys: readonly string[],
     { skipMissing = false, withTtl = false } = {},
   ): Promise<ModelInstance[]> {
+    this.access.check('read', model.name, `find ${model.name}s`);
     const full = keys.map((given) => {
       if (given.startsWith(`${model.name}:`)) return given;
       const other = this.registry.models.find((candidate) => given.startsWith(`${candidate.name}:`));
@@ -159,6 +186,7 @@ export class StoreSession {
   async deleteMany(keys: readonly string[]): Promise<DeleteResult> {
     if (keys.length > this.limits.maxKeys) throw tooManyKeys(keys.length, this.limits.maxKeys, 'keys');
     const resolved = keys.map((key) => this.registry.resolveKey(key));
+    resolved.forEach((key) => this.access.check('write', key.model.name, 'delete this key', key.key));
     const result = await deleteKeys(this.scripts, resolved);
     resolved.forEach((key) => this.forget(key.key));
     return result;
@@ -166,12 +194,15 @@ export class StoreSession {
 
   /** Deletes what `where` selects; an empty where is refused (BAD_USER_INPUT): see deleteAll. */
   async deleteWhere(model: ModelDefinition, where: Condition): Promise<DeleteResult> {
+    this.access.check('write', model.name, `delete ${model.name}s`);
     const result = await deleteWhere(this.scripts, model, where);
     this.loader.clearAll();
     return result;
   }
 
+  /** Every instance of the model: the admin scope. */
   async deleteAll(model: ModelDefinition): Promise<DeleteResult> {
+    this.access.check('admin', model.name, `delete every ${model.name}`);
     const result = await deleteWhere(this.scripts, model, null);
     this.loader.clearAll();
     return result;
@@ -179,47 +210,75 @@ export class StoreSession {
 
   /** rapyer's aset_ttl; null removes the TTL. */
   async setTtl(key: string, seconds: number | null): Promise<ModelInstance> {
-    const instance = await setTtl(this.scripts, this.registry.resolveKey(key), seconds);
+    const target = this.registry.resolveKey(key);
+    this.access.check('write', target.model.name, 'set the TTL of this key', target.key);
+    const instance = await setTtl(this.scripts, target, seconds);
     this.remember(instance);
     return instance;
   }
 
   /** Declarative withLock: lock (key, action), reload, check `when`, apply `update`, save, release. */
-  withLock(key: string, action = 'default', options: WithLockOptions = {}): Promise<LockResult> {
+  async withLock(key: string, action = 'default', options: WithLockOptions = {}): Promise<LockResult> {
+    this.checkKeys('lock', [key], 'lock this key');
     return withLock(this.lockContext, key, action, options);
   }
 
   /** Several keys under one action, locked in a global order, saved all or nothing. */
-  withLocks(action: string, steps: readonly LockStep[], options: LockOptions = {}): Promise<LockResult[]> {
+  async withLocks(action: string, steps: readonly LockStep[], options: LockOptions = {}): Promise<LockResult[]> {
+    this.checkKeys(
+      'lock',
+      steps.map((step) => step.key),
+      'lock this key',
+    );
     return withLocks(this.lockContext, action, steps, options);
   }
 
   /** Takes the lock for a caller that runs its own logic meanwhile; returns the lease and the model. */
-  acquireLock(key: string, action = 'default', options: LockOptions = {}) {
+  async acquireLock(key: string, action = 'default', options: LockOptions = {}) {
+    this.checkKeys('lock', [key], 'lock this key');
     return acquireLease(this.lockContext, key, action, options);
   }
 
-  extendLock(token: string, leaseMs: number): Promise<Lease> {
+  async extendLock(token: string, leaseMs: number): Promise<Lease> {
+    this.checkKeys('lock', [leaseFromToken(token).key], 'extend a lock on this key');
     return extendLease(this.lockContext, token, leaseMs);
   }
 
-  releaseLock(token: string, options: Parameters<typeof releaseLease>[2] = {}): Promise<LockResult> {
+  async releaseLock(token: string, options: Parameters<typeof releaseLease>[2] = {}): Promise<LockResult> {
+    this.checkKeys('lock', [leaseFromToken(token).key], 'release a lock on this key');
     return releaseLease(this.lockContext, token, options);
   }
 
   /** The TypeScript callback form of withLock; see holdLock. */
-  holdLock(key: string, action: string, callback: Parameters<typeof holdLock>[3], options: HoldOptions = {}): Promise<LockResult> {
+  async holdLock(key: string, action: string, callback: Parameters<typeof holdLock>[3], options: HoldOptions = {}): Promise<LockResult> {
+    this.checkKeys('lock', [key], 'lock this key');
     return holdLock(this.lockContext, key, action, callback, options);
   }
 
   private get lockContext(): LockContext {
-    return { redis: this.redis, scripts: this.scripts, registry: this.registry, remember: (instance) => this.remember(instance) };
+    return {
+      redis: this.redis,
+      scripts: this.scripts,
+      registry: this.registry,
+      maxDocumentBytes: this.limits.maxDocumentBytes,
+      remember: (instance) => this.remember(instance),
+    };
+  }
+
+  /** Every key's model, before anything is locked or written: FORBIDDEN for the first the caller lacks `scope` on. */
+  private checkKeys(scope: Scope, keys: readonly string[], what: string): void {
+    for (const key of keys) {
+      const resolved = this.registry.resolveKey(key);
+      this.access.check(scope, resolved.model.name, what, resolved.key);
+    }
   }
 
   /** Async so that a malformed or unknown key rejects this key's promise instead of throwing for the whole batch. */
   private async loadOne(key: string, wantTtl: boolean): Promise<LoadResult> {
+    const resolved = this.registry.resolveKey(key);
+    this.access.check('read', resolved.model.name, 'read this key', resolved.key);
     this.budget.draw(keysRead(1));
-    return this.loader.load(loadRequest(this.registry.resolveKey(key), wantTtl));
+    return this.loader.load(loadRequest(resolved, wantTtl));
   }
 
   private forget(key: string): void {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ModelDefinition } from '../model/define-model.js';
 import { encodeDocument } from '../model/document-codec.js';
+import { valueTooLarge } from '../errors.js';
 import { indexEntries } from './indexes/index-entries.js';
 import { indexPrefix } from './indexes/index-keys.js';
 import type { GatewayScripts } from './scripts.js';
@@ -11,6 +12,8 @@ export type OnConflict = 'OVERWRITE' | 'FAIL';
 export type Expectation = 'any' | 'absent' | { unchangedFrom: Buffer };
 
 export interface DocumentWrite {
+  /** The document's position in the caller's input, named in a refusal. */
+  index?: number;
   key: string;
   pk: string;
   model: ModelDefinition;
@@ -41,15 +44,22 @@ export const sha1Of = (text: Buffer) => createHash('sha1').update(text).digest('
 export async function writeDocuments(
   scripts: GatewayScripts,
   writes: readonly DocumentWrite[],
-  locks: readonly LockCheck[] = [],
+  { maxDocumentBytes, locks = [] }: { maxDocumentBytes: number; locks?: readonly LockCheck[] },
 ): Promise<WriteOutcome> {
+  // Every document is encoded and measured before the script runs: one too large, and nothing is written.
+  const documents = writes.map(({ key, index, value }) => {
+    const document = encodeDocument(value);
+    const size = Buffer.byteLength(document);
+    if (size > maxDocumentBytes) throw valueTooLarge(key, size, maxDocumentBytes, index === undefined ? {} : { index });
+    return document;
+  });
   const args = [String(writes.length), String(locks.length)];
-  for (const { model, pk, value, expect } of writes) {
+  for (const [i, { model, pk, value, expect }] of writes.entries()) {
     const expectation = typeof expect === 'string' ? expect : `sha1:${sha1Of(expect.unchangedFrom)}`;
     const entries = JSON.stringify(indexEntries(model, pk, value));
     args.push(
       expectation,
-      encodeDocument(value),
+      documents[i] as string,
       String(model.ttl ?? 0),
       model.refreshTtl ? '1' : '0',
       indexPrefix(model.name),

@@ -1,0 +1,58 @@
+import { getOperationAST, type FragmentDefinitionNode, type OperationTypeNode } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import { unauthenticated } from '../../errors.js';
+import { requestRefusal } from '../../schema/to-graphql-error.js';
+import type { Scope } from '../../store/access.js';
+import type { Authenticator } from '../authenticate.js';
+import { rootFieldNames } from './root-fields.js';
+
+const LOCK_FIELDS = new Set(['withLock', 'withLocks', 'acquireLock', 'extendLock', 'releaseLock']);
+const WRITE_FIELDS = new Set(['insertMany', 'deleteMany', 'setTtl']);
+
+/**
+ * The scope a root field needs (see store/access.ts); null for introspection and `__typename`, which
+ * the `introspection` option governs. A mutation not listed needs admin: a new one is closed until
+ * someone decides otherwise.
+ */
+export function scopeOfRootField(operation: OperationTypeNode, field: string): Scope | null {
+  if (field.startsWith('__')) return null;
+  if (operation === 'query') return 'read';
+  if (LOCK_FIELDS.has(field)) return 'lock';
+  if (WRITE_FIELDS.has(field) || (field.startsWith('delete') && !field.startsWith('deleteAll'))) return 'write';
+  return 'admin';
+}
+
+/**
+ * Refuses, before any resolver runs, an operation the caller holds no scope for at all: a token that
+ * matches no key, or a caller without a key, is UNAUTHENTICATED (HTTP 401); a key without the scope on
+ * any model is FORBIDDEN (HTTP 403). Per-model rules are the store session's (it gets the same caller's
+ * access), which is the authority: this is the early, whole-request answer.
+ */
+export function useAuth(authenticator: Authenticator): Plugin {
+  if (authenticator.open) return {};
+  return {
+    onExecute({ args, setResultAndStopExecution }) {
+      const request = (args.contextValue as { request: Request }).request;
+      const caller = authenticator.callerOf(request);
+      if (caller.kind === 'unknown') {
+        setResultAndStopExecution({ errors: [requestRefusal(unauthenticated('the token sent matches no configured key'))] });
+        return;
+      }
+      const operation = getOperationAST(args.document, args.operationName);
+      if (!operation) return;
+      const fragments = new Map<string, FragmentDefinitionNode>();
+      for (const definition of args.document.definitions)
+        if (definition.kind === 'FragmentDefinition') fragments.set(definition.name.value, definition);
+      for (const field of rootFieldNames(operation, fragments)) {
+        const scope = scopeOfRootField(operation.operation, field);
+        if (scope === null || caller.access.can(scope)) continue;
+        const error =
+          caller.kind === 'anonymous'
+            ? unauthenticated(`${field} needs the ${scope} scope, which callers without a key lack`, { scope })
+            : caller.access.refusal(scope, undefined, `run ${field}`);
+        setResultAndStopExecution({ errors: [requestRefusal(error)] });
+        return;
+      }
+    },
+  };
+}
