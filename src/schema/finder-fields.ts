@@ -191,5 +191,6 @@ function keysPage(instances: ModelInstance[]): Page {
       endCursor: edges.at(-1)?.cursor ?? null,
     },
     totalCount: edges.length,
+    work: 0,
   };
 }

@@ -11,12 +11,17 @@ import { reindexModel } from '../store/indexes/reindex.js';
 
 const USAGE = `Usage:
   redis-model-gateway serve   [--models file.ts] [--redis URL] [--port 4000] [--host 127.0.0.1] [--write-token TOKEN] [--data-dir ./.data/redis]
+                              [--max-finder-work 20000] [--max-where-depth 12] [--delete-step 500]
   redis-model-gateway reindex [--models file.ts] [--redis URL] [--model User] [--data-dir ./.data/redis]
 
   --models       a TS or JS module exporting models (default: the demo shop in examples/shop.ts)
   --redis        Redis to use (default: $REDIS_URL; else the embedded redis-server of a running serve with
                  the same --data-dir; else an embedded redis-server of its own on a free port)
   --write-token  mutations then need "Authorization: Bearer TOKEN" (default: $GATEWAY_WRITE_TOKEN)
+  --max-finder-work  most work, as the finder script estimates it, of one finder page or delete step
+                 (default 20000, about 50 ms of Redis at 100k instances; see docs/finders.md)
+  --max-where-depth  deepest nesting of and, or and not in a where (default 12)
+  --delete-step  most instances one script call of delete<Model>s or deleteAll<Model>s deletes (default 500)
   --model        reindex only this model (default: every model)`;
 
 const COMMON = {
@@ -55,12 +60,20 @@ async function serve(argv: string[]): Promise<void> {
       port: { type: 'string', default: '4000' },
       host: { type: 'string', default: '127.0.0.1' },
       'write-token': { type: 'string' },
+      'max-finder-work': { type: 'string' },
+      'max-where-depth': { type: 'string' },
+      'delete-step': { type: 'string' },
     },
   });
+  const limits = {
+    ...positiveInteger('max-finder-work', 'maxFinderWork', values['max-finder-work']),
+    ...positiveInteger('max-where-depth', 'maxWhereDepth', values['max-where-depth']),
+    ...positiveInteger('delete-step', 'deleteStep', values['delete-step']),
+  };
   const models = await loadModels(values.models ?? demoModels());
   const { url, embedded } = await connect(values.redis, values['data-dir'], false);
   if (embedded) await writeFile(urlFile(values['data-dir']), url);
-  const gateway = createGateway({ models, redis: url, writeToken: values['write-token'] });
+  const gateway = createGateway({ models, redis: url, writeToken: values['write-token'], limits });
   for (const warning of await gateway.checkRedis()) console.warn(`warning: ${warning}`);
   const server = createServer(gateway.yoga);
   server.listen(Number(values.port), values.host, () => {
@@ -80,6 +93,15 @@ async function serve(argv: string[]): Promise<void> {
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
+}
+
+/** `{ [option]: n }` for a flag given as a whole number above zero, `{}` when absent; anything else stops the CLI. */
+function positiveInteger(flag: string, option: string, given: string | undefined): Record<string, number> {
+  if (given === undefined) return {};
+  const value = Number(given);
+  if (!/^[0-9]+$/.test(given) || !Number.isSafeInteger(value) || value < 1)
+    throw new Error(`--${flag} is "${given}"; it must be a whole number above zero.`);
+  return { [option]: value };
 }
 
 async function reindex(argv: string[]): Promise<void> {

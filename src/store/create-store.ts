@@ -18,7 +18,7 @@ export interface StoreOptions {
   limits?: Partial<StoreLimits>;
 }
 
-export const DEFAULT_LIMITS: StoreLimits = { maxKeys: 1000, maxInsert: 1000 };
+export const DEFAULT_LIMITS: StoreLimits = { maxKeys: 1000, maxInsert: 1000, maxFinderWork: 20_000, maxWhereDepth: 12, deleteStep: 500 };
 
 /**
  * The typed store for TypeScript callers. Each call runs in a session of its own, with the same

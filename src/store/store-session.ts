@@ -32,6 +32,17 @@ export interface StoreLimits {
   maxKeys: number;
   /** Most models one `insert` may write. @default 1000 */
   maxInsert: number;
+  /**
+   * Most work one finder page, or one step of a delete by where, may make Redis do, as the script
+   * estimates it from index sizes before it builds anything (QUERY_TOO_EXPENSIVE beyond). A unit is about
+   * one index member copied; the default keeps a script near 50 ms at 100k instances (docs/finders.md).
+   * @default 20000
+   */
+  maxFinderWork: number;
+  /** Deepest nesting of `and`, `or` and `not` in a where (QUERY_TOO_COMPLEX beyond). @default 12 */
+  maxWhereDepth: number;
+  /** Most instances one script call of delete<Model>s or deleteAll<Model>s deletes; larger deletes take several steps. @default 500 */
+  deleteStep: number;
 }
 
 export interface ReadOptions {
@@ -127,7 +138,7 @@ export class StoreSession {
 
   /** rapyer's Model.afind: instances of one model by indexed filters, ordered and paged, in one script call. */
   async findModels(model: ModelDefinition, options: FindOptions = {}): Promise<Page> {
-    const page = await findModels(this.scripts, model, options);
+    const page = await findModels(this.scripts, model, options, this.limits);
     page.edges.forEach((edge) => this.remember(edge.node));
     return page;
   }
@@ -159,15 +170,16 @@ export class StoreSession {
     return result;
   }
 
-  /** Deletes what `where` selects; an empty where is refused (BAD_USER_INPUT): see deleteAll. */
+  /** Deletes what `where` selects, in steps; an empty where is refused (BAD_USER_INPUT): see deleteAll. */
   async deleteWhere(model: ModelDefinition, where: Condition): Promise<DeleteResult> {
-    const result = await deleteWhere(this.scripts, model, where);
+    const result = await deleteWhere(this.scripts, model, where, this.limits);
     this.loader.clearAll();
     return result;
   }
 
+  /** Deletes every instance of the model, in steps of `limits.deleteStep` (see deleteWhere in delete-documents.ts). */
   async deleteAll(model: ModelDefinition): Promise<DeleteResult> {
-    const result = await deleteWhere(this.scripts, model, null);
+    const result = await deleteWhere(this.scripts, model, null, this.limits);
     this.loader.clearAll();
     return result;
   }
