@@ -272,6 +272,27 @@ describe('deletes in steps', () => {
   });
 });
 
+describe('the purge of expired entries', () => {
+  it('purges a large backlog in bounded script calls of at most 1000 entries, then answers', async () => {
+    await redis.flushall();
+    const store = createStore({ redis, models });
+    for (let from = 0; from < 2500; from += 1000)
+      await store.insert(
+        Array.from({ length: 1000 }, (_, j) =>
+          Order.create({ userId: 'User:u1', productId: 'Product:p', quantity: 1, placedAt: new Date(0) }, { pk: `o${from + j}` }),
+        ).slice(0, Math.min(1000, 2500 - from)),
+      );
+    // Their keys gone, as at expiry, and their entries due.
+    const pks = await redis.zrange('rmg:idx:Order:@pk', '0', '-1');
+    await redis.del(...pks.map((pk) => `Order:${pk}`));
+    await redis.zadd('rmg:idx:Order:@expiry', ...pks.flatMap((pk) => ['1', pk]));
+    const { result, commands } = await countCommands(redis, 0, () => session().findModels(Order, { withTotalCount: true }));
+    expect(result.totalCount).toBe(0);
+    expect(commands.filter(isScriptCall)).toHaveLength(3);
+    expect(await redis.zcard('rmg:idx:Order:@expiry')).toBe(0);
+  });
+});
+
 describe('over maxmemory', () => {
   beforeEach(async () => {
     await seedUsers(500);
