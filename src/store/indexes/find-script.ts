@@ -379,7 +379,7 @@ return out
 
 /**
  * ARGV: index prefix, key prefix, temp prefix, plan, the most work allowed, the most instances to delete.
- * One step of a delete by where: deletes the first instances the plan selects (in pk order), with their
+ * One step of a delete by where: deletes the first instances of what the plan selects, with their
  * index entries: as many as the work left after selecting allows, up to the step size. Returns {0, work,
  * deleted, selected before the step, taken from the selection}, {1, work} when not even one instance
  * fits, before anything is built, or {2} when expired entries are still due after a purge step.
