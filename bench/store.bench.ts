@@ -162,7 +162,11 @@ redis.sendCommand = ((...args: Parameters<typeof send>) => {
   return send(...args);
 }) as typeof redis.sendCommand;
 try {
-  const store = createStore({ redis, models: [Account, Small, Large], limits: { maxInsert: 1000 } });
+  const store = createStore({
+    redis,
+    models: [Account, Small, Large],
+    limits: { maxInsert: 1000, maxFinderWork: Number.MAX_SAFE_INTEGER },
+  });
   console.log(
     `node ${process.version}, ${(await import('node:os')).cpus().length} cores, redis ${/redis_version:(\S+)/.exec(await redis.info('server'))?.[1]}; ${ROUNDS} rounds, medians`,
   );

@@ -371,3 +371,29 @@ describe('redis-model-gateway serve, exposed: keys and token from files, CORS, p
     expect(refused.body.errors?.map((error) => error.extensions?.code)).toEqual(['VALUE_TOO_LARGE']);
   });
 });
+
+describe('redis-model-gateway serve --max-finder-work --max-where-depth --delete-step', () => {
+  let cli: ServingCli;
+
+  beforeAll(async () => {
+    cli = await serve(['--max-finder-work', '100', '--max-where-depth', '2', '--delete-step', '1']);
+  });
+
+  afterAll(async () => {
+    if (cli) await stop(cli);
+  });
+
+  it('passes the finder limits to the store', async () => {
+    const expensive = await post(cli.url, '{ allUsers(first: 100) { totalCount } }');
+    expect(expensive.body.errors?.[0]?.extensions).toMatchObject({ code: 'QUERY_TOO_EXPENSIVE', limit: 100 });
+    const deep = await post(cli.url, '{ allUsers(first: 1, where: { not: { not: { age: { eq: 1 } } } }) { totalCount } }');
+    expect(deep.body.errors?.[0]?.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'maxWhereDepth', max: 2 });
+    expect((await post(cli.url, '{ allUsers(first: 1) { totalCount } }')).body.errors).toBeUndefined();
+  });
+
+  it('stops with a message naming a flag that is not a whole number above zero', async () => {
+    const bad = runCli(['serve', '--port', '0', '--data-dir', join(await tempDir(), 'redis'), '--max-finder-work', '1e3']);
+    expect(await bounded(bad.exited, 'the CLI did not exit', bad)).not.toBe(0);
+    expect(bad.stderr()).toContain('--max-finder-work is "1e3"');
+  });
+});

@@ -155,7 +155,9 @@ describe('the session budget, the authority on every path', () => {
 describe('the shape of the operation (graphql-armor)', () => {
   let t: TestGateway;
   beforeAll(async () => {
-    t = await openTestGateway();
+    // Deep where trees are how these specs nest input; the where's own depth cap is a finder rule
+    // (finder-bounds.test.ts), lifted here so that only the document and variables limits apply.
+    t = await openTestGateway({ limits: { maxWhereDepth: 1000 } });
   });
   afterAll(() => t.close());
 

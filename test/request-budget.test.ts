@@ -18,7 +18,7 @@ describe('request budget', () => {
   });
 
   it('refuses the draw that would pass maxKeys with TOO_MANY_KEYS naming the total, and takes nothing', async () => {
-    const budget = new RequestBudget({ maxKeys: 5, maxCost: 100 });
+    const budget = new RequestBudget({ maxKeys: 5, maxCost: 100, maxFinderWork: 20_000 });
     budget.draw(keysRead(4));
     const error = await gatewayError(() => budget.draw(keysRead(2)));
     expect(error.code).toBe('TOO_MANY_KEYS');
@@ -30,7 +30,7 @@ describe('request budget', () => {
   });
 
   it('refuses the draw that would pass maxCost with QUERY_TOO_EXPENSIVE naming the estimate and the limit', async () => {
-    const budget = new RequestBudget({ maxKeys: 5, maxCost: 100 });
+    const budget = new RequestBudget({ maxKeys: 5, maxCost: 100, maxFinderWork: 20_000 });
     budget.draw(pageRead(99));
     const error = await gatewayError(() => budget.draw(totalOf([fieldRun, fieldRun])));
     expect(error.code).toBe('QUERY_TOO_EXPENSIVE');
@@ -41,7 +41,7 @@ describe('request budget', () => {
   });
 
   it('checks keys before cost, so a request over both learns about its keys', async () => {
-    const budget = new RequestBudget({ maxKeys: 5, maxCost: 5 });
+    const budget = new RequestBudget({ maxKeys: 5, maxCost: 5, maxFinderWork: 20_000 });
     expect((await gatewayError(() => budget.draw(keysRead(20)))).code).toBe('TOO_MANY_KEYS');
   });
 });

@@ -159,7 +159,7 @@ function addModelFinder(builder: Builder, model: ModelDefinition, filters: Filte
   builder.mutationField(`delete${name}s`, (t) =>
     t.field({
       type: shared.deleteResult,
-      description: `Deletes every ${name} the where selects, in one atomic step. An empty where is refused: use deleteAll${name}s.`,
+      description: `Deletes every ${name} the where selects, in steps of limits.deleteStep instances, each all or nothing (see docs/finders.md). An empty where is refused: use deleteAll${name}s.`,
       args: { where: t.arg({ type: where as never, required: true }) },
       resolve: withGraphQLErrors(async (_root: unknown, args: { where: Condition }, { session }: GatewayContext) =>
         session.deleteWhere(model, args.where),
@@ -169,7 +169,7 @@ function addModelFinder(builder: Builder, model: ModelDefinition, filters: Filte
   builder.mutationField(`deleteAll${name}s`, (t) =>
     t.field({
       type: shared.deleteResult,
-      description: `Deletes every ${name}. confirm must be true.`,
+      description: `Deletes every ${name}, in steps of limits.deleteStep instances, each all or nothing. confirm must be true.`,
       args: { confirm: t.arg.boolean({ required: true }) },
       resolve: withGraphQLErrors(async (_root: unknown, args: { confirm: boolean }, { session }: GatewayContext) => {
         if (!args.confirm) throw badUserInput(`deleteAll${name}s deletes every ${name}: pass confirm: true to mean it.`);
@@ -191,5 +191,6 @@ function keysPage(instances: ModelInstance[]): Page {
       endCursor: edges.at(-1)?.cursor ?? null,
     },
     totalCount: edges.length,
+    work: 0,
   };
 }

@@ -20,6 +20,7 @@ const USAGE = `Usage:
                               [--max-keys 1000] [--max-cost 5000] [--max-insert 1000] [--max-document-bytes 524288]
                               [--max-body-bytes 1000000] [--max-tokens 1000] [--max-depth 12] [--max-aliases 30]
                               [--max-directives 50] [--max-variables-depth 100] [--parse-cache-bytes 32000000] [--parse-cache-entries 1000]
+                              [--max-finder-work 20000] [--max-where-depth 12] [--delete-step 500]
   redis-model-gateway reindex [--models file.ts] [--redis URL] [--model User] [--data-dir ./.data/redis]
 
   --models              a TS or JS module exporting models (default: the demo shop in examples/shop.ts)
@@ -36,8 +37,10 @@ const USAGE = `Usage:
   --production          no introspection, no "Did you mean" suggestions, no GraphiQL (default: NODE_ENV=production)
   --introspection, --suggestions, --graphiql
                         turn that one back on in production
-  --max-*, --parse-cache-*
-                        limits, defaults shown above; see docs/security.md
+  --max-*, --parse-cache-*, --delete-step
+                        limits, defaults shown above; see docs/security.md. --max-finder-work bounds what one
+                        finder page or delete step makes Redis do, as the script estimates it (about 50 ms at 100k
+                        instances); --delete-step is how many instances one step of a delete by where deletes
   --model               reindex only this model (default: every model)`;
 
 const COMMON = {

@@ -14,6 +14,9 @@ export const LIMIT_FLAGS = {
   'max-variables-depth': 'maxVariablesDepth',
   'parse-cache-bytes': 'parseCacheBytes',
   'parse-cache-entries': 'parseCacheEntries',
+  'max-finder-work': 'maxFinderWork',
+  'max-where-depth': 'maxWhereDepth',
+  'delete-step': 'deleteStep',
 } as const satisfies Record<string, keyof GatewayLimits>;
 
 export type LimitFlag = keyof typeof LIMIT_FLAGS;
@@ -31,7 +34,8 @@ export function limitsFromFlags(values: Partial<Record<LimitFlag, string>>): Par
     const given = values[flag];
     if (given === undefined) continue;
     const value = Number(given.replaceAll('_', ''));
-    if (!Number.isSafeInteger(value) || value < 1) throw new Error(`--${flag} is "${given}"; it must be a whole number above zero.`);
+    if (!/^[0-9][0-9_]*$/.test(given) || !Number.isSafeInteger(value) || value < 1)
+      throw new Error(`--${flag} is "${given}"; it must be a whole number above zero.`);
     limits[option] = value;
   }
   return limits;

@@ -23,7 +23,15 @@ export interface StoreOptions {
  * maxDocumentBytes is 512 KiB: a document must fit, with its GraphQL envelope and JSON escaping, in one
  * request body of about 1 MB, and every read of it (up to maxKeys in one MGET) moves and parses it whole.
  */
-export const DEFAULT_LIMITS: StoreLimits = { maxKeys: 1000, maxCost: 5000, maxInsert: 1000, maxDocumentBytes: 512 * 1024 };
+export const DEFAULT_LIMITS: StoreLimits = {
+  maxKeys: 1000,
+  maxCost: 5000,
+  maxInsert: 1000,
+  maxDocumentBytes: 512 * 1024,
+  maxFinderWork: 20_000,
+  maxWhereDepth: 12,
+  deleteStep: 500,
+};
 
 /**
  * The typed store for TypeScript callers. Each call runs in a session of its own, with the same

@@ -1,11 +1,19 @@
-import { badUserInput } from '../errors.js';
+import { badUserInput, queryTooExpensive } from '../errors.js';
 import type { Condition } from '../model/conditions.js';
 import type { ModelDefinition } from '../model/define-model.js';
 import type { ResolvedKey } from '../model/registry.js';
 import { randomBytes } from 'node:crypto';
 import { indexPrefix } from './indexes/index-keys.js';
+import type { FinderLimits } from './indexes/find-models.js';
 import { compilePlan, selectsAll, type PlanNode } from './indexes/plan.js';
+import { PURGING, REFUSED } from './indexes/script-status.js';
+import { refuseWhenOutOfMemory } from './out-of-memory.js';
 import type { GatewayScripts } from './scripts.js';
+
+export interface DeleteLimits extends FinderLimits {
+  /** Most instances one script call of a delete by where deletes (fewer when the work left allows fewer). */
+  deleteStep: number;
+}
 
 export interface DeleteResult {
   /** Documents deleted; missing keys are not counted. */
@@ -32,18 +40,51 @@ export async function deleteKeys(scripts: GatewayScripts, keys: readonly Resolve
   return { count, byModel };
 }
 
-/** Deletes every instance a `where` selects (all of them for `null`), with their index entries, in one script call. */
-export async function deleteWhere(scripts: GatewayScripts, model: ModelDefinition, where: Condition | null): Promise<DeleteResult> {
-  const plan: PlanNode = where === null ? ['all'] : compilePlan(model, where);
+/**
+ * Deletes every instance a `where` selects (all of them for `null`), with their index entries, in steps of
+ * at most `deleteStep` instances: one script call each, all or nothing for its instances. Each step selects
+ * again, so an instance that stops matching between steps stays; the steps stop once as many instances
+ * as matched at the first step are gone, so one that starts matching meanwhile may stay too.
+ */
+export async function deleteWhere(
+  scripts: GatewayScripts,
+  model: ModelDefinition,
+  where: Condition | null,
+  limits: DeleteLimits,
+): Promise<DeleteResult> {
+  const plan: PlanNode = where === null ? ['all'] : compilePlan(model, where, limits.maxWhereDepth);
   if (where !== null && selectsAll(plan))
     throw badUserInput(
       `delete${model.name}s needs a where that names a field; to delete every ${model.name}, use deleteAll${model.name}s(confirm: true).`,
     );
-  const count = await scripts.deleteWhere([
+  const args = [
     indexPrefix(model.name),
     `${model.name}:`,
     `rmg:tmp:${randomBytes(8).toString('hex')}:`,
     JSON.stringify(plan),
-  ]);
+    String(limits.maxFinderWork),
+    String(limits.deleteStep),
+  ];
+  let count = 0;
+  let taken = 0;
+  let selectedAtFirst = Infinity;
+  for (let step = 0; taken < selectedAtFirst; step++) {
+    let reply: number[];
+    do reply = await refuseWhenOutOfMemory(scripts.deleteWhere(args));
+    while (reply[0] === PURGING);
+    const [status, work = 0, deleted = 0, selected = 0, took = 0] = reply;
+    if (status === REFUSED) {
+      const what = where === null ? `deleteAll${model.name}s` : `This delete${model.name}s`;
+      // A later step is refused only when writes in between made the selection dearer: say what was done.
+      throw queryTooExpensive(`${what}${step > 0 ? `, after deleting ${count} in ${step} steps,` : ''}`, work, limits.maxFinderWork, {
+        option: 'maxFinderWork',
+        ...(step > 0 ? { deleted: count } : {}),
+      });
+    }
+    count += deleted;
+    taken += took;
+    if (step === 0) selectedAtFirst = selected;
+    if (selected <= took) break;
+  }
   return { count, byModel: count > 0 ? { [model.name]: count } : {} };
 }

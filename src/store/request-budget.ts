@@ -11,6 +11,13 @@ export interface BudgetLimits {
    * `models` or 60 pages of 1000. @default 5000
    */
   maxCost: number;
+  /**
+   * Most work one finder page, or one step of a delete by where, may make Redis do, as the script
+   * estimates it from index sizes before it builds anything (QUERY_TOO_EXPENSIVE beyond). A unit is about
+   * one index member copied; the default keeps a script near 50 ms at 100k instances (docs/finders.md).
+   * Every finder page of one request shares it, so that aliases cannot multiply it. @default 20000
+   */
+  maxFinderWork: number;
 }
 
 /** What one read takes out of the budget. */
@@ -42,6 +49,7 @@ export const totalOf = (draws: readonly Draw[]): Draw =>
 export class RequestBudget {
   private keys = 0;
   private cost = 0;
+  private work = 0;
 
   constructor(readonly limits: BudgetLimits) {}
 
@@ -51,6 +59,16 @@ export class RequestBudget {
     if (this.cost + cost > this.limits.maxCost) throw queryTooExpensive('This request', this.cost + cost, this.limits.maxCost);
     this.keys += keys;
     this.cost += cost;
+  }
+
+  /** The finder work this request has left: the most the next finder page may be estimated at. */
+  get finderWorkLeft(): number {
+    return Math.max(0, this.limits.maxFinderWork - this.work);
+  }
+
+  /** Records the work a finder page was estimated at, after the script checked it against finderWorkLeft. */
+  drawFinderWork(units: number): void {
+    this.work += units;
   }
 
   /** What the request has drawn so far. */

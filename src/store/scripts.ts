@@ -196,7 +196,7 @@ export interface GatewayScripts {
   find(args: readonly string[]): Promise<Array<string | number | null>>;
   reindexBatch(keys: readonly string[], args: readonly string[]): Promise<number>;
   unindexMissing(args: readonly string[]): Promise<number>;
-  deleteWhere(args: readonly string[]): Promise<number>;
+  deleteWhere(args: readonly string[]): Promise<number[]>;
   setTtl(key: string, prefix: string, pk: string, seconds: number): Promise<[number, string?]>;
   acquireLock(lockKey: string, fenceKey: string, value: string, leaseMs: number): Promise<[number, number]>;
   extendLock(lockKey: string, value: string, leaseMs: number): Promise<number>;
@@ -210,7 +210,7 @@ interface ScriptCommands {
   rmgFind(numberOfKeys: 0, ...args: string[]): Promise<Array<string | number | null>>;
   rmgReindexBatch(numberOfKeys: number, ...keysAndArgs: string[]): Promise<number>;
   rmgUnindexMissing(numberOfKeys: 0, ...args: string[]): Promise<number>;
-  rmgDeleteWhere(numberOfKeys: 0, ...args: string[]): Promise<number>;
+  rmgDeleteWhere(numberOfKeys: 0, ...args: string[]): Promise<number[]>;
   rmgSetTtl(numberOfKeys: 1, key: string, prefix: string, pk: string, seconds: string): Promise<[number, string?]>;
   rmgAcquireLock(numberOfKeys: 2, lockKey: string, fenceKey: string, value: string, leaseMs: string): Promise<[number, number]>;
   rmgExtendLock(numberOfKeys: 1, lockKey: string, value: string, leaseMs: string): Promise<number>;

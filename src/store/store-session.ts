@@ -38,6 +38,10 @@ export interface StoreLimits extends BudgetLimits {
    * releaseLock. Larger ones are VALUE_TOO_LARGE and nothing is written. @default 524288 (512 KiB)
    */
   maxDocumentBytes: number;
+  /** Deepest nesting of `and`, `or` and `not` in a where (QUERY_TOO_COMPLEX beyond). @default 12 */
+  maxWhereDepth: number;
+  /** Most instances one script call of delete<Model>s or deleteAll<Model>s deletes; larger deletes take several steps. @default 500 */
+  deleteStep: number;
 }
 
 export interface ReadOptions {
@@ -158,7 +162,8 @@ export class StoreSession {
   async findModels(model: ModelDefinition, options: FindOptions = {}): Promise<Page> {
     this.access.check('read', model.name, `find ${model.name}s`);
     this.budget.draw(pageRead(options.first ?? FIRST.default));
-    const page = await findModels(this.scripts, model, options);
+    const page = await findModels(this.scripts, model, options, { ...this.limits, maxFinderWork: this.budget.finderWorkLeft });
+    this.budget.drawFinderWork(page.work);
     page.edges.forEach((edge) => this.remember(edge.node));
     return page;
   }
@@ -192,18 +197,18 @@ export class StoreSession {
     return result;
   }
 
-  /** Deletes what `where` selects; an empty where is refused (BAD_USER_INPUT): see deleteAll. */
+  /** Deletes what `where` selects, in steps; an empty where is refused (BAD_USER_INPUT): see deleteAll. */
   async deleteWhere(model: ModelDefinition, where: Condition): Promise<DeleteResult> {
     this.access.check('write', model.name, `delete ${model.name}s`);
-    const result = await deleteWhere(this.scripts, model, where);
+    const result = await deleteWhere(this.scripts, model, where, this.limits);
     this.loader.clearAll();
     return result;
   }
 
-  /** Every instance of the model: the admin scope. */
+  /** Every instance of the model, in steps of `limits.deleteStep` (see deleteWhere in delete-documents.ts): the admin scope. */
   async deleteAll(model: ModelDefinition): Promise<DeleteResult> {
     this.access.check('admin', model.name, `delete every ${model.name}`);
-    const result = await deleteWhere(this.scripts, model, null);
+    const result = await deleteWhere(this.scripts, model, null, this.limits);
     this.loader.clearAll();
     return result;
   }

@@ -21,18 +21,21 @@ end
 
 -- Redis has no hook on expiry: entries whose key may have expired are checked here, at read time.
 -- A score is never later than the key's real expiry (reads only extend TTLs), so nothing expired is missed.
+-- At most PURGE_STEP entries a call, so that a large backlog (many documents expiring together) is
+-- purged in bounded steps: returns false when more are due, and the caller calls the script again.
+-- The purge only removes entries or re-scores them: it never makes Redis grow.
+local PURGE_STEP = 1000
 local function purgeExpired()
   local now = nowMs()
-  while true do
-    local due = redis.call('ZRANGE', prefix .. '@expiry', '-inf', now, 'BYSCORE', 'LIMIT', 0, 500)
-    if #due == 0 then return end
-    for _, pk in ipairs(due) do
-      local pttl = redis.call('PTTL', keyPrefix .. pk)
-      if pttl == -2 then unindex(prefix, pk)
-      elseif pttl == -1 then redis.call('ZREM', prefix .. '@expiry', pk)
-      else redis.call('ZADD', prefix .. '@expiry', now + pttl, pk) end
-    end
+  local due = redis.call('ZRANGE', prefix .. '@expiry', '-inf', now, 'BYSCORE', 'LIMIT', 0, PURGE_STEP + 1)
+  for i = 1, math.min(#due, PURGE_STEP) do
+    local pk = due[i]
+    local pttl = redis.call('PTTL', keyPrefix .. pk)
+    if pttl == -2 then unindex(prefix, pk)
+    elseif pttl == -1 then redis.call('ZREM', prefix .. '@expiry', pk)
+    else redis.call('ZADD', prefix .. '@expiry', now + pttl, pk) end
   end
+  return #due <= PURGE_STEP
 end
 
 local function pkOf(member)
@@ -67,6 +70,85 @@ local function within(score, bound, lower)
   local edge = tonumber(exclusive and string.sub(bound, 2) or bound)
   if lower then return exclusive and score > edge or (not exclusive and score >= edge) end
   return exclusive and score < edge or (not exclusive and score <= edge)
+end
+
+-- The work a plan makes the script do, estimated from index cardinalities (ZCARD, ZCOUNT, ZLEXCOUNT,
+-- each O(log N)) before anything is materialised: members touched, weighted by what touching one costs
+-- relative to copying one score-index member (measured: see docs/finders.md, bench/finder-work.bench.ts).
+local W = {copy = 1, lex = 2, check = 2, entries = 7, doc = 5, delete = 28}
+local instances
+local function total()
+  if not instances then instances = redis.call('ZCARD', prefix .. '@pk') end
+  return instances
+end
+
+-- Returns the most members the node's set can hold, the fewest, and the work of building it; mirrors run.
+local estimate
+local function estimateAnd(node)
+  local counts, parts, work = {}, {}, 0
+  for i = 2, #node do
+    local child = node[i]
+    if child[1] == 'score' then
+      counts[#counts + 1] = redis.call('ZCOUNT', prefix .. child[2], child[3], child[4])
+    else
+      local most, _, childWork = estimate(child)
+      parts[#parts + 1] = most
+      work = work + childWork
+    end
+  end
+  table.sort(counts)
+  local next = 1
+  if #parts == 0 then
+    parts[1] = counts[1]
+    work = work + counts[1] * W.copy
+    next = 2
+  end
+  local current = parts[1]
+  for _, most in ipairs(parts) do current = math.min(current, most) end
+  -- ZINTERSTORE walks its smallest input and looks each member up in the others.
+  work = work + current * #parts * W.copy
+  for i = next, #counts do
+    if current <= counts[i] then work = work + current * W.check
+    else
+      work = work + (counts[i] + current) * W.copy
+      current = counts[i]
+    end
+  end
+  return current, 0, work
+end
+
+estimate = function(node)
+  local op = node[1]
+  if op == 'all' then return total(), total(), 0 end
+  if op == 'none' then return 0, 0, 0 end
+  if op == 'null' then
+    local count = redis.call('ZCARD', prefix .. node[2] .. ':@null')
+    return count, count, 0
+  end
+  if op == 'score' then
+    local count = redis.call('ZCOUNT', prefix .. node[2], node[3], node[4])
+    return count, count, count * W.copy
+  end
+  if op == 'lex' then
+    local min, max = lexRange(node[3], node[4], node[5], node[6])
+    local count = redis.call('ZLEXCOUNT', prefix .. node[2], min, max)
+    return count, count, count * W.lex
+  end
+  if op == 'not' then
+    -- ZDIFFSTORE against @pk: every instance is touched.
+    local most, fewest, work = estimate(node[2])
+    return math.max(0, total() - fewest), math.max(0, total() - most), work + (total() + most) * W.copy
+  end
+  if op == 'or' then
+    local most, fewest, work = 0, 0, 0
+    for i = 2, #node do
+      local childMost, childFewest, childWork = estimate(node[i])
+      most, fewest, work = most + childMost, math.max(fewest, childFewest), work + childWork
+    end
+    -- ZUNIONSTORE touches every member of every part.
+    return math.min(total(), most), fewest, work + most * W.copy
+  end
+  return estimateAnd(node)
 end
 
 local run
@@ -133,19 +215,35 @@ end
 
 /**
  * ARGV: index prefix, key prefix, temp prefix, plan, order [kind, field, "ASC"|"DESC"] (kind: pk,
- * score or lex), cursor [phase, sort value, pk] or "", first, "1" to count, seconds to refresh TTLs to.
+ * score or lex), cursor [phase, sort value, pk] or "", first, "1" to count, seconds to refresh TTLs to,
+ * the most work allowed.
  * Phases: "v" the items with a value of the order field, "n" those without (null sorts last ascending).
- * Returns {count or -1, has next page, then pk, document (nil: gone), phase, sort value, ttl (-1: none) per item}.
+ * Returns {0, work, count or -1, has next page, then pk, document (nil: gone), phase, sort value, ttl
+ * (-1: none) per item}; {1, work} when the estimated work is over the limit, before anything is built;
+ * {2} when expired entries are still due after a purge step: call it again.
+ * No allow-oom flag: over maxmemory, Redis refuses the script before it starts (an OOM error). Once
+ * started, what it allocates is bounded by the estimate, and its temporary sets are gone when it returns.
  */
-export const FIND = `#!lua flags=allow-oom
+export const FIND = `#!lua
 ${INDEX_LIBRARY}
 ${PLAN_LIBRARY}
-purgeExpired()
+if not purgeExpired() then return {2} end
 local plan, order = cjson.decode(ARGV[4]), cjson.decode(ARGV[5])
 local cursor = ARGV[6] ~= '' and cjson.decode(ARGV[6]) or nil
-local first, wantCount, refresh = tonumber(ARGV[7]), ARGV[8] == '1', tonumber(ARGV[9])
+local first, wantCount, refresh, limit = tonumber(ARGV[7]), ARGV[8] == '1', tonumber(ARGV[9]), tonumber(ARGV[10])
 local kind, field, asc = order[1], order[2], order[3] == 'ASC'
 local all = plan[1] == 'all'
+
+-- First pass: the estimate. Paging off an index costs the page; ordering a built set costs a pass over
+-- it (a string order rebuilds its members from @entries), and so does the null phase.
+local most, _, work = estimate(plan)
+if not all then
+  if kind == 'lex' then work = work + most * W.entries else work = work + most * W.copy end
+  if kind ~= 'pk' then work = work + most * W.copy end
+end
+work = work + (first + 1) * W.doc
+if work > limit then return {1, work} end
+
 local result = run(plan)
 local want = first + 1
 local items = {}
@@ -170,20 +268,25 @@ local function pageScore(source, shared, after)
   if after then
     local score, pk = after[2], after[3]
     local current = redis.call('ZSCORE', source, pk)
-    if not shared and current ~= score then
-      redis.call('ZADD', source, score, pk)
-      current = score
-    end
-    if current and tonumber(current) == tonumber(score) then
-      start = (asc and redis.call('ZRANK', source, pk) or redis.call('ZREVRANK', source, pk)) + 1
+    if shared then
+      if current and tonumber(current) == tonumber(score) then
+        start = (asc and redis.call('ZRANK', source, pk) or redis.call('ZREVRANK', source, pk)) + 1
+      else
+        -- The cursor's item left the index or moved: put it back at the cursor's position for one rank,
+        -- then restore it (all within this atomic script). O(log N), however many items share the score.
+        redis.call('ZADD', source, score, pk)
+        start = asc and redis.call('ZRANK', source, pk) or redis.call('ZREVRANK', source, pk)
+        if current then
+          redis.call('ZADD', source, current, pk)
+          local before = asc and tonumber(current) < tonumber(score) or (not asc and tonumber(current) > tonumber(score))
+          if before then start = start + 1 end
+        else
+          redis.call('ZREM', source, pk)
+        end
+      end
     else
-      -- The cursor's item left a shared index: count what sorts before it, ties by pk in byte order.
-      start = redis.call('ZCOUNT', source, asc and '-inf' or ('(' .. score), asc and ('(' .. score) or '+inf')
-      local ties = tmp()
-      addMembers(ties, redis.call('ZRANGE', source, score, score, 'BYSCORE'))
-      redis.call('ZADD', ties, 0, pk)
-      local rank = asc and redis.call('ZRANK', ties, pk) or (redis.call('ZCARD', ties) - 1 - redis.call('ZRANK', ties, pk))
-      start = start + rank
+      if current ~= score then redis.call('ZADD', source, score, pk) end
+      start = (asc and redis.call('ZRANK', source, pk) or redis.call('ZREVRANK', source, pk)) + 1
     end
   end
   local range
@@ -244,7 +347,7 @@ else
   valued(cursor and cursor[1] == 'v' and cursor or nil)
 end
 
-local out = {0, #items > first and 1 or 0}
+local out = {0, work, 0, #items > first and 1 or 0}
 local now = nowMs()
 for i = 1, math.min(#items, first) do
   local pk, phase, sortValue = items[i][1], items[i][2], items[i][3]
@@ -269,23 +372,37 @@ for i = 1, math.min(#items, first) do
   out[#out + 1] = ttl
 end
 -- Counted last, after any entry dropped above.
-out[1] = wantCount and redis.call('ZCARD', result) or -1
+out[3] = wantCount and redis.call('ZCARD', result) or -1
 dropTemps()
 return out
 `;
 
-/** ARGV: index prefix, key prefix, temp prefix, plan. Deletes every instance the plan selects; returns the count. */
+/**
+ * ARGV: index prefix, key prefix, temp prefix, plan, the most work allowed, the most instances to delete.
+ * One step of a delete by where: deletes the first instances of what the plan selects, with their
+ * index entries: as many as the work left after selecting allows, up to the step size. Returns {0, work,
+ * deleted, selected before the step, taken from the selection}, {1, work} when not even one instance
+ * fits, before anything is built, or {2} when expired entries are still due after a purge step.
+ * allow-oom: deleting is how memory is freed when Redis is full; what a step allocates first (temporary
+ * sets) is bounded by the estimate and dropped before it returns.
+ */
 export const DELETE_WHERE = `#!lua flags=allow-oom
 ${INDEX_LIBRARY}
 ${PLAN_LIBRARY}
-purgeExpired()
-local selected = run(cjson.decode(ARGV[4]))
-local pks = redis.call('ZRANGE', selected, 0, -1)
+if not purgeExpired() then return {2} end
+local plan, limit, step = cjson.decode(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local most, _, work = estimate(plan)
+step = math.min(step, math.floor((limit - work) / W.delete))
+if step < 1 then return {1, work + W.delete} end
+work = work + math.min(most, step) * W.delete
+local selected = run(plan)
+local matched = redis.call('ZCARD', selected)
+local pks = redis.call('ZRANGE', selected, 0, step - 1)
 local count = 0
 for _, pk in ipairs(pks) do
   count = count + redis.call('DEL', keyPrefix .. pk)
   unindex(prefix, pk)
 end
 dropTemps()
-return count
+return {0, work, count, matched, #pks}
 `;

@@ -1,4 +1,4 @@
-import { badUserInput } from '../../errors.js';
+import { badUserInput, queryTooComplex } from '../../errors.js';
 import type { Condition, FieldFilter, FilterValue } from '../../model/conditions.js';
 import type { ModelDefinition } from '../../model/define-model.js';
 import { compare } from '../../model/conditions.js';
@@ -20,9 +20,12 @@ export type PlanNode = [string, ...unknown[]];
 const MAX_IN = 1000;
 const MAX_PLAN_NODES = 2000;
 
-/** Compiles a `where` and refuses one too large for a script (BAD_USER_INPUT). */
-export function compilePlan(model: ModelDefinition, where: Condition | null | undefined): PlanNode {
-  const plan = compileWhere(model, where);
+/**
+ * Compiles a `where` and refuses one nested deeper than `maxWhereDepth` (QUERY_TOO_COMPLEX, checked on the
+ * way down, so a deep tree is refused before it is walked) or too large for a script (BAD_USER_INPUT).
+ */
+export function compilePlan(model: ModelDefinition, where: Condition | null | undefined, maxWhereDepth: number): PlanNode {
+  const plan = compileWhere(model, where, maxWhereDepth);
   const size = countNodes(plan);
   if (size > MAX_PLAN_NODES)
     throw badUserInput(
@@ -61,22 +64,25 @@ function selectsNone(node: PlanNode): boolean {
   return false;
 }
 
-/** Compiles a `where` over indexed fields into a plan. The same null rules as the evaluator (model/conditions.ts). */
-export function compileWhere(model: ModelDefinition, where: Condition | null | undefined): PlanNode {
+/**
+ * Compiles a `where` over indexed fields into a plan. The same null rules as the evaluator (model/conditions.ts).
+ * A where's depth is 1, plus 1 for each `and`, `or` or `not` it is nested in.
+ */
+export function compileWhere(model: ModelDefinition, where: Condition | null | undefined, maxDepth = Infinity, depth = 1): PlanNode {
   if (!where) return ['all'];
+  if (depth > maxDepth)
+    throw queryTooComplex(
+      `This where nests and, or and not ${depth} deep or more; at most ${maxDepth} levels are allowed. Flatten it: an and of ors, an or of ands.`,
+      { limit: 'maxWhereDepth', max: maxDepth },
+    );
+  const inner = (each: Condition) => compileWhere(model, each, maxDepth, depth + 1);
   const parts: PlanNode[] = [];
   for (const [name, operand] of Object.entries(where)) {
     if (operand === undefined || operand === null) continue;
     // An empty and holds always, an empty or never, as in the evaluator.
-    if (name === 'and')
-      parts.push(
-        (operand as Condition[]).length === 0 ? ['all'] : ['and', ...(operand as Condition[]).map((each) => compileWhere(model, each))],
-      );
-    else if (name === 'or')
-      parts.push(
-        (operand as Condition[]).length === 0 ? ['none'] : ['or', ...(operand as Condition[]).map((each) => compileWhere(model, each))],
-      );
-    else if (name === 'not') parts.push(['not', compileWhere(model, operand as Condition)]);
+    if (name === 'and') parts.push((operand as Condition[]).length === 0 ? ['all'] : ['and', ...(operand as Condition[]).map(inner)]);
+    else if (name === 'or') parts.push((operand as Condition[]).length === 0 ? ['none'] : ['or', ...(operand as Condition[]).map(inner)]);
+    else if (name === 'not') parts.push(['not', inner(operand as Condition)]);
     else parts.push(compileFilter(model, name, operand as FieldFilter));
   }
   const selective = parts.filter((part) => part[0] !== 'all');
@@ -114,6 +120,11 @@ function compileFilter(model: ModelDefinition, name: string, filter: FieldFilter
           upper ? `${upper.exclusive ? '(' : ''}${bound(field, upper.value)}` : '+inf',
         ];
   const point = (value: FilterValue) => range({ value, exclusive: false }, { value, exclusive: false });
+  // A score field's ne is two ranges and its nulls (which ne matches, as in the evaluator): a union of
+  // index ranges, instead of a difference with every pk. Strings keep the difference: their ranges cost
+  // a pass in Lua per member, the difference does not.
+  const notEqual = (value: FilterValue): PlanNode =>
+    lex ? ['not', point(value)] : ['or', range(null, { value, exclusive: true }), range({ value, exclusive: true }, null), ['null', name]];
 
   // eq, gt, gte, lt and lte on one field narrow one range: one index read, not an intersection of halves.
   let lower: Bound | null = null;
@@ -135,7 +146,7 @@ function compileFilter(model: ModelDefinition, name: string, filter: FieldFilter
   const parts: PlanNode[] = [];
   if (lower || upper) parts.push(range(lower, upper));
   if (filter.eq === null) parts.push(['null', name]);
-  if (filter.ne !== undefined) parts.push(filter.ne === null ? range(null, null) : ['not', point(filter.ne)]);
+  if (filter.ne !== undefined) parts.push(filter.ne === null ? range(null, null) : notEqual(filter.ne));
   if (filter.in !== undefined && filter.in !== null && filter.in.length > MAX_IN) {
     throw badUserInput(`${model.name}.${name}: in lists ${filter.in.length} values; at most ${MAX_IN} are allowed.`, { field: name });
   }

@@ -1,0 +1,6 @@
+/** The first value of a finder or delete-step script's reply (see find-script.ts). */
+export const DONE = 0;
+/** The estimated work is over the limit: nothing was built or changed. */
+export const REFUSED = 1;
+/** Expired index entries are still due after a bounded purge step: call the script again. */
+export const PURGING = 2;
