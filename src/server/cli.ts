@@ -110,8 +110,11 @@ async function serve(argv: string[]): Promise<void> {
   const shutdown = async (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
-    console.log(`${signal}: no longer accepting requests; waiting up to ${shutdownTimeoutMs} ms for ${closer.inFlight()} in flight`);
-    const cutOff = await closer.close(shutdownTimeoutMs);
+    const inFlight = closer.inFlight();
+    const closed = closer.close(shutdownTimeoutMs);
+    // Printed once the port is closed, so that whoever reads it may rely on it.
+    console.log(`${signal}: no longer accepting requests; waiting up to ${shutdownTimeoutMs} ms for ${inFlight} in flight`);
+    const cutOff = await closed;
     if (cutOff > 0) console.warn(`warning: ${cutOff} requests were still running after ${shutdownTimeoutMs} ms and were cut off`);
     await gateway.close();
     if (embedded) {
