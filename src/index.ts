@@ -8,3 +8,4 @@ export type { StoreSession, StoreLimits } from './store/store-session.js';
 export type { OnConflict } from './store/write-documents.js';
 export { buildSchema } from './schema/build-schema.js';
 export { createGateway, type GatewayOptions, type Gateway } from './server/create-gateway.js';
+export { redisClientOptions } from './server/connect-redis.js';
