@@ -2,7 +2,7 @@ import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { acceptsConnections, bounded, cleanUpClis, post, serve, stop, type ServingCli } from './helpers/cli-process.js';
+import { acceptsConnections, bounded, cleanUpClis, post, runCli, serve, stop, type ServingCli } from './helpers/cli-process.js';
 
 /*
  * How `serve` ends: when its embedded redis-server dies under it, and when it is asked to stop while a
@@ -115,5 +115,32 @@ describe('redis-model-gateway serve, stopped with SIGTERM while a request runs',
     } finally {
       request.close();
     }
+  });
+});
+
+describe('redis-model-gateway serve --redis-timeout-ms', () => {
+  it('answers a request within the timeout with REDIS_UNAVAILABLE and HTTP 503 while its redis-server is stopped', async () => {
+    const cli = await serve(['--redis-timeout-ms', '250']);
+    const pid = await redisPid(cli.redisPort);
+    process.kill(pid, 'SIGSTOP');
+    try {
+      const { status, body } = await post(cli.url, '{ node(key: "User:alice") { key } }');
+      expect(status).toBe(503);
+      expect(body.errors?.map((error) => error.extensions?.code)).toEqual(['REDIS_UNAVAILABLE']);
+      expect(body.errors?.[0]?.message).toContain('no reply within 250 ms');
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    expect(await post(cli.url, '{ nodes(keys: ["User:alice"], skipMissing: true) { key } }')).toEqual({
+      status: 200,
+      body: { data: { nodes: [] } },
+    });
+    expect(await stop(cli)).toBe(0);
+  });
+
+  it('refuses a value that is not a whole number of milliseconds, before starting anything', async () => {
+    const cli = runCli(['serve', '--redis-timeout-ms', '1.5s']);
+    expect(await bounded(cli.exited, 'the CLI did not exit', cli)).toBe(1);
+    expect(cli.stderr().trim()).toBe('--redis-timeout-ms is "1.5s"; it must be a whole number of milliseconds, at least 1.');
   });
 });
