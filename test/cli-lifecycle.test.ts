@@ -52,7 +52,7 @@ describe('redis-model-gateway serve, when its embedded redis-server dies', () =>
 async function requestWaitingOnLock(cli: ServingCli, selection: string) {
   const lockKey = 'rmg:lock:default:User:alice';
   const redis = new Redis(cli.redisPort, '127.0.0.1');
-  const monitor = await redis.duplicate().monitor();
+  const monitor = await redis.monitor();
   for (const client of [redis, monitor]) client.on('error', () => {});
   await redis.set(lockKey, 'held by the test', 'PX', 60_000);
   const tried = new Promise<void>((resolve) =>
