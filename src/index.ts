@@ -13,3 +13,4 @@ export type { ServerLimits } from './server/server-limits.js';
 export type { BudgetLimits } from './store/request-budget.js';
 export type { ApiKey, AuthOptions } from './server/authenticate.js';
 export type { CorsOptions } from './server/cors-policy.js';
+export { redisClientOptions } from './server/connect-redis.js';

@@ -1,154 +1,29 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  acceptsConnections,
+  bounded,
+  childEnv,
+  cleanUpClis,
+  post,
+  REPO,
+  runCli,
+  serve,
+  SERVING,
+  stop,
+  tempDir,
+  type ServingCli,
+} from './helpers/cli-process.js';
 
-/*
- * The CLI as a user runs it: `node bin/redis-model-gateway.js serve`, a real port, real HTTP, and its
- * own embedded redis-server. Every child is started in a process group of its own, so that cleanup can
- * reach the redis-server the CLI started even when a test fails before the CLI could stop it.
- */
-
-const REPO = fileURLToPath(new URL('..', import.meta.url));
-const BIN = join(REPO, 'bin', 'redis-model-gateway.js');
-/** Every wait on a child is bounded: a hung CLI fails the test instead of hanging the run. */
-const WAIT_MS = 20_000;
-
-const SERVING = /^redis-model-gateway serving (.*) at (http:\/\/127\.0\.0\.1:(\d+)\/graphql)$/m;
-const EMBEDDED = /^embedded redis-server on redis:\/\/127\.0\.0\.1:(\d+)/m;
-
-interface CliProcess {
-  child: ChildProcess;
-  stdout(): string;
-  stderr(): string;
-  /** Resolves with the exit code (null when killed by a signal) once the CLI has exited. */
-  exited: Promise<number | null>;
-}
-
-interface ServingCli extends CliProcess {
-  url: string;
-  modelNames: string[];
-  /** The port of the embedded redis-server the CLI started. */
-  redisPort: number;
-}
-
-const started: CliProcess[] = [];
-const tempDirs: string[] = [];
-
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'rmg-cli-test-'));
-  tempDirs.push(dir);
-  return dir;
-}
-
-/** The parent's environment without a Redis or token of its own, so that the CLI uses its defaults. */
-function childEnv(overrides: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const {
-    REDIS_URL: _redisUrl,
-    GATEWAY_WRITE_TOKEN: _token,
-    GATEWAY_WRITE_TOKEN_FILE: _tokenFile,
-    GATEWAY_API_KEYS_FILE: _keysFile,
-    NODE_ENV: _nodeEnv,
-    ...env
-  } = process.env;
-  return { ...env, ...overrides };
-}
-
-function runCli(args: string[], env: NodeJS.ProcessEnv = childEnv()): CliProcess {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const cli = { child, stdout: () => stdout, stderr: () => stderr, exited };
-  started.push(cli);
-  return cli;
-}
-
-/** Rejects with what the CLI printed when `promise` has not settled within WAIT_MS. */
-function bounded<T>(promise: Promise<T>, what: string, cli: CliProcess): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`${what} within ${WAIT_MS} ms; stdout:\n${cli.stdout()}\nstderr:\n${cli.stderr()}`)),
-      WAIT_MS,
-    );
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** Starts `serve` with an embedded redis-server in a fresh data dir and waits for the "serving" line. */
-async function serve(extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<ServingCli> {
-  const dataDir = join(await tempDir(), 'redis');
-  const cli = runCli(['serve', '--port', '0', '--data-dir', dataDir, ...extraArgs], childEnv(env));
-  const serving = new Promise<RegExpMatchArray>((resolve, reject) => {
-    const check = () => {
-      const match = SERVING.exec(cli.stdout());
-      if (match) resolve(match);
-    };
-    cli.child.stdout?.on('data', check);
-    void cli.exited.then((code) => reject(new Error(`the CLI exited with code ${code} before serving; stderr:\n${cli.stderr()}`)));
-  });
-  const [, names = '', url = ''] = await bounded(serving, 'the CLI did not print its "serving" line', cli);
-  const redisPort = Number(EMBEDDED.exec(cli.stdout())?.[1]);
-  return { ...cli, url, modelNames: names.split(', '), redisPort };
-}
-
-/** Sends SIGTERM to the CLI alone (not its group) and waits for it to exit. */
-async function stop(cli: CliProcess): Promise<number | null> {
-  cli.child.kill('SIGTERM');
-  return bounded(cli.exited, 'the CLI did not exit after SIGTERM', cli);
-}
-
-interface GraphQLBody {
-  data?: Record<string, unknown> | null;
-  errors?: Array<{ message: string; extensions?: { code?: string } }>;
-}
-
-async function post(url: string, query: string, headers: Record<string, string> = {}): Promise<{ status: number; body: GraphQLBody }> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
-    body: JSON.stringify({ query }),
-  });
-  return { status: response.status, body: (await response.json()) as GraphQLBody };
-}
-
-function acceptsConnections(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
+afterAll(cleanUpClis);
 
 const INSERT_ALICE = `mutation {
   insertMany(models: [{ user: { pk: "alice", name: "Alice", age: 30, email: "alice@example.com", balance: 100 } }]) { key pk }
 }`;
 
 const INSERT_MALLORY = INSERT_ALICE.replace('pk: "alice"', 'pk: "mallory"');
-
-afterAll(async () => {
-  // Whatever a failed test left running: its whole process group, the CLI's redis-server included.
-  for (const cli of started) {
-    if (cli.child.exitCode === null && cli.child.signalCode === null && cli.child.pid !== undefined) {
-      try {
-        process.kill(-cli.child.pid, 'SIGKILL');
-      } catch {
-        // The group is already gone.
-      }
-      await cli.exited;
-    }
-  }
-  await Promise.all(tempDirs.map((dir) => rm(dir, { recursive: true, force: true })));
-});
 
 describe('redis-model-gateway serve, with an embedded redis-server', () => {
   let cli: ServingCli;

@@ -80,19 +80,36 @@ describe('write token', () => {
 });
 
 describe('unexpected errors', () => {
-  it('are masked for the client and logged for the operator', async () => {
+  it('are masked for the client, without stack, path or Redis message, and logged for the operator', async () => {
     const t = await openTestGateway();
     const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
     try {
-      await t.redis.client.quit();
-      const { data, errors } = await t.execute(NodesDocument, { keys: ['User:a'] });
-      expect(data).toEqual({ nodes: [null] });
-      expect(errors?.[0]?.message).toBe('Unexpected error.');
-      expect(errors?.[0]?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
-      expect(JSON.stringify(errors)).not.toContain('Connection is closed');
-      expect(String(logged.mock.calls[0]?.[0])).toContain('Connection is closed');
+      // An index key of the wrong type makes the finder's script fail inside Redis: a fault no code was made for.
+      await t.redis.client.set('rmg:idx:User:@pk', 'not a sorted set');
+      const { status, data, errors } = await t.execute('{ allUsers(first: 1) { totalCount } }');
+      expect(status).toBe(200);
+      expect(data).toBeNull();
+      expect(errors).toEqual([
+        { message: 'Unexpected error.', path: ['allUsers'], locations: expect.any(Array), extensions: { code: 'INTERNAL_SERVER_ERROR' } },
+      ]);
+      expect(JSON.stringify(errors)).not.toMatch(/WRONGTYPE|script|\.ts|stack/i);
+      expect(String(logged.mock.calls[0]?.[0])).toContain('WRONGTYPE');
     } finally {
       logged.mockRestore();
+      await t.close();
+    }
+  });
+
+  it('do not include a lost connection: a closed client answers REDIS_UNAVAILABLE with HTTP 503, not its own message', async () => {
+    const t = await openTestGateway();
+    try {
+      await t.redis.client.quit();
+      const { status, data, errors } = await t.execute(NodesDocument, { keys: ['User:a'] });
+      expect(status).toBe(503);
+      expect(data).toEqual({ nodes: [null] });
+      expect(errorCodes(errors)).toEqual([{ path: 'nodes.0', code: 'REDIS_UNAVAILABLE' }]);
+      expect(JSON.stringify(errors)).not.toContain('Connection is closed');
+    } finally {
       await t.close();
     }
   });

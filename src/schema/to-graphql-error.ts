@@ -1,9 +1,22 @@
 import { GraphQLError } from 'graphql';
 import { isGatewayError, type ErrorCode, type GatewayError } from '../errors.js';
 
+/** Seconds a client is asked to wait before it retries after a Redis fault. */
+export const RETRY_AFTER_SECONDS = 1;
+
+/**
+ * Redis faults answer 503 with Retry-After wherever they happen, in a refusal or in one field: Yoga
+ * takes the highest status and the headers of a result's errors from `extensions.http`, and strips it
+ * from the body.
+ */
+const FAULT_HTTP = { status: 503, headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) } };
+const isRedisFault = (code: ErrorCode) => code === 'REDIS_UNAVAILABLE' || code === 'WRITE_OUTCOME_UNKNOWN';
+
 /** The GraphQL form of a store error: its message, and its code and details in `extensions`. */
 export const gatewayGraphQLError = (error: GatewayError, extensions: Record<string, unknown> = {}) =>
-  new GraphQLError(error.message, { extensions: { code: error.code, ...error.details, ...extensions } });
+  new GraphQLError(error.message, {
+    extensions: { code: error.code, ...error.details, ...(isRedisFault(error.code) ? { http: FAULT_HTTP } : {}), ...extensions },
+  });
 
 /** The HTTP status of a request refused whole, before execution, by its code. */
 const REFUSAL_STATUS: Partial<Record<ErrorCode, number>> = {
@@ -15,7 +28,8 @@ const REFUSAL_STATUS: Partial<Record<ErrorCode, number>> = {
 };
 
 /** A refusal of the whole request (no `data`): its code and the matching HTTP status, 400 unless listed above. */
-export const requestRefusal = (error: GatewayError) => gatewayGraphQLError(error, { http: { status: REFUSAL_STATUS[error.code] ?? 400 } });
+export const requestRefusal = (error: GatewayError) =>
+  gatewayGraphQLError(error, isRedisFault(error.code) ? {} : { http: { status: REFUSAL_STATUS[error.code] ?? 400 } });
 
 /** A store error becomes a GraphQL error carrying its code; any other error passes on, to be masked. */
 export const toGraphQLError = (error: unknown, extensions: Record<string, unknown> = {}): unknown =>

@@ -7,7 +7,9 @@ import type { ModelDefinition } from '../model/define-model.js';
 import { isGatewayError } from '../errors.js';
 import type { Scope } from '../store/access.js';
 import type { ApiKey, AuthOptions } from './authenticate.js';
+import { DEFAULT_REDIS_TIMEOUT_MS } from './connect-redis.js';
 import { createGateway } from './create-gateway.js';
+import { DEFAULT_SHUTDOWN_TIMEOUT_MS, gracefulClose } from './graceful-close.js';
 import { RedisServerMissingError, startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js';
 import { limitFlagOptions, limitsFromFlags } from './limit-flags.js';
 import { loadModels } from './load-models.js';
@@ -21,7 +23,8 @@ const USAGE = `Usage:
                               [--max-body-bytes 1000000] [--max-tokens 1000] [--max-depth 12] [--max-aliases 30]
                               [--max-directives 50] [--max-variables-depth 100] [--parse-cache-bytes 32000000] [--parse-cache-entries 1000]
                               [--max-finder-work 20000] [--max-where-depth 12] [--delete-step 500]
-  redis-model-gateway reindex [--models file.ts] [--redis URL] [--model User] [--data-dir ./.data/redis]
+                              [--redis-timeout-ms 1000] [--shutdown-timeout-ms 10000]
+  redis-model-gateway reindex [--models file.ts] [--redis URL] [--model User] [--data-dir ./.data/redis] [--redis-timeout-ms 1000]
 
   --models              a TS or JS module exporting models (default: the demo shop in examples/shop.ts)
   --redis               Redis to use (default: $REDIS_URL; else the embedded redis-server of a running serve with
@@ -41,13 +44,33 @@ const USAGE = `Usage:
                         limits, defaults shown above; see docs/security.md. --max-finder-work bounds what one
                         finder page or delete step makes Redis do, as the script estimates it (about 50 ms at 100k
                         instances); --delete-step is how many instances one step of a delete by where deletes
-  --model               reindex only this model (default: every model)`;
+  --redis-timeout-ms    a Redis command, connection attempt or /ready ping that takes longer fails; the
+                        request answers 503 REDIS_UNAVAILABLE (default: ${DEFAULT_REDIS_TIMEOUT_MS})
+  --shutdown-timeout-ms on SIGTERM or SIGINT, how long requests in flight may take to finish before they
+                        are cut off and the gateway exits (default: ${DEFAULT_SHUTDOWN_TIMEOUT_MS})
+  --model               reindex only this model (default: every model)
+
+  If the embedded redis-server exits while serve runs, serve exits with code 1: let a supervisor
+  restart it (two processes on one data dir must never run at once).`;
 
 const COMMON = {
   models: { type: 'string' },
   redis: { type: 'string' },
   'data-dir': { type: 'string', default: './.data/redis' },
+  'redis-timeout-ms': { type: 'string', default: String(DEFAULT_REDIS_TIMEOUT_MS) },
 } as const;
+
+/** A flag that must be a whole number of milliseconds, at least 1. */
+function milliseconds(flag: string, value: string): number {
+  const ms = Number(value);
+  if (!Number.isInteger(ms) || ms < 1)
+    throw new UsageError(`--${flag} is "${value}"; it must be a whole number of milliseconds, at least 1.`);
+  return ms;
+}
+
+class UsageError extends Error {
+  override name = 'UsageError';
+}
 
 /** The running serve's embedded Redis is announced here, so that reindex uses it instead of starting a second one on the same files. */
 const urlFile = (dataDir: string) => join(dataDir, 'gateway-redis.url');
@@ -88,13 +111,26 @@ async function serve(argv: string[]): Promise<void> {
       suggestions: { type: 'boolean' },
       graphiql: { type: 'boolean' },
       ...limitFlagOptions,
+      'shutdown-timeout-ms': { type: 'string', default: String(DEFAULT_SHUTDOWN_TIMEOUT_MS) },
     },
   });
   const limits = limitsFromFlags(values);
+  const redisTimeoutMs = milliseconds('redis-timeout-ms', values['redis-timeout-ms']);
+  const shutdownTimeoutMs = milliseconds('shutdown-timeout-ms', values['shutdown-timeout-ms']);
   const models = await loadModels(values.models ?? demoModels());
   const credentials = await readCredentials(values);
   const { url, embedded } = await connect(values.redis, values['data-dir'], false);
   if (embedded) await writeFile(urlFile(values['data-dir']), url);
+  let stopping = false;
+  // Restarting redis-server here could put two of them on one data dir (if the old one is only hung),
+  // the one failure to avoid: exit instead, and let the supervisor start gateway and Redis afresh.
+  embedded?.onUnexpectedExit(({ code, signal }) => {
+    if (stopping) return;
+    console.error(
+      `redis-model-gateway: the embedded redis-server (pid ${embedded.pid}, ${url}) exited unexpectedly (${signal ?? `code ${code}`}); exiting with code 1 so that a supervisor restarts the gateway.`,
+    );
+    void rm(urlFile(values['data-dir']), { force: true }).finally(() => process.exit(1));
+  });
   const gateway = createGateway({
     models,
     redis: url,
@@ -105,6 +141,7 @@ async function serve(argv: string[]): Promise<void> {
     suggestions: values.suggestions,
     graphiql: values.graphiql,
     limits,
+    redisTimeoutMs,
   });
   if (values['write-token'] !== undefined)
     console.warn(
@@ -112,14 +149,23 @@ async function serve(argv: string[]): Promise<void> {
     );
   for (const warning of [...gateway.warnings, ...(await gateway.checkRedis())]) console.warn(`warning: ${warning}`);
   const server = createServer(gateway.yoga);
+  const closer = gracefulClose(server);
   server.listen(Number(values.port), values.host, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : values.port;
     console.log(`redis-model-gateway serving ${models.map((model) => model.name).join(', ')} at http://${values.host}:${port}/graphql`);
   });
 
-  const shutdown = async () => {
-    server.close();
+  // Stop accepting, let the requests in flight finish (they still need Redis), then close Redis and exit.
+  const shutdown = async (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    const inFlight = closer.inFlight();
+    const closed = closer.close(shutdownTimeoutMs);
+    // Printed once the port is closed, so that whoever reads it may rely on it.
+    console.log(`${signal}: no longer accepting requests; waiting up to ${shutdownTimeoutMs} ms for ${inFlight} in flight`);
+    const cutOff = await closed;
+    if (cutOff > 0) console.warn(`warning: ${cutOff} requests were still running after ${shutdownTimeoutMs} ms and were cut off`);
     await gateway.close();
     if (embedded) {
       await rm(urlFile(values['data-dir']), { force: true });
@@ -127,8 +173,8 @@ async function serve(argv: string[]): Promise<void> {
     }
     process.exit(0);
   };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
 }
 
 /** The write token and API keys, from files or the environment so that they need not show in `ps`. */
@@ -153,12 +199,13 @@ async function readCredentials(values: {
 
 async function reindex(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { ...COMMON, model: { type: 'string' } } });
+  const redisTimeoutMs = milliseconds('redis-timeout-ms', values['redis-timeout-ms']);
   const all = await loadModels(values.models ?? demoModels());
   const chosen: ModelDefinition[] = values.model ? all.filter((model) => model.name === values.model) : all;
   if (chosen.length === 0)
     throw new Error(`No model named "${values.model}"; the models are ${all.map((model) => model.name).join(', ')}.`);
   const { url, embedded } = await connect(values.redis, values['data-dir'], true);
-  const gateway = createGateway({ models: all, redis: url, logging: false });
+  const gateway = createGateway({ models: all, redis: url, logging: false, redisTimeoutMs });
   try {
     for (const model of chosen) {
       const bar = new SingleBar(
@@ -189,6 +236,6 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   // Errors of the operator's making say what to fix in their message: a stack trace would bury it.
-  console.error(error instanceof RedisServerMissingError || isGatewayError(error) ? error.message : error);
+  console.error(error instanceof RedisServerMissingError || error instanceof UsageError || isGatewayError(error) ? error.message : error);
   process.exit(1);
 });

@@ -1,19 +1,67 @@
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
+
+/** How long a Redis command, a connection attempt or a readiness ping may take before it fails. */
+export const DEFAULT_REDIS_TIMEOUT_MS = 1000;
+
+/** Reconnection backs off to this, so that the gateway finds a Redis that came back within about a second. */
+const MAX_RECONNECT_DELAY_MS = 1000;
 
 /**
- * The client the gateway makes for itself from a URL.
- * - No resending after a reconnect: a write whose reply was lost may have been applied, and running it
- *   again could answer KEY_EXISTS for our own write, or overwrite a newer one. The caller gets an error.
- * - Requests fail after one retry instead of waiting through twenty while Redis is down.
- * - Connection errors are logged once until the connection is back, not on every reconnect attempt.
+ * Options for a client that fails fast while Redis is gone, and never resends. Give them to a client you
+ * pass to createGateway yourself; the client the gateway makes from a URL has them already.
+ * - A command sent while Redis is away fails at once (`enableOfflineQueue: false`) instead of waiting for
+ *   a reconnection that may never come.
+ * - No resending after a reconnect (`autoResendUnfulfilledCommands: false`): a write whose reply was lost
+ *   may have been applied, and running it again could answer KEY_EXISTS for our own write, or overwrite a
+ *   newer one. The caller gets WRITE_OUTCOME_UNKNOWN instead (see store/redis-faults.ts).
+ * - A command that gets no reply within `timeoutMs` fails (`commandTimeout`): a stopped or hung Redis
+ *   keeps the TCP connection open, and nothing else would ever end the wait.
+ * - Commands in flight fail as soon as the connection drops (`maxRetriesPerRequest: 0`), not at the timeout.
+ * - Reconnection goes on forever, backing off to a second: the gateway recovers by itself.
  */
-export function connectRedis(url: string): Redis {
-  const redis = new Redis(url, { autoResendUnfulfilledCommands: false, maxRetriesPerRequest: 1 });
+export function redisClientOptions(timeoutMs = DEFAULT_REDIS_TIMEOUT_MS): RedisOptions {
+  return {
+    autoResendUnfulfilledCommands: false,
+    enableOfflineQueue: false,
+    commandTimeout: timeoutMs,
+    connectTimeout: timeoutMs,
+    maxRetriesPerRequest: 0,
+    retryStrategy: (attempt) => Math.min(attempt * 50, MAX_RECONNECT_DELAY_MS),
+  };
+}
+
+/**
+ * The client the gateway makes for itself from a URL, with the options above, except that commands wait
+ * for the first connection (bounded by `timeoutMs` per attempt), as callers at startup expect.
+ * Connection errors are logged once until the connection is back, not on every reconnect attempt.
+ */
+export function connectRedis(url: string, timeoutMs = DEFAULT_REDIS_TIMEOUT_MS): Redis {
+  const redis = new Redis(url, { ...redisClientOptions(timeoutMs), enableOfflineQueue: true });
   let down = false;
   redis.on('error', (error: Error) => {
     if (!down) console.error(`redis ${url}: ${error.message}`);
     down = true;
   });
-  redis.on('ready', () => (down = false));
+  redis.on('ready', () => {
+    down = false;
+    redis.options.enableOfflineQueue = false;
+  });
   return redis;
+}
+
+/** Answers whether Redis replies to PING within `timeoutMs`, also on a client without a command timeout. */
+export async function pingRedis(redis: Redis, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+  try {
+    return await Promise.race([
+      redis.ping().then(
+        (reply) => reply === 'PONG',
+        () => false,
+      ),
+      late,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -1,7 +1,7 @@
 import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import type { GraphQLSchema } from 'graphql';
-import { createYoga, maskError, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, maskError, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
 import type { Redis } from 'ioredis';
 import type { ModelDefinition } from '../model/define-model.js';
 import { createRegistry, type Registry } from '../model/registry.js';
@@ -11,7 +11,8 @@ import type { GatewayContext } from '../schema/builder.js';
 import { DEFAULT_LIMITS, Store } from '../store/create-store.js';
 import type { StoreLimits } from '../store/store-session.js';
 import { createAuthenticator, type AuthOptions } from './authenticate.js';
-import { connectRedis } from './connect-redis.js';
+import { connectRedis, DEFAULT_REDIS_TIMEOUT_MS, pingRedis } from './connect-redis.js';
+import { RETRY_AFTER_SECONDS } from '../schema/to-graphql-error.js';
 import { corsPolicy, type CorsOptions } from './cors-policy.js';
 import { exampleQuery } from './example-query.js';
 import { createParseCache, type ParseCache } from './parse-cache.js';
@@ -20,13 +21,13 @@ import { useCostEstimate } from './plugins/use-cost-estimate.js';
 import { useShapeLimits } from './plugins/use-shape-limits.js';
 import { useVariablesDepth } from './plugins/use-variables-depth.js';
 import { DEFAULT_SERVER_LIMITS, type ServerLimits } from './server-limits.js';
-
-/** Every numeric limit: the store's (per request) and the server's (per HTTP request and document). */
-export type GatewayLimits = StoreLimits & ServerLimits;
 import { useAuth } from './plugins/use-auth.js';
 import { useCsrfCheck } from './plugins/use-csrf-check.js';
 import { useHideSuggestions } from './plugins/use-hide-suggestions.js';
 import { useJsonBodiesOnly } from './plugins/use-json-bodies-only.js';
+
+/** Every numeric limit: the store's (per request) and the server's (per HTTP request and document). */
+export type GatewayLimits = StoreLimits & ServerLimits;
 
 export interface GatewayOptions {
   models: readonly ModelDefinition[] | Registry;
@@ -34,6 +35,13 @@ export interface GatewayOptions {
   redis: Redis | string;
   /** Each limit left out keeps its default; see StoreLimits, BudgetLimits and ServerLimits. */
   limits?: Partial<GatewayLimits>;
+  /**
+   * How long a Redis command, a connection attempt and the `/ready` ping may take, in ms, before the
+   * request fails with REDIS_UNAVAILABLE (or WRITE_OUTCOME_UNKNOWN). Applies to the client the gateway
+   * makes from a URL and to `/ready`; a client you pass keeps its own options (see redisClientOptions).
+   * @default 1000
+   */
+  redisTimeoutMs?: number;
   /** A key with every scope, sent as `Authorization: Bearer <writeToken>`. @default process.env.GATEWAY_WRITE_TOKEN */
   writeToken?: string;
   /**
@@ -81,7 +89,8 @@ export interface Gateway {
 export function createGateway(options: GatewayOptions): Gateway {
   const registry = 'resolveKey' in options.models ? options.models : createRegistry(options.models);
   const ownsRedis = typeof options.redis === 'string';
-  const redis = typeof options.redis === 'string' ? connectRedis(options.redis) : options.redis;
+  const redisTimeoutMs = options.redisTimeoutMs ?? DEFAULT_REDIS_TIMEOUT_MS;
+  const redis = typeof options.redis === 'string' ? connectRedis(options.redis, redisTimeoutMs) : options.redis;
   const limits: GatewayLimits = { ...DEFAULT_LIMITS, ...DEFAULT_SERVER_LIMITS, ...options.limits };
   const store = new Store({ redis, models: registry, limits });
   const schema = buildSchema(registry);
@@ -98,6 +107,13 @@ export function createGateway(options: GatewayOptions): Gateway {
     // The session carries the caller's access: every read and write checks it, whatever path it comes by.
     context: ({ request }) => ({ session: store.session({ access: authenticator.callerOf(request).access }) }),
     plugins: [
+      // `/health` (Yoga's own) says the process is alive; `/ready` says whether it can serve: Redis answers.
+      useReadinessCheck({
+        endpoint: '/ready',
+        check: async ({ fetchAPI }) =>
+          (await pingRedis(redis, redisTimeoutMs)) ||
+          new fetchAPI.Response('Redis is unavailable', { status: 503, headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) } }),
+      }),
       // While the request is parsed, before its body is read: what a cross-site page could send is refused.
       useJsonBodiesOnly(),
       useCsrfCheck(),

@@ -9,11 +9,16 @@ export interface EmbeddedRedisOptions {
   appendOnly?: boolean;
   /** More `redis-server` arguments, e.g. ["--maxmemory", "1mb"]. */
   args?: string[];
+  /** The port to listen on, e.g. to start again where a server that died was. @default a free port */
+  port?: number;
 }
 
 export interface EmbeddedRedis {
   url: string;
   port: number;
+  pid: number;
+  /** Calls `listener` if redis-server exits before `stop()` was called: killed, crashed, shut down by someone else. */
+  onUnexpectedExit(listener: (exit: { code: number | null; signal: NodeJS.Signals | null }) => void): void;
   stop(): Promise<void>;
 }
 
@@ -27,11 +32,12 @@ export async function startEmbeddedRedis({
   dir = './.data/redis',
   appendOnly = true,
   args = [],
+  port: fixedPort,
 }: EmbeddedRedisOptions = {}): Promise<EmbeddedRedis> {
   await mkdir(dir, { recursive: true });
   // Another process may take the port between our probe and Redis's bind: try a few times.
   for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
+    const port = fixedPort ?? (await freePort());
     const child = spawn(
       'redis-server',
       [
@@ -53,10 +59,23 @@ export async function startEmbeddedRedis({
     );
     try {
       await ready(child);
-      return { url: `redis://127.0.0.1:${port}`, port, stop: () => stop(child) };
+      let stopping = false;
+      return {
+        url: `redis://127.0.0.1:${port}`,
+        port,
+        pid: child.pid as number,
+        onUnexpectedExit: (listener) => {
+          if (child.exitCode !== null || child.signalCode !== null) listener({ code: child.exitCode, signal: child.signalCode });
+          else child.once('exit', (code, signal) => stopping || listener({ code, signal }));
+        },
+        stop: () => {
+          stopping = true;
+          return stop(child);
+        },
+      };
     } catch (error) {
       child.kill('SIGKILL');
-      if (error instanceof RedisServerMissingError || attempt >= 3) throw error;
+      if (error instanceof RedisServerMissingError || fixedPort !== undefined || attempt >= 3) throw error;
     }
   }
 }
@@ -92,6 +111,8 @@ function stop(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     child.once('exit', () => resolve());
     child.kill('SIGTERM');
+    // A stopped (SIGSTOP) server acts on SIGTERM only once it runs again.
+    child.kill('SIGCONT');
   });
 }
 

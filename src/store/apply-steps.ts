@@ -6,6 +6,7 @@ import { decodeDocument } from '../model/document-codec.js';
 import type { ModelInstance } from '../model/model-instance.js';
 import type { ResolvedKey } from '../model/registry.js';
 import type { Lease } from './locks.js';
+import { callRedis } from './redis-faults.js';
 import type { GatewayScripts } from './scripts.js';
 import { writeDocuments, type DocumentWrite } from './write-documents.js';
 
@@ -50,7 +51,7 @@ export async function applySteps(
 ): Promise<LockResult[]> {
   const fencing = (index: number) => leases[index]?.fencingToken ?? null;
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    const texts = await context.redis.mgetBuffer(steps.map((step) => step.key));
+    const texts = await callRedis(context.redis, 'read', () => context.redis.mgetBuffer(steps.map((step) => step.key)));
     const current = steps.map((step, i) => {
       const text = texts[i];
       return text ? instanceOf(step, decodeDocument(step.model, step.key, text.toString('utf8'))) : null;

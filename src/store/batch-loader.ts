@@ -5,6 +5,7 @@ import { decodeDocument } from '../model/document-codec.js';
 import type { ModelInstance } from '../model/model-instance.js';
 import type { ResolvedKey } from '../model/registry.js';
 import { indexPrefix } from './indexes/index-keys.js';
+import { callRedis } from './redis-faults.js';
 import type { GatewayScripts } from './scripts.js';
 
 export interface LoadRequest extends ResolvedKey {
@@ -43,7 +44,7 @@ async function readBatch(redis: Redis, scripts: GatewayScripts, requests: readon
   const wantTtl = requests.some((request) => request.wantTtl);
   if (!wantTtl && !requests.some((request) => refreshSeconds(request) > 0)) {
     // Without TTLs every cache key is a plain key, so the batch holds each key once: read by position.
-    const documents = await redis.mget(requests.map((request) => request.key));
+    const documents = await callRedis(redis, 'read', () => redis.mget(requests.map((request) => request.key)));
     return requests.map((request, i) => toResult(request, documents[i] ?? null, undefined));
   }
   // A key asked for with and without its TTL is two cache entries but one key to read.

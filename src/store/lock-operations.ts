@@ -85,7 +85,8 @@ export async function withLocks(
       leases[index] = await acquireLock(context.scripts, resolved[index]?.key ?? '', action, leaseMs, deadline, timeoutMs);
     return await applySteps(context, resolved, leases, save);
   } finally {
-    await Promise.all(leases.filter(Boolean).map((lease) => releaseLock(context.scripts, lease)));
+    // A release that fails (Redis gone) must not replace the outcome of the save: the lease runs out by itself.
+    await Promise.all(leases.filter(Boolean).map((lease) => releaseLock(context.scripts, lease).catch(() => false)));
   }
 }
 
@@ -101,7 +102,7 @@ export async function acquireLease(context: LockContext, key: string, action: st
     const [current] = await applySteps(context, [resolved], [lease], false);
     return { lease, model: current?.model ?? null };
   } catch (error) {
-    await releaseLock(context.scripts, lease);
+    await releaseLock(context.scripts, lease).catch(() => false);
     throw error;
   }
 }
@@ -129,7 +130,11 @@ export async function releaseLease(
     await releaseLock(context.scripts, lease).catch(() => false);
     throw error;
   }
-  const released = await releaseLock(context.scripts, lease);
+  // A failed release after a save that went through must not hide the save: the lease runs out by itself.
+  const released = await releaseLock(context.scripts, lease).catch((error: unknown) => {
+    if (result?.applied) return true;
+    throw error;
+  });
   // A save that went through checked the lease in the same script: it stands even if the lease ran out
   // just after, and answering LOCK_LOST would make a caller apply an inc or append twice.
   if (!released && !result?.applied) throw lockLost('its lease ran out or it was released', { key: lease.key, action: lease.action });

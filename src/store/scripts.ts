@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { DELETE_WHERE, FIND } from './indexes/find-script.js';
 import { INDEX_LIBRARY } from './indexes/index-library.js';
+import { guardScripts } from './redis-faults.js';
 
 /*
  * Lua runs inside Redis atomically. These scripts only move document texts around: they never decode
@@ -217,7 +218,10 @@ interface ScriptCommands {
   rmgReleaseLock(numberOfKeys: 1, lockKey: string, value: string): Promise<number>;
 }
 
-/** Registers the scripts on the client: ioredis then sends EVALSHA and falls back to EVAL once after a NOSCRIPT. */
+/**
+ * Registers the scripts on the client: ioredis then sends EVALSHA and falls back to EVAL once after a NOSCRIPT.
+ * Each call's failures for want of Redis come out as REDIS_UNAVAILABLE or WRITE_OUTCOME_UNKNOWN (redis-faults.ts).
+ */
 export function gatewayScripts(redis: Redis): GatewayScripts {
   redis.defineCommand('rmgReadDocuments', { lua: READ_DOCUMENTS });
   redis.defineCommand('rmgWriteDocuments', { lua: WRITE_DOCUMENTS });
@@ -231,7 +235,7 @@ export function gatewayScripts(redis: Redis): GatewayScripts {
   redis.defineCommand('rmgExtendLock', { lua: EXTEND_LOCK });
   redis.defineCommand('rmgReleaseLock', { lua: RELEASE_LOCK });
   const commands = redis as unknown as ScriptCommands;
-  return {
+  return guardScripts(redis, {
     readDocuments: (keys, args) => commands.rmgReadDocuments(keys.length, ...keys, ...args),
     writeDocuments: (keys, args) => commands.rmgWriteDocuments(keys.length, ...keys, ...args),
     deleteDocuments: (keys, args) => commands.rmgDeleteDocuments(keys.length, ...keys, ...args),
@@ -243,5 +247,5 @@ export function gatewayScripts(redis: Redis): GatewayScripts {
     acquireLock: (lockKey, fenceKey, value, leaseMs) => commands.rmgAcquireLock(2, lockKey, fenceKey, value, String(leaseMs)),
     extendLock: (lockKey, value, leaseMs) => commands.rmgExtendLock(1, lockKey, value, String(leaseMs)),
     releaseLock: (lockKey, value) => commands.rmgReleaseLock(1, lockKey, value),
-  };
+  });
 }

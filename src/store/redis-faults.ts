@@ -1,0 +1,85 @@
+import { ReplyError, type Redis } from 'ioredis';
+import { redisUnavailable, writeOutcomeUnknown, type GatewayError } from '../errors.js';
+import type { GatewayScripts } from './scripts.js';
+
+/**
+ * A read can always be retried. A write that may have reached Redis cannot be, safely: it may have been
+ * applied, and running it again could answer KEY_EXISTS for the caller's own insert or overwrite a newer
+ * write. So a failed write is told apart by whether it can have been sent.
+ */
+export type RedisCallKind = 'read' | 'write';
+
+/**
+ * Every script by what it does to documents, locks and indexes. `find` writes only temporary keys and
+ * purges expired index entries, which a retry redoes harmlessly: a read. A script missing here fails
+ * to compile, so that each new one is classified on purpose.
+ */
+export const SCRIPT_KINDS: Record<keyof GatewayScripts, RedisCallKind> = {
+  readDocuments: 'read',
+  find: 'read',
+  writeDocuments: 'write',
+  deleteDocuments: 'write',
+  deleteWhere: 'write',
+  reindexBatch: 'write',
+  unindexMissing: 'write',
+  setTtl: 'write',
+  acquireLock: 'write',
+  extendLock: 'write',
+  releaseLock: 'write',
+};
+
+/** Error replies by which Redis refuses a command before running any of it. */
+const REFUSED_REPLIES = ['LOADING', 'BUSY', 'MASTERDOWN', 'MISCONF', 'READONLY'];
+
+/** ioredis's message for a command it would not send: not connected, and the offline queue is off. */
+const NOT_WRITABLE = "Stream isn't writeable";
+const CONNECTION_CLOSED = 'Connection is closed.';
+const TIMED_OUT = 'Command timed out';
+
+/**
+ * The GatewayError for a Redis call that failed for want of Redis, or null for any other failure (a
+ * script error, a bug), which stays unexpected: masked at the edge and logged.
+ * `closedBefore`: the client was closed for good before the call, so ioredis refused it unsent.
+ */
+export function redisFault(error: unknown, kind: RedisCallKind, closedBefore: boolean, timeoutMs?: number): GatewayError | null {
+  if (!(error instanceof Error)) return null;
+  if (error instanceof ReplyError) {
+    const reply = error.message.split(' ', 1)[0] ?? '';
+    return REFUSED_REPLIES.includes(reply) ? redisUnavailable(`it answered ${reply}`) : null;
+  }
+  if (error.message.startsWith(NOT_WRITABLE)) return redisUnavailable('not connected');
+  if (error.message === CONNECTION_CLOSED && closedBefore) return redisUnavailable('the connection is closed');
+  const reason = lostReplyReason(error, timeoutMs);
+  if (reason === null) return null;
+  return kind === 'read' ? redisUnavailable(reason) : writeOutcomeUnknown(reason);
+}
+
+/** Why a sent command got no reply, or null when the error is not a lost reply. */
+function lostReplyReason(error: Error, timeoutMs: number | undefined): string | null {
+  if (error.message === TIMED_OUT) return timeoutMs === undefined ? 'no reply in time' : `no reply within ${timeoutMs} ms`;
+  if (error.message === CONNECTION_CLOSED || error.name === 'MaxRetriesPerRequestError') return 'the connection was lost';
+  // Socket errors (ECONNRESET, EPIPE, ...) that ioredis rejects the commands in flight with.
+  const code = (error as NodeJS.ErrnoException).code;
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return `the connection failed: ${code}`;
+  return null;
+}
+
+/** Runs one Redis call; a failure for want of Redis becomes REDIS_UNAVAILABLE or WRITE_OUTCOME_UNKNOWN. */
+export async function callRedis<T>(redis: Redis, kind: RedisCallKind, call: () => Promise<T>): Promise<T> {
+  const closedBefore = redis.status === 'end';
+  try {
+    return await call();
+  } catch (error) {
+    throw redisFault(error, kind, closedBefore, redis.options.commandTimeout) ?? error;
+  }
+}
+
+/** The scripts with every call classified as above: the one place the store's script calls meet Redis faults. */
+export function guardScripts(redis: Redis, scripts: GatewayScripts): GatewayScripts {
+  const guarded: Record<string, unknown> = {};
+  for (const [name, kind] of Object.entries(SCRIPT_KINDS) as Array<[keyof GatewayScripts, RedisCallKind]>) {
+    const script = scripts[name] as (...args: unknown[]) => Promise<unknown>;
+    guarded[name] = (...args: unknown[]) => callRedis(redis, kind, () => script(...args));
+  }
+  return guarded as unknown as GatewayScripts;
+}
