@@ -7,6 +7,7 @@ import type { ModelInstance } from '../model/model-instance.js';
 import type { ResolvedKey } from '../model/registry.js';
 import type { Lease } from './locks.js';
 import type { GatewayScripts } from './scripts.js';
+import type { StoreEvents } from './store-events.js';
 import { writeDocuments, type DocumentWrite } from './write-documents.js';
 
 export interface ResolvedStep extends ResolvedKey {
@@ -26,6 +27,7 @@ export interface LockResult {
 export interface StepContext {
   redis: Redis;
   scripts: GatewayScripts;
+  events?: StoreEvents;
   /** Puts what was written in the request's cache, so later reads of the request see it. */
   remember(instance: ModelInstance): void;
 }
@@ -48,6 +50,7 @@ export async function applySteps(
 ): Promise<LockResult[]> {
   const fencing = (index: number) => leases[index]?.fencingToken ?? null;
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    context.events?.roundTrip?.('mget');
     const texts = await context.redis.mgetBuffer(steps.map((step) => step.key));
     const current = steps.map((step, i) => {
       const text = texts[i];

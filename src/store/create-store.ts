@@ -5,6 +5,7 @@ import { formatKey } from '../model/keys.js';
 import type { ModelInstance } from '../model/model-instance.js';
 import { createRegistry, type Registry } from '../model/registry.js';
 import { gatewayScripts, type GatewayScripts } from './scripts.js';
+import { reportRoundTrips, type StoreEvents } from './store-events.js';
 import { StoreSession, type ReadOptions, type StoreLimits } from './store-session.js';
 import type { OnConflict } from './write-documents.js';
 import type { Update } from '../model/apply-update.js';
@@ -16,6 +17,8 @@ export interface StoreOptions {
   redis: Redis;
   models: readonly ModelDefinition[] | Registry;
   limits?: Partial<StoreLimits>;
+  /** Told of every round trip, read batch and lock wait of the store's own calls. @default none */
+  events?: StoreEvents;
 }
 
 export const DEFAULT_LIMITS: StoreLimits = { maxKeys: 1000, maxInsert: 1000 };
@@ -36,8 +39,10 @@ export class Store {
     this.scripts = gatewayScripts(options.redis);
   }
 
-  session(): StoreSession {
-    return new StoreSession(this.options.redis, this.scripts, this.registry, this.limits);
+  /** A session of its own; `events` (the store's by default) hears what it does, e.g. one request's round trips. */
+  session(events = this.options.events): StoreSession {
+    const scripts = events ? reportRoundTrips(this.scripts, events) : this.scripts;
+    return new StoreSession(this.options.redis, scripts, this.registry, this.limits, events);
   }
 
   /** rapyer's aget: the instance at `key` (or `model` and `pk`), null when missing. */

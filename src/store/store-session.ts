@@ -25,6 +25,7 @@ import {
 } from './lock-operations.js';
 import type { Lease, LockOptions } from './locks.js';
 import type { GatewayScripts } from './scripts.js';
+import type { StoreEvents } from './store-events.js';
 import { writeDocuments, type OnConflict } from './write-documents.js';
 
 export interface StoreLimits {
@@ -54,8 +55,9 @@ export class StoreSession {
     private readonly scripts: GatewayScripts,
     readonly registry: Registry,
     readonly limits: StoreLimits,
+    private readonly events?: StoreEvents,
   ) {
-    this.loader = createBatchLoader(redis, scripts);
+    this.loader = createBatchLoader(redis, scripts, events);
   }
 
   /** Reads keys in order. Never throws for one key: a malformed, unknown or corrupt key is an Error in its slot. */
@@ -208,7 +210,13 @@ export class StoreSession {
   }
 
   private get lockContext(): LockContext {
-    return { redis: this.redis, scripts: this.scripts, registry: this.registry, remember: (instance) => this.remember(instance) };
+    return {
+      redis: this.redis,
+      scripts: this.scripts,
+      registry: this.registry,
+      events: this.events,
+      remember: (instance) => this.remember(instance),
+    };
   }
 
   /** Async so that a malformed or unknown key rejects this key's promise instead of throwing for the whole batch. */
