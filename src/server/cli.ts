@@ -11,13 +11,20 @@ import { reindexModel } from '../store/indexes/reindex.js';
 
 const USAGE = `Usage:
   redis-model-gateway serve   [--models file.ts] [--redis URL] [--port 4000] [--host 127.0.0.1] [--write-token TOKEN] [--data-dir ./.data/redis]
+                              [--log-level info] [--metrics]
   redis-model-gateway reindex [--models file.ts] [--redis URL] [--model User] [--data-dir ./.data/redis]
 
   --models       a TS or JS module exporting models (default: the demo shop in examples/shop.ts)
   --redis        Redis to use (default: $REDIS_URL; else the embedded redis-server of a running serve with
                  the same --data-dir; else an embedded redis-server of its own on a free port)
   --write-token  mutations then need "Authorization: Bearer TOKEN" (default: $GATEWAY_WRITE_TOKEN)
+  --log-level    fatal, error, warn, info, debug, trace or silent: JSON lines on stdout, one per request
+                 with its id (default: info)
+  --metrics      serve Prometheus metrics at /metrics on the same port (default: off; anyone who can reach
+                 the port can read them)
   --model        reindex only this model (default: every model)`;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 const COMMON = {
   models: { type: 'string' },
@@ -55,18 +62,29 @@ async function serve(argv: string[]): Promise<void> {
       port: { type: 'string', default: '4000' },
       host: { type: 'string', default: '127.0.0.1' },
       'write-token': { type: 'string' },
+      'log-level': { type: 'string', default: 'info' },
+      metrics: { type: 'boolean', default: false },
     },
   });
+  const level = values['log-level'];
+  if (!LOG_LEVELS.includes(level)) throw new Error(`--log-level is "${level}"; it must be one of ${LOG_LEVELS.join(', ')}.`);
   const models = await loadModels(values.models ?? demoModels());
   const { url, embedded } = await connect(values.redis, values['data-dir'], false);
   if (embedded) await writeFile(urlFile(values['data-dir']), url);
-  const gateway = createGateway({ models, redis: url, writeToken: values['write-token'] });
+  const gateway = createGateway({
+    models,
+    redis: url,
+    writeToken: values['write-token'],
+    logger: { level },
+    metrics: values.metrics,
+  });
   for (const warning of await gateway.checkRedis()) console.warn(`warning: ${warning}`);
   const server = createServer(gateway.yoga);
   server.listen(Number(values.port), values.host, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : values.port;
     console.log(`redis-model-gateway serving ${models.map((model) => model.name).join(', ')} at http://${values.host}:${port}/graphql`);
+    if (values.metrics) console.log(`Prometheus metrics at http://${values.host}:${port}/metrics`);
   });
 
   const shutdown = async () => {

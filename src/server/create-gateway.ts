@@ -1,6 +1,7 @@
 import type { GraphQLSchema } from 'graphql';
-import { createYoga, maskError, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 import type { ModelDefinition } from '../model/define-model.js';
 import { createRegistry, type Registry } from '../model/registry.js';
 import { buildSchema } from '../schema/build-schema.js';
@@ -10,8 +11,12 @@ import { Store } from '../store/create-store.js';
 import type { StoreLimits } from '../store/store-session.js';
 import { connectRedis } from './connect-redis.js';
 import { exampleQuery } from './example-query.js';
+import { gatewayLogger, type LoggerOption } from './gateway-logger.js';
+import { GatewayMetrics, type MetricsOptions } from './gateway-metrics.js';
 import { useKeyLimit } from './plugins/use-key-limit.js';
+import { useMetrics } from './plugins/use-metrics.js';
 import { useWriteAuth } from './plugins/use-write-auth.js';
+import { RequestLog } from './request-log.js';
 
 export interface GatewayOptions {
   models: readonly ModelDefinition[] | Registry;
@@ -22,8 +27,22 @@ export interface GatewayOptions {
   writeToken?: string;
   /** Serve GraphiQL on GET /graphql. @default true */
   graphiql?: boolean;
-  /** Yoga's logging. @default true */
+  /**
+   * Where logs go: a pino logger, or options for the one the gateway makes, which writes JSON lines to
+   * stdout. Each request is logged once with its id (`reqId`), each unexpected error with its request's id.
+   * @default { level: 'info' }
+   */
+  logger?: LoggerOption;
+  /** false: no logs at all, whatever `logger` says. @default true */
   logging?: boolean;
+  /**
+   * Prometheus metrics at `/metrics` (or `metrics.endpoint`), in a registry of the gateway's own. Off by
+   * default: they tell anyone who can reach the gateway how it is used and how it fails, so serve them
+   * where only the scraper can reach them (`endpoint: false` and `gateway.metrics.registry`), or know
+   * that the gateway's port is private.
+   * @default false
+   */
+  metrics?: boolean | MetricsOptions;
 }
 
 export interface Gateway {
@@ -32,6 +51,10 @@ export interface Gateway {
   store: Store;
   registry: Registry;
   redis: Redis;
+  /** The logger every request and unexpected error is logged with. */
+  logger: Logger;
+  /** The Prometheus metrics, or null when they are off. */
+  metrics: GatewayMetrics | null;
   /** Warnings for the operator: eviction policy, indexes built with another definition. See checkSetup. */
   checkRedis(): Promise<string[]>;
   /** Closes the Redis client if the gateway made it. */
@@ -43,26 +66,32 @@ export function createGateway(options: GatewayOptions): Gateway {
   const registry = 'resolveKey' in options.models ? options.models : createRegistry(options.models);
   const ownsRedis = typeof options.redis === 'string';
   const redis = typeof options.redis === 'string' ? connectRedis(options.redis) : options.redis;
-  const store = new Store({ redis, models: registry, limits: options.limits });
+  const metrics = options.metrics ? new GatewayMetrics(options.metrics === true ? {} : options.metrics) : null;
+  const store = new Store({ redis, models: registry, limits: options.limits, events: metrics?.storeEvents });
+  const logger = gatewayLogger(options.logger, options.logging);
+  const requestLog = new RequestLog(logger);
   const schema = buildSchema(registry);
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     schema,
-    context: () => ({ session: store.session() }),
-    // Both run before execution. Auth comes first so that a refused caller learns nothing else about its request.
-    plugins: [useWriteAuth(options.writeToken ?? process.env.GATEWAY_WRITE_TOKEN), useKeyLimit(store.limits.maxKeys)],
+    // With metrics on, each request's session counts its round trips for them.
+    context: ({ request }) => ({ session: store.session(metrics?.eventsFor(request)) }),
+    plugins: [
+      // The request id first, so that every later step (and its log lines) has it.
+      requestLog.plugin,
+      // Before any plugin that refuses an operation in onExecute, which would keep it from counting the refusal.
+      ...(metrics ? [useMetrics(metrics)] : []),
+      // Both run before execution. Auth comes first so that a refused caller learns nothing else about its request.
+      useWriteAuth(options.writeToken ?? process.env.GATEWAY_WRITE_TOKEN),
+      useKeyLimit(store.limits.maxKeys),
+    ],
     graphiql:
       options.graphiql === false
         ? false
         : { defaultQuery: exampleQuery(registry.models.map((model) => model.name)), title: 'redis-model-gateway' },
-    logging: options.logging ?? true,
-    maskedErrors: {
-      maskError(error, message, isDev) {
-        // Errors with a code were made on purpose; everything else is unexpected: log it, show a generic message.
-        const original = (error as { originalError?: unknown }).originalError;
-        if (original !== undefined && !(original instanceof Error && 'extensions' in original)) console.error(original);
-        return maskError(error, message, isDev);
-      },
-    },
+    logging: requestLog.yogaLogger,
+    // Errors with a code were made on purpose; everything else is unexpected: logged with its request id,
+    // and answered with a generic message.
+    maskedErrors: { maskError: requestLog.maskError },
   });
   return {
     yoga,
@@ -70,6 +99,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     store,
     registry,
     redis,
+    logger,
+    metrics,
     checkRedis: () => checkSetup(redis, registry),
     async close() {
       if (ownsRedis) await redis.quit().catch(() => redis.disconnect());
