@@ -272,3 +272,57 @@ describe('redis-model-gateway serve --max-finder-work --max-where-depth --delete
     expect(bad.stderr()).toContain('--max-finder-work is "1e3"');
   });
 });
+
+describe('redis-model-gateway serve --metrics --log-level', () => {
+  let cli: ServingCli;
+
+  beforeAll(async () => {
+    cli = await serve(['--metrics', '--log-level', 'debug']);
+  });
+
+  afterAll(async () => {
+    if (cli) await stop(cli);
+  });
+
+  it('logs each request as a JSON line on stdout with the id it sends back', async () => {
+    const response = await fetch(cli.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'cli-trace-1' },
+      body: JSON.stringify({ query: '{ models { name } }' }),
+    });
+    expect(response.headers.get('x-request-id')).toBe('cli-trace-1');
+    await response.text();
+    const logged = () =>
+      cli
+        .stdout()
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .find((line) => line.reqId === 'cli-trace-1');
+    // The line is written when the response is: wait for it to reach the pipe, bounded.
+    await bounded(
+      new Promise<void>((resolve) => {
+        const check = () => (logged() ? resolve() : undefined);
+        cli.child.stdout?.on('data', check);
+        check();
+      }),
+      'the CLI did not log the request',
+      cli,
+    );
+    expect(logged()).toMatchObject({ level: 30, msg: 'request completed', status: 200, path: '/graphql' });
+  });
+
+  it('serves Prometheus metrics at /metrics', async () => {
+    const response = await fetch(cli.url.replace(/\/graphql$/, '/metrics'));
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(text).toContain('# TYPE gateway_redis_round_trips histogram');
+    expect(text).toMatch(/^graphql_envelop_request\{operationType="query"\} [1-9]/m);
+  });
+
+  it('refuses an unknown log level before it starts anything', async () => {
+    const bad = runCli(['serve', '--log-level', 'loud', '--data-dir', join(await tempDir(), 'redis')]);
+    expect(await bounded(bad.exited, 'the CLI did not exit', bad)).toBe(1);
+    expect(bad.stderr()).toContain('--log-level is "loud"');
+  });
+});

@@ -23,7 +23,7 @@ const USAGE = `Usage:
                               [--max-body-bytes 1000000] [--max-tokens 1000] [--max-depth 12] [--max-aliases 30]
                               [--max-directives 50] [--max-variables-depth 100] [--parse-cache-bytes 32000000] [--parse-cache-entries 1000]
                               [--max-finder-work 20000] [--max-where-depth 12] [--delete-step 500]
-                              [--redis-timeout-ms 1000] [--shutdown-timeout-ms 10000]
+                              [--redis-timeout-ms 1000] [--shutdown-timeout-ms 10000] [--log-level info] [--metrics]
   redis-model-gateway reindex [--models file.ts] [--redis URL] [--model User] [--data-dir ./.data/redis] [--redis-timeout-ms 1000]
 
   --models              a TS or JS module exporting models (default: the demo shop in examples/shop.ts)
@@ -48,10 +48,16 @@ const USAGE = `Usage:
                         request answers 503 REDIS_UNAVAILABLE (default: ${DEFAULT_REDIS_TIMEOUT_MS})
   --shutdown-timeout-ms on SIGTERM or SIGINT, how long requests in flight may take to finish before they
                         are cut off and the gateway exits (default: ${DEFAULT_SHUTDOWN_TIMEOUT_MS})
+  --log-level           fatal, error, warn, info, debug, trace or silent: JSON lines on stdout, one per request
+                        with its id (default: info)
+  --metrics             serve Prometheus metrics at /metrics on the same port (default: off; anyone who can reach
+                        the port can read them)
   --model               reindex only this model (default: every model)
 
   If the embedded redis-server exits while serve runs, serve exits with code 1: let a supervisor
   restart it (two processes on one data dir must never run at once).`;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 const COMMON = {
   models: { type: 'string' },
@@ -112,8 +118,12 @@ async function serve(argv: string[]): Promise<void> {
       graphiql: { type: 'boolean' },
       ...limitFlagOptions,
       'shutdown-timeout-ms': { type: 'string', default: String(DEFAULT_SHUTDOWN_TIMEOUT_MS) },
+      'log-level': { type: 'string', default: 'info' },
+      metrics: { type: 'boolean', default: false },
     },
   });
+  const level = values['log-level'];
+  if (!LOG_LEVELS.includes(level)) throw new Error(`--log-level is "${level}"; it must be one of ${LOG_LEVELS.join(', ')}.`);
   const limits = limitsFromFlags(values);
   const redisTimeoutMs = milliseconds('redis-timeout-ms', values['redis-timeout-ms']);
   const shutdownTimeoutMs = milliseconds('shutdown-timeout-ms', values['shutdown-timeout-ms']);
@@ -142,6 +152,8 @@ async function serve(argv: string[]): Promise<void> {
     graphiql: values.graphiql,
     limits,
     redisTimeoutMs,
+    logger: { level },
+    metrics: values.metrics,
   });
   if (values['write-token'] !== undefined)
     console.warn(
@@ -154,6 +166,7 @@ async function serve(argv: string[]): Promise<void> {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : values.port;
     console.log(`redis-model-gateway serving ${models.map((model) => model.name).join(', ')} at http://${values.host}:${port}/graphql`);
+    if (values.metrics) console.log(`Prometheus metrics at http://${values.host}:${port}/metrics`);
   });
 
   // Stop accepting, let the requests in flight finish (they still need Redis), then close Redis and exit.

@@ -1,8 +1,9 @@
 import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import type { GraphQLSchema } from 'graphql';
-import { createYoga, maskError, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
 import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 import type { ModelDefinition } from '../model/define-model.js';
 import { createRegistry, type Registry } from '../model/registry.js';
 import { buildSchema } from '../schema/build-schema.js';
@@ -25,6 +26,10 @@ import { useAuth } from './plugins/use-auth.js';
 import { useCsrfCheck } from './plugins/use-csrf-check.js';
 import { useHideSuggestions } from './plugins/use-hide-suggestions.js';
 import { useJsonBodiesOnly } from './plugins/use-json-bodies-only.js';
+import { gatewayLogger, type LoggerOption } from './gateway-logger.js';
+import { GatewayMetrics, type MetricsOptions } from './gateway-metrics.js';
+import { useMetrics } from './plugins/use-metrics.js';
+import { RequestLog } from './request-log.js';
 
 /** Every numeric limit: the store's (per request) and the server's (per HTTP request and document). */
 export type GatewayLimits = StoreLimits & ServerLimits;
@@ -63,8 +68,22 @@ export interface GatewayOptions {
   suggestions?: boolean;
   /** Serve GraphiQL on GET /graphql. @default !production */
   graphiql?: boolean;
-  /** Yoga's logging. @default true */
+  /**
+   * Where logs go: a pino logger, or options for the one the gateway makes, which writes JSON lines to
+   * stdout. Each request is logged once with its id (`reqId`), each unexpected error with its request's id.
+   * @default { level: 'info' }
+   */
+  logger?: LoggerOption;
+  /** false: no logs at all, whatever `logger` says. @default true */
   logging?: boolean;
+  /**
+   * Prometheus metrics at `/metrics` (or `metrics.endpoint`), in a registry of the gateway's own. Off by
+   * default: they tell anyone who can reach the gateway how it is used and how it fails, so serve them
+   * where only the scraper can reach them (`endpoint: false` and `gateway.metrics.registry`), or know
+   * that the gateway's port is private.
+   * @default false
+   */
+  metrics?: boolean | MetricsOptions;
 }
 
 export interface Gateway {
@@ -77,6 +96,10 @@ export interface Gateway {
   limits: GatewayLimits;
   /** Yoga's parse and parse-error caches, bounded by `parseCacheBytes` and `parseCacheEntries`. */
   parseCache: ParseCache;
+  /** The logger every request and unexpected error is logged with. */
+  logger: Logger;
+  /** The Prometheus metrics, or null when they are off. */
+  metrics: GatewayMetrics | null;
   /** Warnings for the operator: eviction policy, indexes built with another definition. See checkSetup. */
   checkRedis(): Promise<string[]>;
   /** Warnings about the configuration itself, known at startup (mutations open to anyone). */
@@ -92,7 +115,10 @@ export function createGateway(options: GatewayOptions): Gateway {
   const redisTimeoutMs = options.redisTimeoutMs ?? DEFAULT_REDIS_TIMEOUT_MS;
   const redis = typeof options.redis === 'string' ? connectRedis(options.redis, redisTimeoutMs) : options.redis;
   const limits: GatewayLimits = { ...DEFAULT_LIMITS, ...DEFAULT_SERVER_LIMITS, ...options.limits };
-  const store = new Store({ redis, models: registry, limits });
+  const metrics = options.metrics ? new GatewayMetrics(options.metrics === true ? {} : options.metrics) : null;
+  const store = new Store({ redis, models: registry, limits, events: metrics?.storeEvents });
+  const logger = gatewayLogger(options.logger, options.logging);
+  const requestLog = new RequestLog(logger);
   const schema = buildSchema(registry);
   const parseCache = createParseCache(limits);
   const authenticator = createAuthenticator(registry, options.auth, options.writeToken ?? process.env.GATEWAY_WRITE_TOKEN);
@@ -105,8 +131,15 @@ export function createGateway(options: GatewayOptions): Gateway {
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     schema,
     // The session carries the caller's access: every read and write checks it, whatever path it comes by.
-    context: ({ request }) => ({ session: store.session({ access: authenticator.callerOf(request).access }) }),
+    // With metrics on, it also counts the request's round trips for them.
+    context: ({ request }) => ({
+      session: store.session({ access: authenticator.callerOf(request).access, events: metrics?.eventsFor(request) }),
+    }),
     plugins: [
+      // The request id first, so that every later step (and its log lines) has it.
+      requestLog.plugin,
+      // Before any plugin that refuses an operation, which would keep it from counting the refusal.
+      ...(metrics ? [useMetrics(metrics)] : []),
       // `/health` (Yoga's own) says the process is alive; `/ready` says whether it can serve: Redis answers.
       useReadinessCheck({
         endpoint: '/ready',
@@ -139,15 +172,10 @@ export function createGateway(options: GatewayOptions): Gateway {
       (options.graphiql ?? !production)
         ? { defaultQuery: exampleQuery(registry.models.map((model) => model.name)), title: 'redis-model-gateway' }
         : false,
-    logging: options.logging ?? true,
-    maskedErrors: {
-      maskError(error, message, isDev) {
-        // Errors with a code were made on purpose; everything else is unexpected: log it, show a generic message.
-        const original = (error as { originalError?: unknown }).originalError;
-        if (original !== undefined && !(original instanceof Error && 'extensions' in original)) console.error(original);
-        return maskError(error, message, isDev);
-      },
-    },
+    logging: requestLog.yogaLogger,
+    // Errors with a code were made on purpose; everything else is unexpected: logged with its request id,
+    // and answered with a generic message.
+    maskedErrors: { maskError: requestLog.maskError },
   });
   return {
     yoga,
@@ -157,6 +185,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     redis,
     limits,
     parseCache,
+    logger,
+    metrics,
     checkRedis: () => checkSetup(redis, registry),
     warnings,
     async close() {

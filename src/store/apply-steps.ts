@@ -8,6 +8,7 @@ import type { ResolvedKey } from '../model/registry.js';
 import type { Lease } from './locks.js';
 import { callRedis } from './redis-faults.js';
 import type { GatewayScripts } from './scripts.js';
+import type { StoreEvents } from './store-events.js';
 import { writeDocuments, type DocumentWrite } from './write-documents.js';
 
 export interface ResolvedStep extends ResolvedKey {
@@ -29,6 +30,7 @@ export interface StepContext {
   scripts: GatewayScripts;
   /** See StoreLimits.maxDocumentBytes. */
   maxDocumentBytes: number;
+  events?: StoreEvents;
   /** Puts what was written in the request's cache, so later reads of the request see it. */
   remember(instance: ModelInstance): void;
 }
@@ -51,6 +53,7 @@ export async function applySteps(
 ): Promise<LockResult[]> {
   const fencing = (index: number) => leases[index]?.fencingToken ?? null;
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    context.events?.roundTrip?.('mget');
     const texts = await callRedis(context.redis, 'read', () => context.redis.mgetBuffer(steps.map((step) => step.key)));
     const current = steps.map((step, i) => {
       const text = texts[i];

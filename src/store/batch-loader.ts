@@ -7,6 +7,7 @@ import type { ResolvedKey } from '../model/registry.js';
 import { indexPrefix } from './indexes/index-keys.js';
 import { callRedis } from './redis-faults.js';
 import type { GatewayScripts } from './scripts.js';
+import type { StoreEvents } from './store-events.js';
 
 export interface LoadRequest extends ResolvedKey {
   /** Whether the caller needs the remaining TTL: it makes the batch a script call instead of an MGET. */
@@ -34,16 +35,24 @@ export const cacheKeyOf = (request: Pick<LoadRequest, 'key' | 'wantTtl'>) => (re
  * MGET when nothing needs a TTL, else one script call that also refreshes TTLs and reports them.
  * Batching lives here and nowhere else: ioredis auto-pipelining is left off so that counts stay exact.
  */
-export function createBatchLoader(redis: Redis, scripts: GatewayScripts): BatchLoader {
-  return new DataLoader<LoadRequest, LoadResult, string>((requests) => readBatch(redis, scripts, requests), {
+export function createBatchLoader(redis: Redis, scripts: GatewayScripts, events?: StoreEvents): BatchLoader {
+  return new DataLoader<LoadRequest, LoadResult, string>((requests) => readBatch(redis, scripts, requests, events), {
     cacheKeyFn: cacheKeyOf,
   });
 }
 
-async function readBatch(redis: Redis, scripts: GatewayScripts, requests: readonly LoadRequest[]): Promise<Array<LoadResult | Error>> {
+async function readBatch(
+  redis: Redis,
+  scripts: GatewayScripts,
+  requests: readonly LoadRequest[],
+  events: StoreEvents | undefined,
+): Promise<Array<LoadResult | Error>> {
+  events?.batch?.(requests.length);
   const wantTtl = requests.some((request) => request.wantTtl);
   if (!wantTtl && !requests.some((request) => refreshSeconds(request) > 0)) {
     // Without TTLs every cache key is a plain key, so the batch holds each key once: read by position.
+    // MGET goes to the client, not through the scripts, so it reports its round trip itself.
+    events?.roundTrip?.('mget');
     const documents = await callRedis(redis, 'read', () => redis.mget(requests.map((request) => request.key)));
     return requests.map((request, i) => toResult(request, documents[i] ?? null, undefined));
   }

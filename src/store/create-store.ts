@@ -6,7 +6,8 @@ import type { ModelInstance } from '../model/model-instance.js';
 import { createRegistry, type Registry } from '../model/registry.js';
 import { Access } from './access.js';
 import { gatewayScripts, type GatewayScripts } from './scripts.js';
-import { StoreSession, type ReadOptions, type StoreLimits } from './store-session.js';
+import { reportRoundTrips, type StoreEvents } from './store-events.js';
+import { StoreSession, type ReadOptions, type SessionOptions, type StoreLimits } from './store-session.js';
 import type { OnConflict } from './write-documents.js';
 import type { Update } from '../model/apply-update.js';
 import type { LockResult } from './apply-steps.js';
@@ -17,6 +18,8 @@ export interface StoreOptions {
   redis: Redis;
   models: readonly ModelDefinition[] | Registry;
   limits?: Partial<StoreLimits>;
+  /** Told of every round trip, read batch and lock wait of the store's own calls. @default none */
+  events?: StoreEvents;
 }
 
 /**
@@ -49,9 +52,13 @@ export class Store {
     this.scripts = gatewayScripts(options.redis);
   }
 
-  /** A session with every permission unless `access` says otherwise (the gateway passes each caller's). */
-  session({ access = Access.full }: { access?: Access } = {}): StoreSession {
-    return new StoreSession(this.options.redis, this.scripts, this.registry, this.limits, access);
+  /**
+   * A session of its own: with every permission unless `access` says otherwise (the gateway passes each
+   * caller's); `events` (the store's by default) hears what it does, e.g. one request's round trips.
+   */
+  session({ access = Access.full, events = this.options.events }: SessionOptions = {}): StoreSession {
+    const scripts = events ? reportRoundTrips(this.scripts, events) : this.scripts;
+    return new StoreSession(this.options.redis, scripts, this.registry, this.limits, { access, events });
   }
 
   /** rapyer's aget: the instance at `key` (or `model` and `pk`), null when missing. */

@@ -82,7 +82,7 @@ export async function withLocks(
   const leases: Lease[] = [];
   try {
     for (const index of order)
-      leases[index] = await acquireLock(context.scripts, resolved[index]?.key ?? '', action, leaseMs, deadline, timeoutMs);
+      leases[index] = await acquireLock(context.scripts, resolved[index]?.key ?? '', action, leaseMs, deadline, timeoutMs, context.events);
     return await applySteps(context, resolved, leases, save);
   } finally {
     // A release that fails (Redis gone) must not replace the outcome of the save: the lease runs out by itself.
@@ -97,7 +97,7 @@ export async function acquireLease(context: LockContext, key: string, action: st
   const resolved = context.registry.resolveKey(key);
   checkAction(action);
   const { leaseMs, timeoutMs } = checkLockOptions(options);
-  const lease = await acquireLock(context.scripts, key, action, leaseMs, Date.now() + timeoutMs, timeoutMs);
+  const lease = await acquireLock(context.scripts, key, action, leaseMs, Date.now() + timeoutMs, timeoutMs, context.events);
   try {
     const [current] = await applySteps(context, [resolved], [lease], false);
     return { lease, model: current?.model ?? null };

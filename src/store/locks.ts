@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { badUserInput, lockLost, lockTimeout } from '../errors.js';
 import type { GatewayScripts } from './scripts.js';
+import type { StoreEvents } from './store-events.js';
 
 export interface LockOptions {
   /** How long the lock holds without an extension, in ms (100 to 600000). @default 30000 */
@@ -61,17 +62,23 @@ export async function acquireLock(
   leaseMs: number,
   deadline: number,
   timeoutMs: number,
+  events?: StoreEvents,
 ): Promise<Lease> {
   const lockKey = lockKeyOf(key, action);
   const value = randomBytes(16).toString('base64url');
+  const started = events?.lockWait ? performance.now() : 0;
   for (let delay = 2; ; delay = Math.min(delay * 2, 100)) {
     const [fence, serverTimeOrPttl] = await scripts.acquireLock(lockKey, FENCE_KEY, value, leaseMs);
     if (fence > 0) {
+      events?.lockWait?.(performance.now() - started, true);
       const lease = { key, action, lockKey, value, fencingToken: String(fence), expiresAt: new Date(serverTimeOrPttl + leaseMs) };
       return { ...lease, token: encodeToken(lease) };
     }
     const left = deadline - Date.now();
-    if (left <= 0) throw lockTimeout(key, action, timeoutMs);
+    if (left <= 0) {
+      events?.lockWait?.(performance.now() - started, false);
+      throw lockTimeout(key, action, timeoutMs);
+    }
     // Wait no longer than the lease has left: a holder that died frees the lock exactly then.
     const wait = Math.min(left, Math.max(1, serverTimeOrPttl), delay / 2 + Math.random() * delay);
     await sleep(wait);

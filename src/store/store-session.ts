@@ -26,6 +26,7 @@ import {
 } from './lock-operations.js';
 import { leaseFromToken, type Lease, type LockOptions } from './locks.js';
 import type { GatewayScripts } from './scripts.js';
+import type { StoreEvents } from './store-events.js';
 import { writeDocuments, type OnConflict } from './write-documents.js';
 import { keysRead, pageRead, RequestBudget, type BudgetLimits } from './request-budget.js';
 
@@ -49,6 +50,13 @@ export interface ReadOptions {
   withTtl?: boolean;
 }
 
+export interface SessionOptions {
+  /** What the caller may do. @default Access.full */
+  access?: Access;
+  /** Hears every round trip, read batch and lock wait of the session. @default the store's `events` */
+  events?: StoreEvents;
+}
+
 /** A slot of `loadMany`: the instance, null for a missing key, or the error that key alone met. */
 export type LoadSlot = ModelInstance | null | Error;
 
@@ -61,16 +69,20 @@ export class StoreSession {
   private readonly loader;
   /** The request's keys and cost; the GraphQL layer draws on it for each root field too. */
   readonly budget: RequestBudget;
+  /** What the caller may do: every read and write below checks it before Redis is touched. */
+  readonly access: Access;
+  private readonly events: StoreEvents | undefined;
 
   constructor(
     private readonly redis: Redis,
     private readonly scripts: GatewayScripts,
     readonly registry: Registry,
     readonly limits: StoreLimits,
-    /** What the caller may do: every read and write below checks it before Redis is touched. */
-    readonly access: Access = Access.full,
+    options: SessionOptions = {},
   ) {
-    this.loader = createBatchLoader(redis, scripts);
+    this.access = options.access ?? Access.full;
+    this.events = options.events;
+    this.loader = createBatchLoader(redis, scripts, this.events);
     this.budget = new RequestBudget(limits);
   }
 
@@ -266,6 +278,7 @@ export class StoreSession {
       scripts: this.scripts,
       registry: this.registry,
       maxDocumentBytes: this.limits.maxDocumentBytes,
+      events: this.events,
       remember: (instance) => this.remember(instance),
     };
   }
