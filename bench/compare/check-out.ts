@@ -84,7 +84,7 @@ export async function checkOut(root: string, ref: string, log: (message: string)
   }
   const tree: Tree = {
     root: dir,
-    label: `${ref} (${describeCommit(root, commit)})`,
+    label: ref === commit ? describeCommit(root, commit) : `${ref} (${describeCommit(root, commit)})`,
     async remove() {
       // Unlink first, so that nothing below can reach into the working tree's node_modules.
       if (
