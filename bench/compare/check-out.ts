@@ -26,7 +26,8 @@ export const HARNESS_FILES = [
 ];
 
 export const git = (root: string, ...args: string[]) =>
-  execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  // A lockfile passes through here: room beyond the 1 MB default.
+  execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 }).trim();
 
 const commitOf = (root: string, ref: string) => {
   try {
@@ -87,13 +88,8 @@ export async function checkOut(root: string, ref: string, log: (message: string)
     label: ref === commit ? describeCommit(root, commit) : `${ref} (${describeCommit(root, commit)})`,
     async remove() {
       // Unlink first, so that nothing below can reach into the working tree's node_modules.
-      if (
-        await lstat(join(dir, 'node_modules')).then(
-          (stat) => stat.isSymbolicLink(),
-          () => false,
-        )
-      )
-        await unlink(join(dir, 'node_modules'));
+      const modules = join(dir, 'node_modules');
+      if (await isSymlink(modules)) await unlink(modules);
       try {
         git(root, 'worktree', 'remove', '--force', dir);
       } finally {
@@ -126,3 +122,9 @@ export async function checkOut(root: string, ref: string, log: (message: string)
     throw error;
   }
 }
+
+const isSymlink = (path: string) =>
+  lstat(path).then(
+    (stat) => stat.isSymbolicLink(),
+    () => false,
+  );
