@@ -19,6 +19,9 @@ if (!redisUrl) throw new Error('gateway-child expects to be forked with the Redi
 const token = process.env.BENCH_TOKEN;
 
 const gateway = createGateway({ models: [BenchItem], redis: redisUrl, ...(token ? { writeToken: token } : {}) });
+// Connected before the first request: a gateway that refuses commands while its client connects would
+// otherwise fail the answer check, and the warm-up would time the connection.
+await gateway.redis.ping();
 const server = createServer(gateway.yoga);
 hostOverIpc({
   port: await listen(server),
