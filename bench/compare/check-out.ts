@@ -85,7 +85,7 @@ export async function checkOut(root: string, ref: string, log: (message: string)
   }
   const tree: Tree = {
     root: dir,
-    label: ref === commit ? describeCommit(root, commit) : `${ref} (${describeCommit(root, commit)})`,
+    label: commit.startsWith(ref) ? describeCommit(root, commit) : `${ref} (${describeCommit(root, commit)})`,
     async remove() {
       // Unlink first, so that nothing below can reach into the working tree's node_modules.
       const modules = join(dir, 'node_modules');
