@@ -36,6 +36,8 @@ export const benchKey = (i: number) => `${BenchItem.name}:${benchPk(i)}`;
 /** `key` and every field, in the model's field order: the bare baselines answer in that order too. */
 export const NODES_QUERY = `query Nodes($keys: [ID!]!) { nodes(keys: $keys) { key ... on BenchItem { ${FIELD_NAMES.join(' ')} } } }`;
 
-/** The one request body every system gets for `size` keys: the bare HTTP server reads only `variables.keys`. */
-export const nodesBody = (size: number) =>
-  JSON.stringify({ query: NODES_QUERY, variables: { keys: Array.from({ length: size }, (_, i) => benchKey(i)) } });
+/** The request body for these keys: the bare HTTP server reads only `variables.keys`. */
+export const nodesBodyOf = (keys: readonly string[]) => JSON.stringify({ query: NODES_QUERY, variables: { keys } });
+
+/** The one request body every system gets for `size` keys: the first `size` items. */
+export const nodesBody = (size: number) => nodesBodyOf(Array.from({ length: size }, (_, i) => benchKey(i)));

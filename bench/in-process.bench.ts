@@ -10,25 +10,12 @@ import { Redis } from 'ioredis';
 import { createGateway } from '../src/index.js';
 import { startEmbeddedRedis } from '../src/server/embedded-redis.js';
 import { BenchItem, benchPk, benchValue, nodesBody } from './bench-model.js';
-import { REQUEST_HEADERS } from './measure.js';
+import { cpuPerRequest } from './cpu-per-request.js';
 import { median } from './report.js';
 import { createBareYoga } from './servers/bare-yoga-server.js';
 
 const ROUNDS = 5;
 const REQUESTS = 2000;
-
-interface App {
-  fetch(url: string, init: RequestInit): Promise<Response> | Response;
-}
-
-/** CPU µs per request over `count` sequential requests. */
-async function cpuPerRequest(app: App, body: string, count: number): Promise<number> {
-  const start = process.cpuUsage();
-  for (let i = 0; i < count; i++)
-    await (await app.fetch('http://bench/graphql', { method: 'POST', headers: REQUEST_HEADERS, body })).text();
-  const used = process.cpuUsage(start);
-  return (used.user + used.system) / count;
-}
 
 const dir = await mkdtemp(join(tmpdir(), 'rmg-bench-cpu-'));
 const server = await startEmbeddedRedis({ dir, appendOnly: false });

@@ -1,10 +1,11 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../src/server/embedded-redis.js';
 import { nodesBody } from './bench-model.js';
+import { positiveInteger } from './flags.js';
+import { loadWarning, machineLine } from './machine.js';
 import { measure, type Sample } from './measure.js';
 import { formatTable, type Samples } from './report.js';
 import { seedBenchItems } from './seed.js';
@@ -34,19 +35,14 @@ const { values: flags } = parseArgs({
   },
 });
 
-const positive = (name: string, text: string) => {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a whole number above zero; got "${text}".`);
-  return value;
-};
-const rounds = positive('rounds', flags.rounds);
+const rounds = positiveInteger('rounds', flags.rounds);
 const load = {
-  connections: positive('connections', flags.connections),
-  warmupSeconds: positive('warmup', flags.warmup),
-  durationSeconds: positive('duration', flags.duration),
+  connections: positiveInteger('connections', flags.connections),
+  warmupSeconds: positiveInteger('warmup', flags.warmup),
+  durationSeconds: positiveInteger('duration', flags.duration),
 };
-const seedCount = positive('seed', flags.seed);
-const sizes = flags.sizes.split(',').map((size) => positive('sizes', size));
+const seedCount = positiveInteger('seed', flags.seed);
+const sizes = flags.sizes.split(',').map((size) => positiveInteger('sizes', size));
 const systems = flags.systems.split(',').map((system) => {
   if (!isSystemId(system)) throw new Error(`--systems takes a list of ${SYSTEM_IDS.join(', ')}; got "${system}".`);
   return system;
@@ -57,10 +53,8 @@ if (Math.max(...sizes) > seedCount)
 const redisDir = await mkdtemp(join(tmpdir(), 'rmg-bench-redis-'));
 const cpuProfDir = flags['cpu-prof'] ? await mkdtemp(join(tmpdir(), 'rmg-bench-prof-')) : undefined;
 const loadBefore = loadavg();
-if ((loadBefore[0] ?? 0) > 0.5)
-  log(
-    `Warning: the load average is ${loadBefore[0]?.toFixed(2)} before the run: other processes share the cores, and the numbers will be noisy.`,
-  );
+const warning = loadWarning(loadBefore);
+if (warning) log(warning);
 let redis: EmbeddedRedis | undefined;
 const servers: ServerProcess[] = [];
 try {
@@ -92,11 +86,7 @@ try {
   );
   console.log(formatTable(samples));
   console.log(`\nCommand: ${commandLine()}`);
-  console.log(
-    `Machine: ${availableParallelism()} CPUs (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}, ${redisVersion()}; load average before ${loadBefore.map((value) => value.toFixed(2)).join(' ')}, after ${loadavg()
-      .map((value) => value.toFixed(2))
-      .join(' ')}`,
-  );
+  console.log(machineLine(loadBefore));
 } catch (error) {
   process.exitCode = 1;
   console.error(error);
@@ -117,9 +107,4 @@ function commandLine() {
   if (process.env.npm_lifecycle_event === 'bench')
     return `npm run bench:nodes${args ? ` -- ${args}` : ''}  (${process.env.npm_lifecycle_script})`;
   return `tsx bench/nodes.bench.ts ${args}`.trimEnd();
-}
-
-function redisVersion() {
-  const match = /v=(\S+)/.exec(execFileSync('redis-server', ['--version'], { encoding: 'utf8' }));
-  return `redis-server ${match?.[1] ?? 'unknown'}`;
 }

@@ -4,6 +4,8 @@ import { REQUEST_HEADERS } from './measure.js';
 export interface Target {
   label: string;
   url: string;
+  /** How to send it a request; by default over HTTP. An in-process app passes its own. */
+  fetch?: (url: string, init: RequestInit) => Promise<Response> | Response;
 }
 
 /**
@@ -11,11 +13,16 @@ export interface Target {
  * key found and every field present, so that the benchmark compares equal work. Returns the answer
  * size in bytes per request size.
  */
-export async function verifySameAnswers(targets: readonly Target[], sizes: readonly number[]): Promise<Map<number, number>> {
+export async function verifySameAnswers(
+  targets: readonly Target[],
+  sizes: readonly number[],
+  bodyOf: (size: number) => string = nodesBody,
+  headers: Record<string, string> = REQUEST_HEADERS,
+): Promise<Map<number, number>> {
   const bytes = new Map<number, number>();
   for (const size of sizes) {
-    const body = nodesBody(size);
-    const answers = await Promise.all(targets.map((target) => post(target, body)));
+    const body = bodyOf(size);
+    const answers = await Promise.all(targets.map((target) => post(target, body, headers)));
     const [first, ...others] = answers;
     if (first === undefined) continue;
     checkComplete(targets[0]?.label ?? '?', first, size);
@@ -31,8 +38,8 @@ export async function verifySameAnswers(targets: readonly Target[], sizes: reado
   return bytes;
 }
 
-async function post(target: Target, body: string): Promise<string> {
-  const response = await fetch(target.url, { method: 'POST', headers: REQUEST_HEADERS, body });
+async function post(target: Target, body: string, headers: Record<string, string>): Promise<string> {
+  const response = await (target.fetch ?? fetch)(target.url, { method: 'POST', headers, body });
   const text = await response.text();
   if (response.status !== 200) throw new Error(`${target.label} answered HTTP ${response.status}: ${text.slice(0, 400)}`);
   return text;
