@@ -164,6 +164,17 @@ describe('CORS with origins', () => {
     }
   });
 
+  it('lets a listed origin read the x-request-id of a response, to quote it when it reports a problem', async () => {
+    const answer = await t.gateway.yoga.fetch(ENDPOINT, {
+      method: 'POST',
+      headers: { origin: 'https://a.example', 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
+    expect(answer.headers.get('access-control-allow-origin')).toBe('https://a.example');
+    expect(answer.headers.get('access-control-expose-headers')).toBe('x-request-id');
+    expect(answer.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
   it('sends no CORS header to an unlisted origin, nor to the opaque origin "null" of sandboxed frames', async () => {
     for (const origin of [EVIL, 'https://a.example.evil.example', 'http://a.example', 'null']) {
       const answer = await preflight(origin);

@@ -4,6 +4,7 @@ import { badUserInput } from '../errors.js';
 interface YogaCors {
   origin: string[];
   credentials: boolean;
+  exposedHeaders: string[];
 }
 
 export interface CorsOptions {
@@ -35,7 +36,8 @@ export function corsPolicy(options: CorsOptions | undefined): false | ((request:
       );
   });
   const allowed = new Set(origins);
-  const listed: YogaCors = { origin: [...origins], credentials: options?.credentials ?? false };
+  // The request id is what a browser client quotes to find its request in the gateway's logs.
+  const listed: YogaCors = { origin: [...origins], credentials: options?.credentials ?? false, exposedHeaders: ['x-request-id'] };
   return (request) => {
     const origin = request.headers.get('origin');
     return origin !== null && allowed.has(origin) ? listed : false;

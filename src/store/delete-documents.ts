@@ -7,7 +7,6 @@ import { indexPrefix } from './indexes/index-keys.js';
 import type { FinderLimits } from './indexes/find-models.js';
 import { compilePlan, selectsAll, type PlanNode } from './indexes/plan.js';
 import { PURGING, REFUSED } from './indexes/script-status.js';
-import { refuseWhenOutOfMemory } from './out-of-memory.js';
 import type { GatewayScripts } from './scripts.js';
 
 export interface DeleteLimits extends FinderLimits {
@@ -70,7 +69,7 @@ export async function deleteWhere(
   let selectedAtFirst = Infinity;
   for (let step = 0; taken < selectedAtFirst; step++) {
     let reply: number[];
-    do reply = await refuseWhenOutOfMemory(scripts.deleteWhere(args));
+    do reply = await scripts.deleteWhere(args);
     while (reply[0] === PURGING);
     const [status, work = 0, deleted = 0, selected = 0, took = 0] = reply;
     if (status === REFUSED) {

@@ -28,8 +28,19 @@ export const SCRIPT_KINDS: Record<keyof GatewayScripts, RedisCallKind> = {
   releaseLock: 'write',
 };
 
-/** Error replies by which Redis refuses a command before running any of it. */
-const REFUSED_REPLIES = ['LOADING', 'BUSY', 'MASTERDOWN', 'MISCONF', 'READONLY'];
+/**
+ * Error replies by which Redis refuses a command before running any of it. OOM included: every script
+ * but the delete by where runs without allow-oom, so over maxmemory Redis refuses it whole, before it
+ * starts, and the delete by where, which frees memory, is let through.
+ */
+const REFUSED_REPLIES: Record<string, string> = {
+  LOADING: 'it is loading its data',
+  BUSY: 'it is busy running a script',
+  MASTERDOWN: 'its primary is down',
+  MISCONF: 'it cannot persist writes',
+  READONLY: 'it is a read-only replica',
+  OOM: 'it is over its maxmemory and refuses scripts that may allocate',
+};
 
 /** ioredis's message for a command it would not send: not connected, and the offline queue is off. */
 const NOT_WRITABLE = "Stream isn't writeable";
@@ -45,7 +56,8 @@ export function redisFault(error: unknown, kind: RedisCallKind, closedBefore: bo
   if (!(error instanceof Error)) return null;
   if (error instanceof ReplyError) {
     const reply = error.message.split(' ', 1)[0] ?? '';
-    return REFUSED_REPLIES.includes(reply) ? redisUnavailable(`it answered ${reply}`) : null;
+    const reason = REFUSED_REPLIES[reply];
+    return reason === undefined ? null : redisUnavailable(`${reason}: it answered ${reply}`);
   }
   if (error.message.startsWith(NOT_WRITABLE)) return redisUnavailable('not connected');
   if (error.message === CONNECTION_CLOSED && closedBefore) return redisUnavailable('the connection is closed');

@@ -72,6 +72,8 @@ export class StoreSession {
   /** What the caller may do: every read and write below checks it before Redis is touched. */
   readonly access: Access;
   private readonly events: StoreEvents | undefined;
+  /** The last finder page started, which the next one waits for (see findModels). */
+  private finders: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly redis: Redis,
@@ -170,12 +172,22 @@ export class StoreSession {
     });
   }
 
-  /** rapyer's Model.afind: instances of one model by indexed filters, ordered and paged, in one script call. */
+  /**
+   * rapyer's Model.afind: instances of one model by indexed filters, ordered and paged, in one script call.
+   * Every page of the session draws on one maxFinderWork.
+   */
   async findModels(model: ModelDefinition, options: FindOptions = {}): Promise<Page> {
     this.access.check('read', model.name, `find ${model.name}s`);
     this.budget.draw(pageRead(options.first ?? FIRST.default));
-    const page = await findModels(this.scripts, model, options, { ...this.limits, maxFinderWork: this.budget.finderWorkLeft });
-    this.budget.drawFinderWork(page.work);
+    // The pages of one request run one after another: each script is checked against the work the ones
+    // before it left, which pages started in the same tick could not know.
+    const run = this.finders.then(async () => {
+      const found = await findModels(this.scripts, model, options, { ...this.limits, finderWorkLeft: this.budget.finderWorkLeft });
+      this.budget.drawFinderWork(found.work);
+      return found;
+    });
+    this.finders = run.catch(() => undefined);
+    const page = await run;
     page.edges.forEach((edge) => this.remember(edge.node));
     return page;
   }

@@ -5,7 +5,6 @@ import type { ModelDefinition } from '../../model/define-model.js';
 import { decodeDocument } from '../../model/document-codec.js';
 import { formatKey } from '../../model/keys.js';
 import type { ModelInstance } from '../../model/model-instance.js';
-import { refuseWhenOutOfMemory } from '../out-of-memory.js';
 import type { GatewayScripts } from '../scripts.js';
 import { decodeCursor, encodeCursor, type OrderKind } from './cursor.js';
 import { indexKind } from './index-entries.js';
@@ -49,6 +48,8 @@ export interface FinderLimits {
   maxFinderWork: number;
   /** Deepest nesting of and, or and not in a where. */
   maxWhereDepth: number;
+  /** What the request's earlier pages left of maxFinderWork. @default maxFinderWork */
+  finderWorkLeft?: number;
 }
 
 export const FIRST = { default: 50, min: 0, max: 1000 };
@@ -77,15 +78,24 @@ export async function findModels(
     String(first),
     options.withTotalCount ? '1' : '0',
     String(refresh),
-    String(limits.maxFinderWork),
+    String(Math.min(limits.maxFinderWork, limits.finderWorkLeft ?? limits.maxFinderWork)),
   ];
   let reply: Array<string | number | null>;
   // Each call purges a bounded number of expired entries first; a larger backlog takes more calls.
-  do reply = await refuseWhenOutOfMemory(scripts.find(args));
+  do reply = await scripts.find(args);
   while (reply[0] === PURGING);
   const [status, work, count, hasNext, ...rest] = reply;
-  if (status === REFUSED)
-    throw queryTooExpensive(`This ${model.name} finder`, Number(work), limits.maxFinderWork, { option: 'maxFinderWork' });
+  if (status === REFUSED) {
+    const left = limits.finderWorkLeft ?? limits.maxFinderWork;
+    if (left >= limits.maxFinderWork)
+      throw queryTooExpensive(`This ${model.name} finder`, Number(work), limits.maxFinderWork, { option: 'maxFinderWork' });
+    throw queryTooExpensive(
+      `This ${model.name} finder, after the request's earlier pages (${left} of maxFinderWork ${limits.maxFinderWork} left),`,
+      Number(work),
+      left,
+      { option: 'maxFinderWork', maxFinderWork: limits.maxFinderWork },
+    );
+  }
   const edges: Edge[] = [];
   let lastCursor: string | null = null;
   for (let i = 0; i + 4 < rest.length; i += 5) {
