@@ -71,11 +71,11 @@ export const corruptValue = (key: string, reason: string) =>
 export const badUserInput = (message: string, details: Record<string, unknown> = {}) =>
   new GatewayError('BAD_USER_INPUT', message, details);
 
-export const tooManyKeys = (count: number, limit: number, what: string) =>
+export const tooManyKeys = (count: number, limit: number, what: string, option: 'maxKeys' | 'maxInsert') =>
   new GatewayError(
     'TOO_MANY_KEYS',
     `This request asks for ${count} ${what}; at most ${limit} are allowed in one request. Split it into several requests.`,
-    { count, limit },
+    { count, limit, option },
   );
 
 /** `reason` says what was missing: no credentials where a scope is needed, or a token that matches no key. */
@@ -124,16 +124,40 @@ export const lockLost = (reason: string, details: Record<string, unknown> = {}) 
 
 export const forbidden = (message: string, details: Record<string, unknown> = {}) => new GatewayError('FORBIDDEN', message, details);
 
-/** A refusal of the operation's shape (depth, aliases, tokens, directives, nesting of variables), before it runs. */
-export const queryTooComplex = (message: string, details: { limit: string; max: number; [name: string]: unknown }) =>
-  new GatewayError('QUERY_TOO_COMPLEX', message, details);
+/**
+ * Every refusal by a limit names it the same way in its details: `option`, the name of the limit under
+ * `createGateway({ limits })`, and `limit`, its value.
+ */
+export type LimitOption =
+  | 'maxKeys'
+  | 'maxInsert'
+  | 'maxCost'
+  | 'maxFinderWork'
+  | 'maxBodyBytes'
+  | 'maxDocumentBytes'
+  | 'maxTokens'
+  | 'maxDepth'
+  | 'maxAliases'
+  | 'maxDirectives'
+  | 'maxVariablesDepth'
+  | 'maxWhereDepth';
+
+/** A refusal of the operation's shape (depth, aliases, tokens, directives, nesting of variables or of a where), before it runs. */
+export const queryTooComplex = (message: string, option: LimitOption, limit: number) =>
+  new GatewayError('QUERY_TOO_COMPLEX', message, { option, limit });
 
 /** A refusal of what the operation would make Redis do, estimated before it runs. */
-export const queryTooExpensive = (what: string, estimate: number, limit: number, details: Record<string, unknown> = {}) =>
+export const queryTooExpensive = (
+  what: string,
+  estimate: number,
+  limit: number,
+  option: 'maxCost' | 'maxFinderWork',
+  details: Record<string, unknown> = {},
+) =>
   new GatewayError(
     'QUERY_TOO_EXPENSIVE',
     `${what} would cost an estimated ${estimate}; at most ${limit} is allowed in one request. Narrow it (a more selective where, a smaller first) or split it into several requests.`,
-    { estimate, limit, ...details },
+    { estimate, limit, option, ...details },
   );
 
 /** `size` is null when the body had no Content-Length and was cut off once past the limit. */
@@ -141,14 +165,14 @@ export const requestTooLarge = (size: number | null, limit: number) =>
   new GatewayError(
     'REQUEST_TOO_LARGE',
     `The request body is ${size === null ? `over ${limit}` : size} bytes; at most ${limit} are allowed. Send a smaller operation, and large data in several requests.`,
-    { size, limit },
+    { size, limit, option: 'maxBodyBytes' },
   );
 
 export const valueTooLarge = (key: string, size: number, limit: number, details: Record<string, unknown> = {}) =>
   new GatewayError(
     'VALUE_TOO_LARGE',
     `The document for "${truncate(key)}" encodes to ${size} bytes; at most ${limit} are allowed: nothing was written.`,
-    { key: truncate(key), size, limit, ...details },
+    { key: truncate(key), size, limit, option: 'maxDocumentBytes', ...details },
   );
 
 /** Nothing was applied: Redis could not be reached or did not answer a read. Safe to retry. */

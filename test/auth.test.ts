@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import { OperationTypeNode } from 'graphql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Order, Product, User, models as shopModels } from '../examples/shop.js';
-import { Access, createGateway, type Scope } from '../src/index.js';
-import { scopeOfRootField } from '../src/server/plugins/use-auth.js';
+import { z } from 'zod';
+import { Access, createGateway, createRegistry, defineModel, type Scope } from '../src/index.js';
+import { rootFieldScopes } from '../src/server/plugins/use-auth.js';
 import { countCommands, describeCommand } from './helpers/command-counter.js';
 import { codeOf, gatewayError } from './helpers/gateway-error.js';
 import { errorCodes, openTestGateway, type TestGateway } from './helpers/test-gateway.js';
@@ -46,14 +47,22 @@ describe('Access (pure)', () => {
     expect(error.details).toEqual({ scope: 'read', model: 'User', key: 'User:a' });
   });
 
-  it('maps every root field to its scope; an unknown mutation needs admin', () => {
+  it('maps every root field to its scope, by the names the registry generates; an unknown mutation needs admin', () => {
     const { QUERY, MUTATION } = OperationTypeNode;
+    const scopeOfRootField = rootFieldScopes(createRegistry(shopModels));
     const scopes = (operation: OperationTypeNode, fields: string[]) => fields.map((field) => scopeOfRootField(operation, field));
     expect(scopes(QUERY, ['node', 'nodes', 'allUsers', 'models'])).toEqual(['read', 'read', 'read', 'read']);
     expect(scopes(QUERY, ['__typename', '__schema'])).toEqual([null, null]);
     expect(scopes(MUTATION, ['insertMany', 'deleteMany', 'deleteUsers', 'setTtl'])).toEqual(['write', 'write', 'write', 'write']);
     expect(scopes(MUTATION, ['withLock', 'withLocks', 'acquireLock', 'extendLock', 'releaseLock'])).toEqual(Array(5).fill('lock'));
     expect(scopes(MUTATION, ['deleteAllUsers', 'somethingNew'])).toEqual(['admin', 'admin']);
+  });
+
+  it('tells a model named All<Name> from deleteAll<Name>s: its delete by where needs write', () => {
+    const AllItem = defineModel('AllItem', z.object({ n: z.int32() }), { index: ['n'] });
+    const scopeOfRootField = rootFieldScopes(createRegistry([AllItem]));
+    expect(scopeOfRootField(OperationTypeNode.MUTATION, 'deleteAllItems')).toBe('write');
+    expect(scopeOfRootField(OperationTypeNode.MUTATION, 'deleteAllAllItems')).toBe('admin');
   });
 });
 
@@ -306,6 +315,17 @@ describe('anonymous callers', () => {
       expect(result.status).toBe(401);
       expect(errorCodes(result.errors)).toEqual([{ path: undefined, code: 'UNAUTHENTICATED' }]);
       expect(commands).toEqual([]);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('are warned about at startup when they may change data', async () => {
+    const t = await openTestGateway({ auth: { apiKeys: [{ key: KEYS.admin, scopes: ['admin'] }], anonymous: ['read', 'write', 'lock'] } });
+    try {
+      expect(t.gateway.warnings).toEqual([
+        expect.stringContaining('callers without a key hold the write, lock scopes: anyone who can reach the gateway can change data'),
+      ]);
     } finally {
       await t.close();
     }

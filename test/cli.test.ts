@@ -262,7 +262,7 @@ describe('redis-model-gateway serve --max-finder-work --max-where-depth --delete
     const expensive = await post(cli.url, '{ allUsers(first: 100) { totalCount } }');
     expect(expensive.body.errors?.[0]?.extensions).toMatchObject({ code: 'QUERY_TOO_EXPENSIVE', limit: 100 });
     const deep = await post(cli.url, '{ allUsers(first: 1, where: { not: { not: { age: { eq: 1 } } } }) { totalCount } }');
-    expect(deep.body.errors?.[0]?.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'maxWhereDepth', max: 2 });
+    expect(deep.body.errors?.[0]?.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', option: 'maxWhereDepth', limit: 2 });
     expect((await post(cli.url, '{ allUsers(first: 1) { totalCount } }')).body.errors).toBeUndefined();
   });
 

@@ -41,7 +41,7 @@ describe('maxDocumentBytes', () => {
     );
     expect(errorCodes(result.errors)).toEqual([{ path: 'insertMany', code: 'VALUE_TOO_LARGE' }]);
     const size = Buffer.byteLength(JSON.stringify({ name: big, price: 1, inStock: true, stock: 0, tags: [] }));
-    expect(result.errors?.[0]?.extensions).toMatchObject({ key: 'Product:big', index: 1, size, limit: LIMIT });
+    expect(result.errors?.[0]?.extensions).toMatchObject({ key: 'Product:big', index: 1, size, limit: LIMIT, option: 'maxDocumentBytes' });
     expect(result.errors?.[0]?.message).toContain(`${size} bytes; at most ${LIMIT}`);
     expect(commands).toEqual([]);
     expect(await t.redis.client.exists('Product:ok', 'Product:big')).toBe(0);

@@ -196,9 +196,9 @@ describe('where depth through GraphQL', () => {
   it('refuses a where nested past maxWhereDepth with QUERY_TOO_COMPLEX naming the limit', async () => {
     const gateway = createGateway({ models, redis, logging: false, limits: { maxWhereDepth: 3 } });
     const response = await execute(gateway, `{ allUsers(where: { not: { not: { not: { age: { eq: 1 } } } } }) { totalCount } }`);
-    expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'maxWhereDepth', max: 3 });
+    expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', option: 'maxWhereDepth', limit: 3 });
     const within = await execute(gateway, `{ allUsers(where: { not: { not: { age: { eq: 1 } } } }) { totalCount } }`);
-    expect(within).toEqual({ data: { a: { totalCount: 400 }, b: { totalCount: 400 } } });
+    expect(within.errors).toBeUndefined();
     await gateway.close();
   });
 });

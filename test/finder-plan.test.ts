@@ -24,7 +24,7 @@ describe('the where depth cap', () => {
     for (const where of [notNested(12), andNested(12), { or: [{ age: { eq: 1 } }, notNested(11)] }]) {
       const error = await gatewayError(() => compilePlan(User, where, 12));
       expect(error.code).toBe('QUERY_TOO_COMPLEX');
-      expect(error.details).toEqual({ limit: 'maxWhereDepth', max: 12 });
+      expect(error.details).toEqual({ option: 'maxWhereDepth', limit: 12 });
       expect(error.message).toContain('at most 12 levels');
     }
   });

@@ -189,15 +189,15 @@ describe('metrics at /metrics', () => {
         expect(response.status).toBe(400);
         expect(response.errors?.map((error) => error.extensions?.code)).toEqual(['TOO_MANY_KEYS']);
       });
-      expect(grew('gateway_refusals_total', { code: 'TOO_MANY_KEYS', limit: '' })).toBe(1);
+      expect(grew('gateway_refusals_total', { code: 'TOO_MANY_KEYS', limit: 'maxKeys' })).toBe(1);
       expect(grew('gateway_graphql_errors_total', { code: 'TOO_MANY_KEYS' })).toBe(1);
       // Refused in onExecute, after the metrics plugin saw the operation start: counted as a request, with no round trip.
       expect(grew('graphql_envelop_request', { operationType: 'query' })).toBe(1);
       expect(grew('gateway_redis_round_trips_count')).toBe(1);
       expect(grew('gateway_redis_round_trips_sum')).toBe(0);
       const other = (await scrape(t.gateway)).samples;
-      expect(valueIn(other, 'gateway_refusals_total', { code: 'TOO_MANY_KEYS', limit: '' })).toBe(
-        valueIn(before, 'gateway_refusals_total', { code: 'TOO_MANY_KEYS', limit: '' }),
+      expect(valueIn(other, 'gateway_refusals_total', { code: 'TOO_MANY_KEYS', limit: 'maxKeys' })).toBe(
+        valueIn(before, 'gateway_refusals_total', { code: 'TOO_MANY_KEYS', limit: 'maxKeys' }),
       );
       expect(valueIn(other, 'graphql_envelop_request', { operationType: 'query' })).toBe(
         valueIn(before, 'graphql_envelop_request', { operationType: 'query' }),
@@ -220,17 +220,17 @@ describe('metrics at /metrics', () => {
   it('label a refusal with the limit its error names, and keep odd label values out', () => {
     const metrics = new GatewayMetrics();
     metrics.countErrors([
-      new GraphQLError('too deep', { extensions: { code: 'QUERY_TOO_COMPLEX', limit: 'depth', max: 6 } }),
-      new GraphQLError('too deep', { extensions: { code: 'QUERY_TOO_COMPLEX', limit: 'depth', max: 6 } }),
-      new GraphQLError('too many aliases', { extensions: { code: 'QUERY_TOO_COMPLEX', limit: 'aliases', max: 30 } }),
-      new GraphQLError('odd', { extensions: { code: 'QUERY_TOO_COMPLEX', limit: 'depth"} 1\nfake 2' } }),
+      new GraphQLError('too deep', { extensions: { code: 'QUERY_TOO_COMPLEX', option: 'maxDepth', limit: 6 } }),
+      new GraphQLError('too deep', { extensions: { code: 'QUERY_TOO_COMPLEX', option: 'maxDepth', limit: 6 } }),
+      new GraphQLError('too many aliases', { extensions: { code: 'QUERY_TOO_COMPLEX', option: 'maxAliases', limit: 30 } }),
+      new GraphQLError('odd', { extensions: { code: 'QUERY_TOO_COMPLEX', option: 'depth"} 1\nfake 2' } }),
       new GraphQLError('odd code', { extensions: { code: 'not a code {}' } }),
       new GraphQLError('no code'),
     ]);
     return metrics.registry.metrics().then((text) => {
       const samples = parseMetrics(text);
-      expect(valueIn(samples, 'gateway_refusals_total', { code: 'QUERY_TOO_COMPLEX', limit: 'depth' })).toBe(2);
-      expect(valueIn(samples, 'gateway_refusals_total', { code: 'QUERY_TOO_COMPLEX', limit: 'aliases' })).toBe(1);
+      expect(valueIn(samples, 'gateway_refusals_total', { code: 'QUERY_TOO_COMPLEX', limit: 'maxDepth' })).toBe(2);
+      expect(valueIn(samples, 'gateway_refusals_total', { code: 'QUERY_TOO_COMPLEX', limit: 'maxAliases' })).toBe(1);
       expect(valueIn(samples, 'gateway_refusals_total', { code: 'QUERY_TOO_COMPLEX', limit: 'OTHER' })).toBe(1);
       expect(valueIn(samples, 'gateway_graphql_errors_total', { code: 'QUERY_TOO_COMPLEX' })).toBe(4);
       expect(valueIn(samples, 'gateway_graphql_errors_total', { code: 'OTHER' })).toBe(1);

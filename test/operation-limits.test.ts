@@ -174,7 +174,7 @@ describe('the shape of the operation (graphql-armor)', () => {
     ['maxTokens', 1000, `{ models { ${'name '.repeat(1000)}} }`, 'Token limit of 1000 exceeded.'],
   ])('refuses an operation over %s (%i) with QUERY_TOO_COMPLEX, HTTP 400', async (limit, max, query, message) => {
     const error = await expectRefused(t, query, 'QUERY_TOO_COMPLEX');
-    expect(error?.extensions).toEqual({ code: 'QUERY_TOO_COMPLEX', limit, max });
+    expect(error?.extensions).toEqual({ code: 'QUERY_TOO_COMPLEX', option: limit, limit: max });
     expect(error?.message).toContain(message);
   });
 
@@ -192,7 +192,7 @@ describe('the shape of the operation (graphql-armor)', () => {
     ['an input object literal', `{ allUsers(where: ${'{ not: '.repeat(3000)}{}${' }'.repeat(3000)}) { totalCount } }`],
   ])('refuses query text with %s nested 3000 deep before the parser overflows', async (_shape, query) => {
     const error = await expectRefused(t, query, 'QUERY_TOO_COMPLEX');
-    expect(error?.extensions).toMatchObject({ limit: 'maxTokens' });
+    expect(error?.extensions).toMatchObject({ option: 'maxTokens' });
   });
 
   it('lets the parser descend as deep as the token limit allows, and refuses there', async () => {
@@ -215,7 +215,7 @@ describe('the shape of the operation (graphql-armor)', () => {
     const { result, commands } = await countCommands(t.redis.client, t.redis.db, () => post(t, body));
     expect(result.status).toBe(400);
     expect(errorCodes(result.errors)).toEqual([{ path: undefined, code: 'QUERY_TOO_COMPLEX' }]);
-    expect(result.errors?.[0]?.extensions).toMatchObject({ limit: 'maxVariablesDepth', max: 100 });
+    expect(result.errors?.[0]?.extensions).toMatchObject({ option: 'maxVariablesDepth', limit: 100 });
     expect(commands).toEqual([]);
   });
 
@@ -291,7 +291,7 @@ describe('the parse cache', () => {
       const query = `{ b${i}: __typename ${'a: __typename '.repeat(70_000)}}`;
       const { status, errors } = await post(t, JSON.stringify({ query }));
       expect(status).toBe(400);
-      expect(errors?.[0]?.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'maxTokens' });
+      expect(errors?.[0]?.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', option: 'maxTokens' });
     }
     const { errors } = t.gateway.parseCache;
     expect(errors.size).toBe(4);

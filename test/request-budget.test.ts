@@ -22,7 +22,7 @@ describe('request budget', () => {
     budget.draw(keysRead(4));
     const error = await gatewayError(() => budget.draw(keysRead(2)));
     expect(error.code).toBe('TOO_MANY_KEYS');
-    expect(error.details).toEqual({ count: 6, limit: 5 });
+    expect(error.details).toEqual({ count: 6, limit: 5, option: 'maxKeys' });
     expect(error.message).toContain('6 keys; at most 5');
     expect(budget.spent).toEqual({ keys: 4, cost: 4 });
     budget.draw(keysRead(1));
@@ -34,7 +34,7 @@ describe('request budget', () => {
     budget.draw(pageRead(99));
     const error = await gatewayError(() => budget.draw(totalOf([fieldRun, fieldRun])));
     expect(error.code).toBe('QUERY_TOO_EXPENSIVE');
-    expect(error.details).toEqual({ estimate: 101, limit: 100 });
+    expect(error.details).toEqual({ estimate: 101, limit: 100, option: 'maxCost' });
     expect(error.message).toContain('an estimated 101; at most 100');
     budget.draw(fieldRun);
     expect(budget.spent.cost).toBe(100);

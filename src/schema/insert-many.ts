@@ -43,7 +43,7 @@ export function addInsertMany(builder: Builder, registry: Registry, refs: TypeRe
       resolve: withGraphQLErrors(async (_root, args, { session }) => {
         const inputs = args.models as Array<Record<string, Record<string, unknown> | null | undefined>>;
         const { maxInsert } = session.limits;
-        if (inputs.length > maxInsert) throw tooManyKeys(inputs.length, maxInsert, 'models to insert');
+        if (inputs.length > maxInsert) throw tooManyKeys(inputs.length, maxInsert, 'models to insert', 'maxInsert');
         const drafts = inputs.map((input, index) => {
           const model = registry.models.find((candidate) => input[inputMemberName(candidate.name)] != null);
           const given = model ? (input[inputMemberName(model.name)] as Record<string, unknown>) : {};

@@ -32,6 +32,8 @@ export interface Caller {
 export interface Authenticator {
   /** True when no key is configured: every caller has every scope. */
   readonly open: boolean;
+  /** The scopes of callers without a key: every scope when open. */
+  readonly anonymousScopes: readonly Scope[];
   /** The caller of a request, from its `Authorization: Bearer` header; once per request. */
   callerOf(request: Request): Caller;
 }
@@ -63,7 +65,7 @@ export function createAuthenticator(registry: Registry, auth: AuthOptions = {}, 
   const anonymousGrant = checkGrant(registry, Array.isArray(given) ? { scopes: given as readonly Scope[] } : (given as Grant), 'anonymous');
   if (keys.length === 0) {
     const everyone: Caller = { kind: 'anonymous', access: Access.full };
-    return { open: true, callerOf: () => everyone };
+    return { open: true, anonymousScopes: SCOPES, callerOf: () => everyone };
   }
   const anonymous: Caller = { kind: 'anonymous', access: new Access([anonymousGrant], 'anonymous callers') };
   const unknown: Caller = { kind: 'unknown', access: new Access([], 'a caller with an unknown token') };
@@ -71,6 +73,7 @@ export function createAuthenticator(registry: Registry, auth: AuthOptions = {}, 
 
   return {
     open: false,
+    anonymousScopes: anonymousGrant.scopes,
     callerOf(request) {
       let caller = callers.get(request);
       if (caller) return caller;

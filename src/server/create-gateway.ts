@@ -1,7 +1,7 @@
 import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import type { GraphQLSchema } from 'graphql';
-import { createYoga, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { ModelDefinition } from '../model/define-model.js';
@@ -29,6 +29,7 @@ import { useJsonBodiesOnly } from './plugins/use-json-bodies-only.js';
 import { gatewayLogger, type LoggerOption } from './gateway-logger.js';
 import { GatewayMetrics, type MetricsOptions } from './gateway-metrics.js';
 import { useMetrics } from './plugins/use-metrics.js';
+import { useReadiness } from './plugins/use-readiness.js';
 import { RequestLog } from './request-log.js';
 
 /** Every numeric limit: the store's (per request) and the server's (per HTTP request and document). */
@@ -123,11 +124,16 @@ export function createGateway(options: GatewayOptions): Gateway {
   const parseCache = createParseCache(limits);
   const authenticator = createAuthenticator(registry, options.auth, options.writeToken ?? process.env.GATEWAY_WRITE_TOKEN);
   const production = options.production ?? process.env.NODE_ENV === 'production';
+  const anonymousChanges = authenticator.anonymousScopes.filter((scope) => scope !== 'read');
   const warnings = authenticator.open
     ? [
         'no API key or write token is configured: anyone who can reach the gateway can read, write and delete every model. Set a write token or API keys (--write-token-file, --api-keys-file).',
       ]
-    : [];
+    : anonymousChanges.length > 0
+      ? [
+          `callers without a key hold the ${anonymousChanges.join(', ')} scope${anonymousChanges.length > 1 ? 's' : ''}: anyone who can reach the gateway can change data. Leave only read in auth.anonymous (--anonymous), or none.`,
+        ]
+      : [];
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     schema,
     // The session carries the caller's access: every read and write checks it, whatever path it comes by.
@@ -141,12 +147,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       // Before any plugin that refuses an operation, which would keep it from counting the refusal.
       ...(metrics ? [useMetrics(metrics)] : []),
       // `/health` (Yoga's own) says the process is alive; `/ready` says whether it can serve: Redis answers.
-      useReadinessCheck({
-        endpoint: '/ready',
-        check: async ({ fetchAPI }) =>
-          (await pingRedis(redis, redisTimeoutMs)) ||
-          new fetchAPI.Response('Redis is unavailable', { status: 503, headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) } }),
-      }),
+      useReadiness({ check: () => pingRedis(redis, redisTimeoutMs), retryAfterSeconds: RETRY_AFTER_SECONDS }),
       // While the request is parsed, before its body is read: what a cross-site page could send is refused.
       useJsonBodiesOnly(),
       useCsrfCheck(),
@@ -160,7 +161,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       (options.suggestions ?? !production) ? {} : blockFieldSuggestionsPlugin(),
       (options.suggestions ?? !production) ? {} : useHideSuggestions(),
       // Both run before execution. Auth comes first so that a refused caller learns nothing else about its request.
-      useAuth(authenticator),
+      useAuth(authenticator, registry),
       useCostEstimate(limits),
     ],
     maxRequestBodySize: limits.maxBodyBytes,

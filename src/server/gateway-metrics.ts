@@ -9,7 +9,7 @@ export interface MetricsOptions {
 
 /**
  * The codes of a refusal by a limit. They are counted apart from other errors, with the limit's name
- * when the error carries one in `extensions.limit` (as QUERY_TOO_COMPLEX does).
+ * the error carries in `extensions.option` (`maxKeys`, `maxDepth`, ...).
  */
 const LIMIT_CODES: ReadonlySet<string> = new Set([
   'TOO_MANY_KEYS',
@@ -62,7 +62,7 @@ export class GatewayMetrics {
   });
   private readonly refusals = new Counter({
     name: 'gateway_refusals_total',
-    help: 'Errors that refused work over a limit, by code and by extensions.limit where the error names one',
+    help: 'Errors that refused work over a limit, by code and by the limit option (extensions.option) they name',
     labelNames: ['code', 'limit'],
     registers: [this.registry],
   });
@@ -96,7 +96,7 @@ export class GatewayMetrics {
     for (const error of errors) {
       const code = labelValue(error.extensions?.code, CODE, 'NONE');
       byCode.set(code, (byCode.get(code) ?? 0) + 1);
-      if (LIMIT_CODES.has(code)) this.refusals.inc({ code, limit: labelValue(error.extensions?.limit, LIMIT, '') });
+      if (LIMIT_CODES.has(code)) this.refusals.inc({ code, limit: labelValue(error.extensions?.option, LIMIT, '') });
     }
     for (const [code, count] of byCode) this.errors.inc({ code }, count);
   }

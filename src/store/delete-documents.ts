@@ -75,10 +75,13 @@ export async function deleteWhere(
     if (status === REFUSED) {
       const what = where === null ? `deleteAll${model.name}s` : `This delete${model.name}s`;
       // A later step is refused only when writes in between made the selection dearer: say what was done.
-      throw queryTooExpensive(`${what}${step > 0 ? `, after deleting ${count} in ${step} steps,` : ''}`, work, limits.maxFinderWork, {
-        option: 'maxFinderWork',
-        ...(step > 0 ? { deleted: count } : {}),
-      });
+      throw queryTooExpensive(
+        `${what}${step > 0 ? `, after deleting ${count} in ${step} steps,` : ''}`,
+        work,
+        limits.maxFinderWork,
+        'maxFinderWork',
+        step > 0 ? { deleted: count } : {},
+      );
     }
     count += deleted;
     taken += took;

@@ -55,8 +55,8 @@ export class RequestBudget {
 
   /** Takes `draw` from the budget, or throws TOO_MANY_KEYS or QUERY_TOO_EXPENSIVE and takes nothing. */
   draw({ keys, cost }: Draw): void {
-    if (this.keys + keys > this.limits.maxKeys) throw tooManyKeys(this.keys + keys, this.limits.maxKeys, 'keys');
-    if (this.cost + cost > this.limits.maxCost) throw queryTooExpensive('This request', this.cost + cost, this.limits.maxCost);
+    if (this.keys + keys > this.limits.maxKeys) throw tooManyKeys(this.keys + keys, this.limits.maxKeys, 'keys', 'maxKeys');
+    if (this.cost + cost > this.limits.maxCost) throw queryTooExpensive('This request', this.cost + cost, this.limits.maxCost, 'maxCost');
     this.keys += keys;
     this.cost += cost;
   }

@@ -138,7 +138,7 @@ export class StoreSession {
    * existing keys; FAIL writes nothing when one exists (KEY_EXISTS). Returns the stored instances in order.
    */
   async insert(drafts: readonly Draft[], { onConflict = 'OVERWRITE' }: { onConflict?: OnConflict } = {}): Promise<ModelInstance[]> {
-    if (drafts.length > this.limits.maxInsert) throw tooManyKeys(drafts.length, this.limits.maxInsert, 'models to insert');
+    if (drafts.length > this.limits.maxInsert) throw tooManyKeys(drafts.length, this.limits.maxInsert, 'models to insert', 'maxInsert');
     const seen = new Map<string, number>();
     drafts.forEach((draft, i) => {
       const first = seen.get(draft.key);
@@ -213,7 +213,7 @@ export class StoreSession {
 
   /** rapyer's adelete_many: every key checked first (nothing deleted on a bad one), then one atomic delete. */
   async deleteMany(keys: readonly string[]): Promise<DeleteResult> {
-    if (keys.length > this.limits.maxKeys) throw tooManyKeys(keys.length, this.limits.maxKeys, 'keys');
+    if (keys.length > this.limits.maxKeys) throw tooManyKeys(keys.length, this.limits.maxKeys, 'keys', 'maxKeys');
     const resolved = keys.map((key) => this.registry.resolveKey(key));
     resolved.forEach((key) => this.access.check('write', key.model.name, 'delete this key', key.key));
     const result = await deleteKeys(this.scripts, resolved);

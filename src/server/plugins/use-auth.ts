@@ -2,24 +2,30 @@ import { getOperationAST, type FragmentDefinitionNode, type OperationTypeNode } 
 import type { Plugin } from 'graphql-yoga';
 import { unauthenticated } from '../../errors.js';
 import { requestRefusal } from '../../schema/to-graphql-error.js';
+import type { Registry } from '../../model/registry.js';
 import type { Scope } from '../../store/access.js';
 import type { Authenticator } from '../authenticate.js';
 import { rootFieldNames } from './root-fields.js';
 
-const LOCK_FIELDS = new Set(['withLock', 'withLocks', 'acquireLock', 'extendLock', 'releaseLock']);
-const WRITE_FIELDS = new Set(['insertMany', 'deleteMany', 'setTtl']);
-
 /**
- * The scope a root field needs (see store/access.ts); null for introspection and `__typename`, which
- * the `introspection` option governs. A mutation not listed needs admin: a new one is closed until
- * someone decides otherwise.
+ * The scope each root field needs (see store/access.ts), by the names the registry generates: null for
+ * introspection and `__typename`, which the `introspection` option governs. A mutation not listed
+ * needs admin: a new one is closed until someone decides otherwise.
  */
-export function scopeOfRootField(operation: OperationTypeNode, field: string): Scope | null {
-  if (field.startsWith('__')) return null;
-  if (operation === 'query') return 'read';
-  if (LOCK_FIELDS.has(field)) return 'lock';
-  if (WRITE_FIELDS.has(field) || (field.startsWith('delete') && !field.startsWith('deleteAll'))) return 'write';
-  return 'admin';
+export function rootFieldScopes(registry: Registry): (operation: OperationTypeNode, field: string) => Scope | null {
+  const mutations = new Map<string, Scope>([
+    ...['insertMany', 'deleteMany', 'setTtl'].map((field): [string, Scope] => [field, 'write']),
+    ...['withLock', 'withLocks', 'acquireLock', 'extendLock', 'releaseLock'].map((field): [string, Scope] => [field, 'lock']),
+  ]);
+  for (const model of registry.models) {
+    mutations.set(`delete${model.name}s`, 'write');
+    mutations.set(`deleteAll${model.name}s`, 'admin');
+  }
+  return (operation, field) => {
+    if (field.startsWith('__')) return null;
+    if (operation === 'query') return 'read';
+    return mutations.get(field) ?? 'admin';
+  };
 }
 
 /**
@@ -28,8 +34,9 @@ export function scopeOfRootField(operation: OperationTypeNode, field: string): S
  * any model is FORBIDDEN (HTTP 403). Per-model rules are the store session's (it gets the same caller's
  * access), which is the authority: this is the early, whole-request answer.
  */
-export function useAuth(authenticator: Authenticator): Plugin {
+export function useAuth(authenticator: Authenticator, registry: Registry): Plugin {
   if (authenticator.open) return {};
+  const scopeOfRootField = rootFieldScopes(registry);
   return {
     onExecute({ args, setResultAndStopExecution }) {
       const request = (args.contextValue as { request: Request }).request;

@@ -13,10 +13,11 @@ type ShapeLimit = 'maxTokens' | 'maxDepth' | 'maxAliases' | 'maxDirectives';
 /** graphql-armor's error, as QUERY_TOO_COMPLEX naming the limit and its maximum, HTTP 400. */
 const refusal = (limit: ShapeLimit, max: number, error: GraphQLError) =>
   requestRefusal(
-    queryTooComplex(`${error.message.replace(/^Syntax Error: /, '')} Simplify the operation or split it into several requests.`, {
+    queryTooComplex(
+      `${error.message.replace(/^Syntax Error: /, '')} Simplify the operation or split it into several requests.`,
       limit,
       max,
-    }),
+    ),
   );
 
 /**

@@ -23,10 +23,11 @@ export function useVariablesDepth(max: number): Plugin {
     onParams({ params }) {
       if (!nestsDeeperThan(params.variables, max)) return;
       throw requestRefusal(
-        queryTooComplex(`The variables nest more than ${max} levels deep; at most ${max} are allowed. Flatten them.`, {
-          limit: 'maxVariablesDepth',
+        queryTooComplex(
+          `The variables nest more than ${max} levels deep; at most ${max} are allowed. Flatten them.`,
+          'maxVariablesDepth',
           max,
-        }),
+        ),
       );
     },
   };

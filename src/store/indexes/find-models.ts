@@ -88,12 +88,13 @@ export async function findModels(
   if (status === REFUSED) {
     const left = limits.finderWorkLeft ?? limits.maxFinderWork;
     if (left >= limits.maxFinderWork)
-      throw queryTooExpensive(`This ${model.name} finder`, Number(work), limits.maxFinderWork, { option: 'maxFinderWork' });
+      throw queryTooExpensive(`This ${model.name} finder`, Number(work), limits.maxFinderWork, 'maxFinderWork');
     throw queryTooExpensive(
       `This ${model.name} finder, after the request's earlier pages (${left} of maxFinderWork ${limits.maxFinderWork} left),`,
       Number(work),
       left,
-      { option: 'maxFinderWork', maxFinderWork: limits.maxFinderWork },
+      'maxFinderWork',
+      { maxFinderWork: limits.maxFinderWork },
     );
   }
   const edges: Edge[] = [];

@@ -73,7 +73,8 @@ export function compileWhere(model: ModelDefinition, where: Condition | null | u
   if (depth > maxDepth)
     throw queryTooComplex(
       `This where nests and, or and not ${depth} deep or more; at most ${maxDepth} levels are allowed. Flatten it: an and of ors, an or of ands.`,
-      { limit: 'maxWhereDepth', max: maxDepth },
+      'maxWhereDepth',
+      maxDepth,
     );
   const inner = (each: Condition) => compileWhere(model, each, maxDepth, depth + 1);
   const parts: PlanNode[] = [];
