@@ -6,6 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Order, User, models } from '../examples/shop.js';
 import { createGateway, createStore, type Gateway, type StoreLimits } from '../src/index.js';
 import type { Condition } from '../src/model/conditions.js';
+import { redisClientOptions } from '../src/server/connect-redis.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../src/server/embedded-redis.js';
 import { DEFAULT_LIMITS } from '../src/store/create-store.js';
 import type { FindOptions } from '../src/store/indexes/find-models.js';
@@ -264,6 +265,23 @@ describe('deletes in steps', () => {
     expect(commands.filter(isScriptCall)).toHaveLength(Math.ceil(USERS / 300));
     expect(await redis.zcard('rmg:idx:User:@pk')).toBe(0);
     expect(await redis.dbsize()).toBe(0);
+  });
+
+  it('says how many it deleted when Redis fails between steps, instead of "nothing was written"', async () => {
+    await seedUsers(1200);
+    const client = new Redis(server.url, redisClientOptions(1000));
+    client.on('error', () => {});
+    await new Promise((ready) => client.once('ready', ready));
+    let steps = 0;
+    // The connection is lost just as the second step is sent: a real fault, at a point the test chooses.
+    const events = { roundTrip: (command: string) => void (command === 'deleteWhere' && ++steps === 2 && client.disconnect()) };
+    const store = createStore({ redis: client, models, limits: { deleteStep: 500 } });
+    const error = await gatewayError(() => store.session({ events }).deleteAll(User));
+    expect(['REDIS_UNAVAILABLE', 'WRITE_OUTCOME_UNKNOWN']).toContain(error.code);
+    expect(error.details).toMatchObject({ deleted: 500 });
+    expect(error.message).toMatch(/^500 instances were deleted in 1 step before this one failed: /);
+    expect(error.message).not.toContain('nothing was written');
+    expect(await redis.zcard('rmg:idx:User:@pk')).toBe(700);
   });
 
   it('deletes by where in steps, and deletes nothing more than the where selects', async () => {

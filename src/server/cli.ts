@@ -11,7 +11,7 @@ import { DEFAULT_REDIS_TIMEOUT_MS } from './connect-redis.js';
 import { createGateway } from './create-gateway.js';
 import { DEFAULT_SHUTDOWN_TIMEOUT_MS, gracefulClose } from './graceful-close.js';
 import { RedisServerMissingError, startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js';
-import { limitFlagOptions, limitsFromFlags } from './limit-flags.js';
+import { limitFlagOptions, limitsFromFlags, UsageError, wholeNumberOf } from './limit-flags.js';
 import { loadModels } from './load-models.js';
 import { reindexModel } from '../store/indexes/reindex.js';
 
@@ -67,16 +67,7 @@ const COMMON = {
 } as const;
 
 /** A flag that must be a whole number of milliseconds, at least 1. */
-function milliseconds(flag: string, value: string): number {
-  const ms = Number(value);
-  if (!Number.isInteger(ms) || ms < 1)
-    throw new UsageError(`--${flag} is "${value}"; it must be a whole number of milliseconds, at least 1.`);
-  return ms;
-}
-
-class UsageError extends Error {
-  override name = 'UsageError';
-}
+const milliseconds = (flag: string, value: string) => wholeNumberOf(flag, value, ' of milliseconds');
 
 /** The running serve's embedded Redis is announced here, so that reindex uses it instead of starting a second one on the same files. */
 const urlFile = (dataDir: string) => join(dataDir, 'gateway-redis.url');
@@ -123,7 +114,7 @@ async function serve(argv: string[]): Promise<void> {
     },
   });
   const level = values['log-level'];
-  if (!LOG_LEVELS.includes(level)) throw new Error(`--log-level is "${level}"; it must be one of ${LOG_LEVELS.join(', ')}.`);
+  if (!LOG_LEVELS.includes(level)) throw new UsageError(`--log-level is "${level}"; it must be one of ${LOG_LEVELS.join(', ')}.`);
   const limits = limitsFromFlags(values);
   const redisTimeoutMs = milliseconds('redis-timeout-ms', values['redis-timeout-ms']);
   const shutdownTimeoutMs = milliseconds('shutdown-timeout-ms', values['shutdown-timeout-ms']);
@@ -199,7 +190,7 @@ async function readCredentials(values: {
 }): Promise<{ writeToken?: string; auth: AuthOptions }> {
   const tokenFile = values['write-token-file'] ?? process.env.GATEWAY_WRITE_TOKEN_FILE;
   const writeToken = tokenFile ? (await readFile(tokenFile, 'utf8')).trim() : values['write-token'];
-  if (tokenFile && !writeToken) throw new Error(`The write token file ${tokenFile} is empty.`);
+  if (tokenFile && !writeToken) throw new UsageError(`The write token file ${tokenFile} is empty.`);
   const keysFile = values['api-keys-file'] ?? process.env.GATEWAY_API_KEYS_FILE;
   let auth: AuthOptions = {};
   if (keysFile) {
@@ -216,7 +207,7 @@ async function reindex(argv: string[]): Promise<void> {
   const all = await loadModels(values.models ?? demoModels());
   const chosen: ModelDefinition[] = values.model ? all.filter((model) => model.name === values.model) : all;
   if (chosen.length === 0)
-    throw new Error(`No model named "${values.model}"; the models are ${all.map((model) => model.name).join(', ')}.`);
+    throw new UsageError(`No model named "${values.model}"; the models are ${all.map((model) => model.name).join(', ')}.`);
   const { url, embedded } = await connect(values.redis, values['data-dir'], true);
   const gateway = createGateway({ models: all, redis: url, logging: false, redisTimeoutMs });
   try {

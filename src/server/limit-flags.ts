@@ -27,16 +27,26 @@ export const limitFlagOptions = Object.fromEntries(Object.keys(LIMIT_FLAGS).map(
   { type: 'string' }
 >;
 
+/** An error in how the command was called: the CLI prints its message alone, without a stack. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** A flag's value as a whole number above zero (`1000` or `1_000`); anything else is a UsageError naming the flag. */
+export function wholeNumberOf(flag: string, given: string, unit = ''): number {
+  const value = Number(given.replaceAll('_', ''));
+  if (!/^[0-9][0-9_]*$/.test(given) || !Number.isSafeInteger(value) || value < 1)
+    throw new UsageError(`--${flag} is "${given}"; it must be a whole number${unit} above zero.`);
+  return value;
+}
+
 /** The limits given on the command line; each must be a whole number above zero. */
 export function limitsFromFlags(values: Partial<Record<LimitFlag, string>>): Partial<GatewayLimits> {
   const limits: Partial<GatewayLimits> = {};
   for (const [flag, option] of Object.entries(LIMIT_FLAGS) as Array<[LimitFlag, keyof GatewayLimits]>) {
     const given = values[flag];
     if (given === undefined) continue;
-    const value = Number(given.replaceAll('_', ''));
-    if (!/^[0-9][0-9_]*$/.test(given) || !Number.isSafeInteger(value) || value < 1)
-      throw new Error(`--${flag} is "${given}"; it must be a whole number above zero.`);
-    limits[option] = value;
+    limits[option] = wholeNumberOf(flag, given);
   }
   return limits;
 }

@@ -1,4 +1,4 @@
-import { badUserInput, queryTooExpensive } from '../errors.js';
+import { badUserInput, GatewayError, isGatewayError, queryTooExpensive } from '../errors.js';
 import type { Condition } from '../model/conditions.js';
 import type { ModelDefinition } from '../model/define-model.js';
 import type { ResolvedKey } from '../model/registry.js';
@@ -69,8 +69,12 @@ export async function deleteWhere(
   let selectedAtFirst = Infinity;
   for (let step = 0; taken < selectedAtFirst; step++) {
     let reply: number[];
-    do reply = await scripts.deleteWhere(args);
-    while (reply[0] === PURGING);
+    try {
+      do reply = await scripts.deleteWhere(args);
+      while (reply[0] === PURGING);
+    } catch (error) {
+      throw step > 0 ? afterSteps(error, count, step) : error;
+    }
     const [status, work = 0, deleted = 0, selected = 0, took = 0] = reply;
     if (status === REFUSED) {
       const what = where === null ? `deleteAll${model.name}s` : `This delete${model.name}s`;
@@ -89,4 +93,17 @@ export async function deleteWhere(
     if (selected <= took) break;
   }
   return { count, byModel: count > 0 ? { [model.name]: count } : {} };
+}
+
+/**
+ * A Redis fault in a later step of a delete: the steps before it stand, so the error must not say that
+ * nothing was written. It keeps its code and says what was deleted.
+ */
+function afterSteps(error: unknown, deleted: number, steps: number): unknown {
+  if (!isGatewayError(error) || (error.code !== 'REDIS_UNAVAILABLE' && error.code !== 'WRITE_OUTCOME_UNKNOWN')) return error;
+  return new GatewayError(
+    error.code,
+    `${deleted} instances were deleted in ${steps} step${steps === 1 ? '' : 's'} before this one failed: ${error.message.replace(/; nothing was written\./, '.')}`,
+    { ...error.details, deleted },
+  );
 }
