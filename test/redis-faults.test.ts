@@ -2,7 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis, ReplyError } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
+import { createServer, type AddressInfo } from 'node:net';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Order, User, models } from '../examples/shop.js';
 import { createGateway, createStore, type Gateway, type Store } from '../src/index.js';
 import { redisFault } from '../src/store/redis-faults.js';
@@ -135,12 +137,25 @@ function expectRefusal(answer: Answer, code: 'REDIS_UNAVAILABLE' | 'WRITE_OUTCOM
   expect(JSON.stringify(answer.errors)).not.toMatch(/"http"|Stream isn't|Command timed out|Connection is closed/);
 }
 
-let logged: MockInstance;
-beforeEach(() => {
-  // The gateway's own client logs a lost connection once, for the operator.
-  logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+describe("the gateway's own client", () => {
+  it('logs a failed connection once through the gateway logger, naming Redis by host and port, never its password', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const address = probe.address() as AddressInfo;
+        probe.close(() => resolve(address.port));
+      });
+    });
+    const lines: string[] = [];
+    let logged = () => {};
+    const firstLine = new Promise<void>((resolve) => (logged = resolve));
+    const logger = pino({ level: 'error' }, { write: (line: string) => void (lines.push(line), logged()) });
+    const gateway = createGateway({ models, redis: `redis://:s3cret@127.0.0.1:${port}`, logger });
+    await firstLine;
+    await gateway.close();
+    expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({ level: 50, msg: 'redis connection failed', redis: `127.0.0.1:${port}` });
+    expect(lines.join('\n')).not.toContain('s3cret');
+  });
 });
-afterEach(() => logged.mockRestore());
 
 describe('a failed Redis call', () => {
   const NOT_WRITABLE = new Error("Stream isn't writeable and enableOfflineQueue options is false");

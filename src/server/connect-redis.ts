@@ -1,4 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
+import type { Logger } from 'pino';
 
 /** How long a Redis command, a connection attempt or a readiness ping may take before it fails. */
 export const DEFAULT_REDIS_TIMEOUT_MS = 1000;
@@ -33,13 +34,15 @@ export function redisClientOptions(timeoutMs = DEFAULT_REDIS_TIMEOUT_MS): RedisO
 /**
  * The client the gateway makes for itself from a URL, with the options above, except that commands wait
  * for the first connection (bounded by `timeoutMs` per attempt), as callers at startup expect.
- * Connection errors are logged once until the connection is back, not on every reconnect attempt.
+ * Connection errors are logged once until the connection is back, not on every reconnect attempt, and
+ * name Redis by host and port only: the URL may hold a password.
  */
-export function connectRedis(url: string, timeoutMs = DEFAULT_REDIS_TIMEOUT_MS): Redis {
+export function connectRedis(url: string, timeoutMs: number, logger: Logger): Redis {
   const redis = new Redis(url, { ...redisClientOptions(timeoutMs), enableOfflineQueue: true });
+  const where = `${redis.options.host ?? '?'}:${redis.options.port ?? '?'}`;
   let down = false;
   redis.on('error', (error: Error) => {
-    if (!down) console.error(`redis ${url}: ${error.message}`);
+    if (!down) logger.error({ redis: where, error: error.message }, 'redis connection failed');
     down = true;
   });
   redis.on('ready', () => {

@@ -113,12 +113,12 @@ export interface Gateway {
 export function createGateway(options: GatewayOptions): Gateway {
   const registry = 'resolveKey' in options.models ? options.models : createRegistry(options.models);
   const ownsRedis = typeof options.redis === 'string';
+  const logger = gatewayLogger(options.logger, options.logging);
   const redisTimeoutMs = options.redisTimeoutMs ?? DEFAULT_REDIS_TIMEOUT_MS;
-  const redis = typeof options.redis === 'string' ? connectRedis(options.redis, redisTimeoutMs) : options.redis;
+  const redis = typeof options.redis === 'string' ? connectRedis(options.redis, redisTimeoutMs, logger) : options.redis;
   const limits: GatewayLimits = { ...DEFAULT_LIMITS, ...DEFAULT_SERVER_LIMITS, ...options.limits };
   const metrics = options.metrics ? new GatewayMetrics(options.metrics === true ? {} : options.metrics) : null;
   const store = new Store({ redis, models: registry, limits, events: metrics?.storeEvents });
-  const logger = gatewayLogger(options.logger, options.logging);
   const requestLog = new RequestLog(logger);
   const schema = buildSchema(registry);
   const parseCache = createParseCache(limits);
