@@ -3,7 +3,7 @@ import { execute, parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { User } from '../examples/shop.js';
 import type { GatewayLimits } from '../src/server/create-gateway.js';
-import { countCommands } from './helpers/command-counter.js';
+import { countCommands, isScriptCall } from './helpers/command-counter.js';
 import { errorCodes, openTestGateway, type GraphQLErrorBody, type TestGateway } from './helpers/test-gateway.js';
 
 /** Limits high enough that only the limit under test can refuse. */
@@ -125,6 +125,19 @@ describe('the session budget, the authority on every path', () => {
     const session = t.gateway.store.session();
     await session.findModels(User, { first: 50 });
     await expectSessionRefusal(() => session.findModels(User, { first: 11 }), 'QUERY_TOO_EXPENSIVE');
+  });
+
+  it('counts the keys deleteMany deletes in the same budget: a second alias that passes maxKeys deletes nothing', async () => {
+    await t.gateway.store.insert([User.create({ name: 'N', age: 1, email: 'n@example.com' }, { pk: 'd0' })]);
+    const { result, commands } = await countCommands(t.redis.client, t.redis.db, () =>
+      t.execute(
+        `mutation { a: deleteMany(keys: ["User:x1", "User:x2", "User:x3"]) { count } b: deleteMany(keys: ["User:d0", "User:x4", "User:x5"]) { count } }`,
+      ),
+    );
+    expect(result.data).toBeNull(); // deleteMany is non-null: the refused alias takes data with it, after the first ran
+    expect(errorCodes(result.errors)).toEqual([{ path: 'b', code: 'TOO_MANY_KEYS' }]);
+    expect(commands.filter(isScriptCall)).toHaveLength(1);
+    expect(await t.redis.client.exists('User:d0')).toBe(1);
   });
 
   it('gives each Store call a budget of its own', async () => {

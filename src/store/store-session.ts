@@ -213,9 +213,10 @@ export class StoreSession {
 
   /** rapyer's adelete_many: every key checked first (nothing deleted on a bad one), then one atomic delete. */
   async deleteMany(keys: readonly string[]): Promise<DeleteResult> {
-    if (keys.length > this.limits.maxKeys) throw tooManyKeys(keys.length, this.limits.maxKeys, 'keys', 'maxKeys');
     const resolved = keys.map((key) => this.registry.resolveKey(key));
     resolved.forEach((key) => this.access.check('write', key.model.name, 'delete this key', key.key));
+    // The keys a request deletes draw on the same budget as those it reads, so aliases cannot multiply them.
+    this.budget.draw(keysRead(keys.length));
     const result = await deleteKeys(this.scripts, resolved);
     resolved.forEach((key) => this.forget(key.key));
     return result;
