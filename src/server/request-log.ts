@@ -71,7 +71,8 @@ export class RequestLog {
       response.headers.set(HEADER, state.id);
       // Below info nothing is logged here.
       if (!this.logger.isLevelEnabled('info') && !this.logger.isLevelEnabled('debug')) return;
-      const path = state.path;
+      // Yoga's own health check answers before any plugin's onRequest: then the URL is parsed here.
+      const path = state.path || new URL(request.url, 'http://localhost').pathname;
       // The GraphQL endpoint's requests are the traffic; health checks and scrapes would only bury them.
       const level = path === this.graphqlPath ? 'info' : 'debug';
       if (!this.logger.isLevelEnabled(level)) return;
