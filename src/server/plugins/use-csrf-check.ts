@@ -19,7 +19,7 @@ export function useCsrfCheck(): Plugin {
       } catch {
         throw requestRefusal(
           forbidden(
-            `A GraphQL request sent as a GET (or without a JSON body) must carry the header "${CSRF_HEADER}" (any value), which a cross-site page cannot set without a CORS preflight.`,
+            `A GraphQL request sent as a GET must carry the header "${CSRF_HEADER}" (any value), which a cross-site page cannot set without a CORS preflight.`,
             { header: CSRF_HEADER },
           ),
         );
