@@ -1,9 +1,11 @@
 import {
   getArgumentValues,
   getOperationAST,
+  type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
-  type GraphQLObjectType,
+  type GraphQLField,
+  type GraphQLSchema,
   type SelectionSetNode,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
@@ -20,19 +22,22 @@ import { fieldRun, keysRead, pageRead, RequestBudget, totalOf, type BudgetLimits
  * reads a page. Fields under @skip or @include count as if they ran: the estimate errs on the safe side.
  */
 export function useCostEstimate(limits: BudgetLimits): Plugin {
+  // What does not depend on the variables is worked out once per document and operation.
+  const shapes = new WeakMap<DocumentNode, Map<string, OperationShape | null>>();
   return {
     onExecute({ args, setResultAndStopExecution }) {
-      const operation = getOperationAST(args.document, args.operationName);
-      const root = operation && args.schema.getRootType(operation.operation);
-      if (!operation || !root) return;
-      const fragments = new Map<string, FragmentDefinitionNode>();
-      for (const definition of args.document.definitions) {
-        if (definition.kind === 'FragmentDefinition') fragments.set(definition.name.value, definition);
+      const byOperation = shapes.get(args.document) ?? new Map<string, OperationShape | null>();
+      shapes.set(args.document, byOperation);
+      const name = args.operationName ?? '';
+      let shape = byOperation.get(name);
+      if (shape === undefined) {
+        shape = shapeOf(args.schema, args.document, args.operationName);
+        byOperation.set(name, shape);
       }
-      const draws: Draw[] = [];
+      if (!shape) return;
       const variables = (args.variableValues ?? {}) as Record<string, unknown>;
-      for (const field of rootFields(operation.selectionSet, fragments, new Set()))
-        draws.push(fieldRun, operation.operation === 'query' ? readOf(root, field, variables) : { keys: 0, cost: 0 });
+      const draws: Draw[] = [{ keys: 0, cost: shape.rootFields * fieldRun.cost }];
+      for (const { field, node } of shape.reads) draws.push(readOf(field, node, variables));
       try {
         new RequestBudget(limits).draw(totalOf(draws));
       } catch (error) {
@@ -41,6 +46,31 @@ export function useCostEstimate(limits: BudgetLimits): Plugin {
       }
     },
   };
+}
+
+/** An operation's root fields (aliases and fragment spreads each counted), and those of a query that read by their arguments. */
+interface OperationShape {
+  rootFields: number;
+  reads: Array<{ field: GraphQLField<unknown, unknown>; node: FieldNode }>;
+}
+
+const READ_ARGUMENTS = ['keys', 'key', 'first'];
+
+function shapeOf(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined): OperationShape | null {
+  const operation = getOperationAST(document, operationName);
+  const root = operation && schema.getRootType(operation.operation);
+  if (!operation || !root) return null;
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) {
+    if (definition.kind === 'FragmentDefinition') fragments.set(definition.name.value, definition);
+  }
+  const shape: OperationShape = { rootFields: 0, reads: [] };
+  for (const node of rootFields(operation.selectionSet, fragments, new Set())) {
+    shape.rootFields += 1;
+    const field = root.getFields()[node.name.value];
+    if (operation.operation === 'query' && field?.args.some((arg) => READ_ARGUMENTS.includes(arg.name))) shape.reads.push({ field, node });
+  }
+  return shape;
 }
 
 /** The root fields of a selection, through fragments and inline fragments; a fragment spread twice counts twice. */
@@ -58,9 +88,7 @@ function* rootFields(set: SelectionSetNode, fragments: Map<string, FragmentDefin
 }
 
 /** What one root field of a query reads, from its arguments with variables and defaults applied. */
-function readOf(root: GraphQLObjectType, node: FieldNode, variables: Record<string, unknown>): Draw {
-  const field = root.getFields()[node.name.value];
-  if (!field) return { keys: 0, cost: 0 };
+function readOf(field: GraphQLField<unknown, unknown>, node: FieldNode, variables: Record<string, unknown>): Draw {
   let values: Record<string, unknown>;
   try {
     values = getArgumentValues(field, node, variables);
