@@ -85,6 +85,18 @@ describe('the per-request key and cost budget, estimated before execution', () =
     expect(error?.extensions).toMatchObject({ count: 1001, limit: 1000 });
   });
 
+  it('counts a fragment spread many times once, as execution runs it: 40 fragments, each spreading the next twice, are served', async () => {
+    // Counting every spread would be 2^40 fields: the request would never be answered.
+    const depth = 40;
+    const fragments = Array.from({ length: depth }, (_, i) =>
+      i + 1 < depth ? `fragment F${i} on Query { ...F${i + 1} ...F${i + 1} }` : `fragment F${i} on Query { node(key: "User:u0") { key } }`,
+    ).join(' ');
+    const { status, errors, data } = await t.execute(`query { ...F0 } ${fragments}`);
+    expect(errors).toBeUndefined();
+    expect(status).toBe(200);
+    expect(data).toEqual({ node: { key: 'User:u0' } });
+  });
+
   it('serves a frontend query of nodes with 1000 keys, and finder pages next to it', async () => {
     const query = `query ($keys: [ID!]!) { nodes(keys: $keys, skipMissing: true) { key } allUsers(first: 1000) { totalCount } allProducts { totalCount } }`;
     const { status, errors, data } = await t.execute(query, { keys: userKeys(1000) });

@@ -1,11 +1,11 @@
-import { getOperationAST, type FragmentDefinitionNode, type OperationTypeNode } from 'graphql';
+import { getOperationAST, type OperationTypeNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { unauthenticated } from '../../errors.js';
 import { requestRefusal } from '../../schema/to-graphql-error.js';
 import type { Registry } from '../../model/registry.js';
 import type { Scope } from '../../store/access.js';
 import type { Authenticator } from '../authenticate.js';
-import { rootFieldNames } from './root-fields.js';
+import { rootFieldNodes } from './root-fields.js';
 
 /**
  * The scope each root field needs (see store/access.ts), by the names the registry generates: null for
@@ -47,10 +47,7 @@ export function useAuth(authenticator: Authenticator, registry: Registry): Plugi
       }
       const operation = getOperationAST(args.document, args.operationName);
       if (!operation) return;
-      const fragments = new Map<string, FragmentDefinitionNode>();
-      for (const definition of args.document.definitions)
-        if (definition.kind === 'FragmentDefinition') fragments.set(definition.name.value, definition);
-      for (const field of rootFieldNames(operation, fragments)) {
+      for (const field of new Set(rootFieldNodes(args.document, operation).map((node) => node.name.value))) {
         const scope = scopeOfRootField(operation.operation, field);
         if (scope === null || caller.access.can(scope)) continue;
         const error =

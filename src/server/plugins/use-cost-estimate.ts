@@ -1,16 +1,8 @@
-import {
-  getArgumentValues,
-  getOperationAST,
-  type DocumentNode,
-  type FieldNode,
-  type FragmentDefinitionNode,
-  type GraphQLField,
-  type GraphQLSchema,
-  type SelectionSetNode,
-} from 'graphql';
+import { getArgumentValues, getOperationAST, type DocumentNode, type FieldNode, type GraphQLField, type GraphQLSchema } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { isGatewayError } from '../../errors.js';
 import { requestRefusal } from '../../schema/to-graphql-error.js';
+import { rootFieldNodes } from './root-fields.js';
 import { fieldRun, keysRead, pageRead, RequestBudget, totalOf, type BudgetLimits, type Draw } from '../../store/request-budget.js';
 
 /**
@@ -60,31 +52,13 @@ function shapeOf(schema: GraphQLSchema, document: DocumentNode, operationName: s
   const operation = getOperationAST(document, operationName);
   const root = operation && schema.getRootType(operation.operation);
   if (!operation || !root) return null;
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const definition of document.definitions) {
-    if (definition.kind === 'FragmentDefinition') fragments.set(definition.name.value, definition);
-  }
   const shape: OperationShape = { rootFields: 0, reads: [] };
-  for (const node of rootFields(operation.selectionSet, fragments, new Set())) {
+  for (const node of rootFieldNodes(document, operation)) {
     shape.rootFields += 1;
     const field = root.getFields()[node.name.value];
     if (operation.operation === 'query' && field?.args.some((arg) => READ_ARGUMENTS.includes(arg.name))) shape.reads.push({ field, node });
   }
   return shape;
-}
-
-/** The root fields of a selection, through fragments and inline fragments; a fragment spread twice counts twice. */
-function* rootFields(set: SelectionSetNode, fragments: Map<string, FragmentDefinitionNode>, spreading: Set<string>): Generator<FieldNode> {
-  for (const selection of set.selections) {
-    if (selection.kind === 'Field') yield selection;
-    else if (selection.kind === 'InlineFragment') yield* rootFields(selection.selectionSet, fragments, spreading);
-    else {
-      const fragment = fragments.get(selection.name.value);
-      // A fragment that spreads itself is invalid and never executes; skip the cycle instead of looping.
-      if (!fragment || spreading.has(fragment.name.value)) continue;
-      yield* rootFields(fragment.selectionSet, fragments, new Set([...spreading, fragment.name.value]));
-    }
-  }
 }
 
 /** What one root field of a query reads, from its arguments with variables and defaults applied. */
