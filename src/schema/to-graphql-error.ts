@@ -24,10 +24,9 @@ const REFUSAL_STATUS: Partial<Record<ErrorCode, number>> = {
   FORBIDDEN: 403,
   REQUEST_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
-  REDIS_UNAVAILABLE: 503,
 };
 
-/** A refusal of the whole request (no `data`): its code and the matching HTTP status, 400 unless listed above. */
+/** A refusal of the whole request (no `data`): its code and the matching HTTP status, 400 unless listed above (Redis faults carry their own 503). */
 export const requestRefusal = (error: GatewayError) =>
   gatewayGraphQLError(error, isRedisFault(error.code) ? {} : { http: { status: REFUSAL_STATUS[error.code] ?? 400 } });
 
