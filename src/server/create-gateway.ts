@@ -69,7 +69,10 @@ export interface GatewayOptions {
   introspection?: boolean;
   /** "Did you mean ...?" in validation errors, which tell a caller field names it did not know. @default !production */
   suggestions?: boolean;
-  /** Serve GraphiQL on GET /graphql. @default !production */
+  /**
+   * Serve GraphiQL on GET /graphql, from the package's own assets (it needs no network), opening on a tour
+   * of the demo shop or, for other models, a query describing them. See docs/graphiql.md. @default !production
+   */
   graphiql?: boolean;
   /**
    * Where logs go: a pino logger, or options for the one the gateway makes, which writes JSON lines to
