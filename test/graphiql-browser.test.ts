@@ -17,6 +17,8 @@ import { openTestGateway, type TestGateway } from './helpers/test-gateway.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = join(REPO, 'test-results', 'graphiql-tour.png');
+/** A browser on two shared cores: generous, since a slow page is not what these specs are about. */
+const BROWSER_TIMEOUT_MS = 120_000;
 
 let t: TestGateway;
 let server: Server;
@@ -57,7 +59,7 @@ beforeAll(async () => {
     outside.push(url);
     return route.abort();
   });
-}, 60_000);
+}, BROWSER_TIMEOUT_MS);
 
 afterAll(async () => {
   await context?.close();
@@ -103,54 +105,62 @@ async function run(page: Page, name: string): Promise<unknown> {
 }
 
 describe('GraphiQL, offline, on the demo shop', () => {
-  it('opens with the tour preloaded and runs it in order on an empty database, loading nothing but the gateway', async () => {
-    expect(await t.redis.client.dbsize()).toBe(0);
-    const page = await context.newPage();
-    await openGraphiQL(page);
-    expect(await offeredOperations(page)).toEqual(['Seed', 'Read', 'Find', 'Purchase']);
+  it(
+    'opens with the tour preloaded and runs it in order on an empty database, loading nothing but the gateway',
+    async () => {
+      expect(await t.redis.client.dbsize()).toBe(0);
+      const page = await context.newPage();
+      await openGraphiQL(page);
+      expect(await offeredOperations(page)).toEqual(['Seed', 'Read', 'Find', 'Purchase']);
 
-    expect(await run(page, 'Seed')).toEqual({
-      data: { insertMany: [{ key: 'User:alice' }, { key: 'User:bob' }, { key: 'User:carol' }, { key: 'Product:book' }] },
-    });
-    expect(await run(page, 'Read')).toEqual({
-      data: {
-        nodes: [
-          { key: 'User:alice', name: 'Alice', balance: 100 },
-          { key: 'Product:book', name: 'Book', price: 12, stock: 10 },
-        ],
-      },
-    });
-    expect(await run(page, 'Find')).toEqual({
-      data: { allUsers: { totalCount: 2, edges: [{ node: { name: 'Carol', age: 45 } }, { node: { name: 'Alice', age: 30 } }] } },
-    });
-    expect(await run(page, 'Purchase')).toEqual({
-      data: { withLock: { applied: true, model: { name: 'Alice', balance: 88 } } },
-    });
-    expect(JSON.parse((await t.redis.client.get('User:alice')) ?? 'null')).toMatchObject({ balance: 88 });
+      expect(await run(page, 'Seed')).toEqual({
+        data: { insertMany: [{ key: 'User:alice' }, { key: 'User:bob' }, { key: 'User:carol' }, { key: 'Product:book' }] },
+      });
+      expect(await run(page, 'Read')).toEqual({
+        data: {
+          nodes: [
+            { key: 'User:alice', name: 'Alice', balance: 100 },
+            { key: 'Product:book', name: 'Book', price: 12, stock: 10 },
+          ],
+        },
+      });
+      expect(await run(page, 'Find')).toEqual({
+        data: { allUsers: { totalCount: 2, edges: [{ node: { name: 'Carol', age: 45 } }, { node: { name: 'Alice', age: 30 } }] } },
+      });
+      expect(await run(page, 'Purchase')).toEqual({
+        data: { withLock: { applied: true, model: { name: 'Alice', balance: 88 } } },
+      });
+      expect(JSON.parse((await t.redis.client.get('User:alice')) ?? 'null')).toMatchObject({ balance: 88 });
 
-    await mkdir(join(REPO, 'test-results'), { recursive: true });
-    await page.screenshot({ path: SCREENSHOT });
-    expect(outside).toEqual([]);
-    expect(pageErrors).toEqual([]);
-    await page.close();
-  });
+      await mkdir(join(REPO, 'test-results'), { recursive: true });
+      await page.screenshot({ path: SCREENSHOT });
+      expect(outside).toEqual([]);
+      expect(pageErrors).toEqual([]);
+      await page.close();
+    },
+    BROWSER_TIMEOUT_MS,
+  );
 
-  it('opens the tour in a browser that kept another GraphiQL tab for this host and port, and keeps that tab', async () => {
-    const page = await context.newPage();
-    // What any Yoga GraphiQL opened here before leaves in localStorage: its welcome, all comments. Set
-    // before the page's scripts run, as a returning browser has it.
-    await page.addInitScript(() => {
-      const welcome = { id: 'kept', hash: null, title: '<untitled>', query: '# Welcome to Yoga GraphiQL\n' };
-      const tab = { ...welcome, variables: null, headers: null, operationName: null, response: null };
-      localStorage.setItem('graphiql:tabState', JSON.stringify({ activeTabIndex: 0, tabs: [tab] }));
-    });
-    await openGraphiQL(page);
+  it(
+    'opens the tour in a browser that kept another GraphiQL tab for this host and port, and keeps that tab',
+    async () => {
+      const page = await context.newPage();
+      // What any Yoga GraphiQL opened here before leaves in localStorage: its welcome, all comments. Set
+      // before the page's scripts run, as a returning browser has it.
+      await page.addInitScript(() => {
+        const welcome = { id: 'kept', hash: null, title: '<untitled>', query: '# Welcome to Yoga GraphiQL\n' };
+        const tab = { ...welcome, variables: null, headers: null, operationName: null, response: null };
+        localStorage.setItem('graphiql:tabState', JSON.stringify({ activeTabIndex: 0, tabs: [tab] }));
+      });
+      await openGraphiQL(page);
 
-    expect(await page.locator('.graphiql-tab').allInnerTexts()).toEqual(['<untitled>', 'Seed']);
-    expect(await offeredOperations(page)).toEqual(['Seed', 'Read', 'Find', 'Purchase']);
-    expect(await run(page, 'Read')).toMatchObject({ data: { nodes: [{ key: 'User:alice' }, { key: 'Product:book' }] } });
-    expect(outside).toEqual([]);
-    expect(pageErrors).toEqual([]);
-    await page.close();
-  });
+      expect(await page.locator('.graphiql-tab').allInnerTexts()).toEqual(['<untitled>', 'Seed']);
+      expect(await offeredOperations(page)).toEqual(['Seed', 'Read', 'Find', 'Purchase']);
+      expect(await run(page, 'Read')).toMatchObject({ data: { nodes: [{ key: 'User:alice' }, { key: 'Product:book' }] } });
+      expect(outside).toEqual([]);
+      expect(pageErrors).toEqual([]);
+      await page.close();
+    },
+    BROWSER_TIMEOUT_MS,
+  );
 });
