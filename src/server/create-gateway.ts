@@ -15,7 +15,9 @@ import { createAuthenticator, type AuthOptions } from './authenticate.js';
 import { connectRedis, DEFAULT_REDIS_TIMEOUT_MS, pingRedis } from './connect-redis.js';
 import { RETRY_AFTER_SECONDS } from '../schema/to-graphql-error.js';
 import { corsPolicy, type CorsOptions } from './cors-policy.js';
-import { exampleQuery } from './example-query.js';
+import { graphiqlOptions } from './graphiql-options.js';
+import { graphiqlTour } from './graphiql-tour.js';
+import { localGraphiQL } from './local-graphiql.js';
 import { createParseCache, type ParseCache } from './parse-cache.js';
 import { useBodyLimit } from './plugins/use-body-limit.js';
 import { useCostEstimate } from './plugins/use-cost-estimate.js';
@@ -67,7 +69,10 @@ export interface GatewayOptions {
   introspection?: boolean;
   /** "Did you mean ...?" in validation errors, which tell a caller field names it did not know. @default !production */
   suggestions?: boolean;
-  /** Serve GraphiQL on GET /graphql. @default !production */
+  /**
+   * Serve GraphiQL on GET /graphql, from the package's own assets (it needs no network), opening on a tour
+   * of the demo shop or, for other models, a query describing them. See docs/graphiql.md. @default !production
+   */
   graphiql?: boolean;
   /**
    * Where logs go: a pino logger, or options for the one the gateway makes, which writes JSON lines to
@@ -169,10 +174,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     // No feature uploads files: a multipart body is only a way for a form to post cross-site.
     multipart: false,
     cors: corsPolicy(options.cors),
-    graphiql:
-      (options.graphiql ?? !production)
-        ? { defaultQuery: exampleQuery(registry.models.map((model) => model.name)), title: 'redis-model-gateway' }
-        : false,
+    // From the package's own assets, opening on a tour of the served models (see graphiql-options.ts).
+    graphiql: (options.graphiql ?? !production) ? graphiqlOptions(graphiqlTour(schema)) : false,
+    renderGraphiQL: localGraphiQL(),
     logging: requestLog.yogaLogger,
     // Errors with a code were made on purpose; everything else is unexpected: logged with its request id,
     // and answered with a generic message.
