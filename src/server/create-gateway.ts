@@ -29,6 +29,7 @@ import { useJsonBodiesOnly } from './plugins/use-json-bodies-only.js';
 import { gatewayLogger, type LoggerOption } from './gateway-logger.js';
 import { GatewayMetrics, type MetricsOptions } from './gateway-metrics.js';
 import { useMetrics } from './plugins/use-metrics.js';
+import { useOneOfVariables } from './plugins/use-one-of-variables.js';
 import { useReadiness } from './plugins/use-readiness.js';
 import { RequestLog } from './request-log.js';
 
@@ -157,6 +158,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       useVariablesDepth(limits.maxVariablesDepth),
       ...useShapeLimits(limits),
       // While the document is validated.
+      useOneOfVariables(),
       (options.introspection ?? !production) ? {} : useDisableIntrospection(),
       (options.suggestions ?? !production) ? {} : blockFieldSuggestionsPlugin(),
       (options.suggestions ?? !production) ? {} : useHideSuggestions(),
