@@ -86,6 +86,13 @@ export interface GatewayOptions {
    * @default false
    */
   metrics?: boolean | MetricsOptions;
+  /**
+   * Serve Relay's `node(id: ID!): Node` and `nodes(ids: [ID!]!): [Node]!` in place of `node(key:)` and
+   * `nodes(keys:)`: a missing id is null with no error, as Relay and Apollo's default errorPolicy expect.
+   * Every model has `id` (its key) and implements `Node` either way. See docs/frontends.md.
+   * @default false
+   */
+  relay?: boolean;
 }
 
 export interface Gateway {
@@ -121,7 +128,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const metrics = options.metrics ? new GatewayMetrics(options.metrics === true ? {} : options.metrics) : null;
   const store = new Store({ redis, models: registry, limits, events: metrics?.storeEvents });
   const requestLog = new RequestLog(logger);
-  const schema = buildSchema(registry);
+  const schema = buildSchema(registry, { relay: options.relay ?? false });
   const parseCache = createParseCache(limits);
   const authenticator = createAuthenticator(registry, options.auth, options.writeToken ?? process.env.GATEWAY_WRITE_TOKEN);
   const production = options.production ?? process.env.NODE_ENV === 'production';
