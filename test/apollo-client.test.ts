@@ -139,7 +139,7 @@ describe('Apollo Client with the default InMemoryCache', () => {
   });
 
   it('pages a finder with relayStylePagination, the pages merged into one cached list', async () => {
-    const client = apolloClient({ typePolicies: { Query: { fields: { allUsers: relayStylePagination(['where', 'orderBy']) } } } });
+    const client = apolloClient({ typePolicies: { Query: { fields: { allUsers: relayStylePagination(['keys', 'where', 'orderBy']) } } } });
     const PAGE: TypedDocumentNode<UserPage<{ id: string; name: string }>, { after?: string | null }> = gql`
       query Page($after: String) {
         allUsers(first: 2, after: $after, orderBy: { field: name, direction: ASC }) {
