@@ -31,6 +31,7 @@ import { useJsonBodiesOnly } from './plugins/use-json-bodies-only.js';
 import { gatewayLogger, type LoggerOption } from './gateway-logger.js';
 import { GatewayMetrics, type MetricsOptions } from './gateway-metrics.js';
 import { useMetrics } from './plugins/use-metrics.js';
+import { useOneOfVariables } from './plugins/use-one-of-variables.js';
 import { useReadiness } from './plugins/use-readiness.js';
 import { RequestLog } from './request-log.js';
 
@@ -90,6 +91,13 @@ export interface GatewayOptions {
    * @default false
    */
   metrics?: boolean | MetricsOptions;
+  /**
+   * Serve Relay's `node(id: ID!): Node` and `nodes(ids: [ID!]!): [Node]!` in place of `node(key:)` and
+   * `nodes(keys:)`: a missing id is null with no error, as Relay and Apollo's default errorPolicy expect.
+   * Every model has `id` (its key) and implements `Node` either way. See docs/frontends.md.
+   * @default false
+   */
+  relay?: boolean;
 }
 
 export interface Gateway {
@@ -125,7 +133,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const metrics = options.metrics ? new GatewayMetrics(options.metrics === true ? {} : options.metrics) : null;
   const store = new Store({ redis, models: registry, limits, events: metrics?.storeEvents });
   const requestLog = new RequestLog(logger);
-  const schema = buildSchema(registry);
+  const schema = buildSchema(registry, { relay: options.relay ?? false });
   const parseCache = createParseCache(limits);
   const authenticator = createAuthenticator(registry, options.auth, options.writeToken ?? process.env.GATEWAY_WRITE_TOKEN);
   const production = options.production ?? process.env.NODE_ENV === 'production';
@@ -162,6 +170,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       useVariablesDepth(limits.maxVariablesDepth),
       ...useShapeLimits(limits),
       // While the document is validated.
+      useOneOfVariables(),
       (options.introspection ?? !production) ? {} : useDisableIntrospection(),
       (options.suggestions ?? !production) ? {} : blockFieldSuggestionsPlugin(),
       (options.suggestions ?? !production) ? {} : useHideSuggestions(),
