@@ -10,6 +10,7 @@ import { addUpdateInputs } from './update-inputs.js';
 import { addModelsQuery } from './model-info.js';
 import { addModelTypes } from './model-types.js';
 import { addNodeQueries } from './node-queries.js';
+import { addReferenceFields } from './reference-fields.js';
 import { TypeRefs } from './type-refs.js';
 
 /** Builds the GraphQL schema of a registry: the composition root of the generators in this folder. */
@@ -17,6 +18,7 @@ export function buildSchema(registry: Registry): GraphQLSchema {
   const builder = createBuilder();
   const refs = new TypeRefs(builder);
   const { modelInterface, objectTypes } = addModelTypes(builder, registry, refs);
+  addReferenceFields(builder, registry, objectTypes);
   addNodeQueries(builder, modelInterface);
   addModelsQuery(builder);
   addInsertMany(builder, registry, refs, modelInterface);
