@@ -10,7 +10,7 @@ import type { Builder, GatewayContext } from './builder.js';
 import type { FilterInputs } from './condition-inputs.js';
 import type { ModelInterfaceRef } from './model-types.js';
 import { selectsField } from './selects-field.js';
-import { withGraphQLErrors } from './to-graphql-error.js';
+import { toGraphQLError, withGraphQLErrors } from './to-graphql-error.js';
 
 type ObjectRef = unknown;
 
@@ -104,7 +104,19 @@ function addModelFinder(builder: Builder, model: ModelDefinition, filters: Filte
           }),
         });
   const edge = builder.objectRef<Edge>(`${name}Edge`).implement({
-    fields: (t) => ({ cursor: t.exposeString('cursor'), node: t.field({ type: objectType, resolve: (each: Edge) => each.node } as never) }),
+    fields: (t) => ({
+      cursor: t.exposeString('cursor'),
+      node: t.field({
+        type: objectType,
+        // Nullable so that a document that no longer decodes is null with CORRUPT_VALUE at its own edge.
+        nullable: true,
+        description: 'The instance; null with CORRUPT_VALUE at this path when its stored document no longer decodes.',
+        resolve: (each: Edge) => {
+          if (each.node === null) throw toGraphQLError(each.error);
+          return each.node;
+        },
+      } as never),
+    }),
   });
   const connection = builder.objectRef<Page>(`${name}Connection`).implement({
     fields: (t) => ({

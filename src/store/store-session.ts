@@ -188,7 +188,7 @@ export class StoreSession {
     });
     this.finders = run.catch(() => undefined);
     const page = await run;
-    page.edges.forEach((edge) => this.remember(edge.node));
+    for (const edge of page.edges) if (edge.node) this.remember(edge.node);
     return page;
   }
 
