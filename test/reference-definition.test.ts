@@ -121,7 +121,7 @@ describe('the registry checks that every reference points at a registered model'
   it('accepts a model referring to itself and to a model defined after it, through a function', () => {
     // Assigned after the model that refers to it, as a model defined later in a file would be.
     let Team: ModelDefinition;
-    const Person = defineModel('Person', z.object({ managerId: ref(() => Person).optional(), teamId: ref(() => Team) }));
+    const Person = defineModel('Person', z.object({ managerId: ref((): ModelDefinition => Person).optional(), teamId: ref(() => Team) }));
     Team = defineModel('Team', z.object({ name: z.string() }));
     const registry = createRegistry([Person, Team]);
     expect(Person.create({ teamId: 'Team:core', managerId: 'Person:ann' }).value).toEqual({ teamId: 'Team:core', managerId: 'Person:ann' });

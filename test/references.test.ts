@@ -28,10 +28,18 @@ const counted = <T>(action: () => Promise<T>) => countCommands(t.redis.client, t
 const ORDERS_WITH_REFERENTS = `query($keys: [ID!]!) {
   nodes(keys: $keys) { key ... on Order { userId user { key name } product { name } } }
 }`;
+interface OrderWithReferents {
+  key: string;
+  userId: string;
+  user: { key: string; name: string } | null;
+  product: { name: string } | null;
+}
+const ordersWithReferents = (keys: string[], gateway = t, headers: Record<string, string> = {}) =>
+  gateway.execute<{ nodes: Array<OrderWithReferents | null> }, unknown>(ORDERS_WITH_REFERENTS, { keys }, headers);
 
 describe('a reference resolves to the model at its key', () => {
   it('serves the key and the referent side by side', async () => {
-    const { data, errors } = await t.execute(ORDERS_WITH_REFERENTS, { keys: ['Order:o3'] });
+    const { data, errors } = await ordersWithReferents(['Order:o3']);
     expect(errors).toBeUndefined();
     expect(data).toEqual({
       nodes: [{ key: 'Order:o3', userId: 'User:u3', user: { key: 'User:u3', name: 'U3' }, product: { name: 'P3' } }],
@@ -39,11 +47,9 @@ describe('a reference resolves to the model at its key', () => {
   });
 
   it('reads the users and products of 100 orders in one command after the orders: 2 round trips', async () => {
-    const { result, commands } = await counted(() =>
-      t.execute<{ nodes: Array<{ user: { name: string } }> }, unknown>(ORDERS_WITH_REFERENTS, { keys: orderKeys }),
-    );
+    const { result, commands } = await counted(() => ordersWithReferents(orderKeys));
     expect(result.errors).toBeUndefined();
-    expect(result.data?.nodes.map((order) => order.user.name)).toEqual(orderKeys.map((_, i) => `U${i % 10}`));
+    expect(result.data?.nodes.map((order) => order?.user?.name)).toEqual(orderKeys.map((_, i) => `U${i % 10}`));
     expect(commands).toHaveLength(2);
     // The orders refresh their TTL, so they come through the read script; users and products do not.
     expect(isScriptCall(commands[0]!)).toBe(true);
@@ -67,14 +73,14 @@ describe('a reference resolves to the model at its key', () => {
   });
 
   it('answers a missing referent with null and KEY_NOT_FOUND at its path, the rest of the order intact', async () => {
-    const { data, errors } = await t.execute(ORDERS_WITH_REFERENTS, { keys: ['Order:o1', 'Order:orphan'] });
+    const { data, errors } = await ordersWithReferents(['Order:o1', 'Order:orphan']);
     expect(data?.nodes[1]).toEqual({ key: 'Order:orphan', userId: 'User:ghost', user: null, product: { name: 'P0' } });
     expect(errorCodes(errors)).toEqual([{ path: 'nodes.1.user', code: 'KEY_NOT_FOUND' }]);
     expect(errors?.[0]?.extensions?.key).toBe('User:ghost');
   });
 
   it('answers a referent whose document no longer decodes with CORRUPT_VALUE at its path', async () => {
-    const { data, errors } = await t.execute(ORDERS_WITH_REFERENTS, { keys: ['Order:to-broken'] });
+    const { data, errors } = await ordersWithReferents(['Order:to-broken']);
     expect(data?.nodes[0]).toMatchObject({ user: null, product: { name: 'P0' } });
     expect(errorCodes(errors)).toEqual([{ path: 'nodes.0.user', code: 'CORRUPT_VALUE' }]);
     expect(errors?.[0]?.extensions?.key).toBe('User:broken');
@@ -113,7 +119,7 @@ describe('referents are reads of the request like any other', () => {
         Order.create({ userId: 'User:s', productId: 'Product:pen', quantity: 1, placedAt }, { pk: 'o' }),
       ]);
       const { result, commands } = await countCommands(limited.redis.client, limited.redis.db, () =>
-        limited.execute(ORDERS_WITH_REFERENTS, { keys: ['Order:o'] }, { authorization: 'Bearer orders-and-products' }),
+        ordersWithReferents(['Order:o'], limited, { authorization: 'Bearer orders-and-products' }),
       );
       expect(result.data?.nodes).toEqual([{ key: 'Order:o', userId: 'User:s', user: null, product: { name: 'Pen' } }]);
       expect(errorCodes(result.errors)).toEqual([{ path: 'nodes.0.user', code: 'FORBIDDEN' }]);
@@ -123,30 +129,65 @@ describe('referents are reads of the request like any other', () => {
     }
   });
 
-  it('draws each referent on maxKeys: past it, that reference alone fails with TOO_MANY_KEYS', async () => {
-    const small = await openTestGateway({ limits: { maxKeys: 5 } });
-    try {
+  describe('with maxKeys 5', () => {
+    let small: TestGateway;
+    beforeAll(async () => {
+      small = await openTestGateway({ limits: { maxKeys: 5 } });
       await small.gateway.store.insert([
         User.create({ name: 'A', age: 1, email: 'a@example.com' }, { pk: 'a' }),
-        ...['o1', 'o2', 'o3'].map((pk) => Order.create({ userId: 'User:a', productId: 'Product:p', quantity: 1, placedAt }, { pk })),
+        ...['m1', 'm2', 'm3'].map((pk) => Order.create({ userId: 'User:a', productId: 'Product:p', quantity: 1, placedAt }, { pk })),
       ]);
-      // 3 orders and 3 referents (the same user, read once from Redis but counted each time) ask for 6 keys.
-      const { data, errors } = await small.execute(
-        `{ nodes(keys: ["Order:o1", "Order:o2", "Order:o3"]) { ... on Order { user { name } } } }`,
+    });
+    afterAll(() => small.close());
+    const orders = (pks: string[]) =>
+      pks.map(
+        (pk) => `{ order: { pk: "${pk}", userId: "User:a", productId: "Product:p", quantity: 1, placedAt: "2026-01-01T00:00:00Z" } }`,
       );
-      expect(data).toEqual({ nodes: [{ user: { name: 'A' } }, { user: { name: 'A' } }, { user: null }] });
-      expect(errorCodes(errors)).toEqual([{ path: 'nodes.2.user', code: 'TOO_MANY_KEYS' }]);
+
+    it('draws each referent on the budget: past it, that reference alone fails with TOO_MANY_KEYS', async () => {
+      // A mutation's answer is not estimated before it runs; the session counts its referents as it reads them:
+      // the same user three times, read once from Redis but counted each time.
+      const { data, errors } = await small.execute(
+        `mutation { insertMany(models: [${orders(['n1', 'n2', 'n3', 'n4', 'n5', 'n6']).join(', ')}]) { key ... on Order { user { name } } } }`,
+      );
+      const users = (data as { insertMany: Array<{ user: { name: string } | null }> }).insertMany.map((order) => order.user);
+      expect(users).toEqual([{ name: 'A' }, { name: 'A' }, { name: 'A' }, { name: 'A' }, { name: 'A' }, null]);
+      expect(errorCodes(errors)).toEqual([{ path: 'insertMany.5.user', code: 'TOO_MANY_KEYS' }]);
       expect(errors?.[0]?.extensions).toMatchObject({ count: 6, limit: 5, option: 'maxKeys' });
-    } finally {
-      await small.close();
-    }
+    });
+
+    it('counts the referents of a query in the early estimate, refusing it whole before Redis is asked', async () => {
+      // 3 orders and their 3 users: 6 keys.
+      const { result, commands } = await countCommands(small.redis.client, small.redis.db, () =>
+        small.execute(`{ nodes(keys: ["Order:m1", "Order:m2", "Order:m3"]) { ... on Order { user { name } } } }`),
+      );
+      expect(result.status).toBe(400);
+      expect(result.data).toBeUndefined();
+      expect(errorCodes(result.errors)).toEqual([{ path: undefined, code: 'TOO_MANY_KEYS' }]);
+      expect(result.errors?.[0]?.extensions).toMatchObject({ count: 6, limit: 5 });
+      expect(commands).toEqual([]);
+    });
+
+    it('estimates a finder page as its first items with their referents, through fragments', async () => {
+      const query = `{ allOrders(first: 2) { edges { node { ...Buyer } } } } fragment Buyer on Order { user { name } }`;
+      // A page of 6 costs 6 and reads no key itself; its 6 users are keys.
+      const refused = await small.execute(query.replace('first: 2', 'first: 6'));
+      expect(errorCodes(refused.errors)).toEqual([{ path: undefined, code: 'TOO_MANY_KEYS' }]);
+      expect(refused.errors?.[0]?.extensions).toMatchObject({ count: 6 });
+      const served = await small.execute(query);
+      expect(served.errors).toBeUndefined();
+      expect(served.data).toEqual({ allOrders: { edges: [{ node: { user: { name: 'A' } } }, { node: { user: { name: 'A' } } }] } });
+    });
   });
 });
 
 describe('references to the model itself and to models defined later', () => {
   // Assigned after the model that refers to it, as a model defined later in a file would be.
   let Team: ModelDefinition;
-  const Person = defineModel('Person', z.object({ name: z.string(), managerId: ref(() => Person).optional(), teamKey: ref(() => Team) }));
+  const Person = defineModel(
+    'Person',
+    z.object({ name: z.string(), managerId: ref((): ModelDefinition => Person).optional(), teamKey: ref(() => Team) }),
+  );
   Team = defineModel('Team', z.object({ title: z.string() }));
   let own: TestGateway;
 

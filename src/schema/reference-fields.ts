@@ -1,10 +1,13 @@
+import type { GraphQLResolveInfo } from 'graphql';
 import { keyNotFound } from '../errors.js';
 import type { ModelInstance } from '../model/model-instance.js';
 import type { Registry } from '../model/registry.js';
-import type { GraphQLResolveInfo } from 'graphql';
 import type { Builder, GatewayContext } from './builder.js';
 import { selectsField } from './selects-field.js';
 import { withGraphQLErrors } from './to-graphql-error.js';
+
+/** The extension that marks a resolved reference field (its value: the target model), for the early cost estimate. */
+export const REFERENCE_EXTENSION = 'referenceTo';
 
 /**
  * Beside each field made with `ref()` (`userId: String!`), the field that resolves it (`user: User`).
@@ -26,6 +29,7 @@ export function addReferenceFields(builder: Builder, registry: Registry, objectT
               t.field({
                 type: objectTypes.get(target),
                 nullable: true,
+                extensions: { [REFERENCE_EXTENSION]: target },
                 description: `The ${target} whose key \`${field}\` holds: null when \`${field}\` is null, and null with KEY_NOT_FOUND when nothing is stored at that key.`,
                 resolve: withGraphQLErrors(
                   async (instance: ModelInstance, _args: unknown, { session }: GatewayContext, info: GraphQLResolveInfo) => {
