@@ -95,6 +95,16 @@ describe('a reference resolves to the model at its key', () => {
     expect(pks.sort()).toEqual(['o1', 'o11', 'o21', 'o31', 'o41', 'o51', 'o61', 'o71', 'o81', 'o91', 'orphan']);
   });
 
+  it('lists what each reference refers to, and the field that resolves it, in models', async () => {
+    const { data } = await t.execute<{ models: Array<{ name: string; fields: Array<Record<string, unknown>> }> }, unknown>(
+      `{ models { name fields { name refersTo resolvedAs } } }`,
+    );
+    const order = data?.models.find((model) => model.name === 'Order');
+    expect(order?.fields).toContainEqual({ name: 'userId', refersTo: 'User', resolvedAs: 'user' });
+    expect(order?.fields).toContainEqual({ name: 'productId', refersTo: 'Product', resolvedAs: 'product' });
+    expect(order?.fields).toContainEqual({ name: 'quantity', refersTo: null, resolvedAs: null });
+  });
+
   it('refuses an insert whose reference names another model, naming the field, and writes nothing', async () => {
     const { data, errors } = await t.execute(
       `mutation { insertMany(models: [{ order: { pk: "wrong", userId: "Product:p1", productId: "Product:p1", quantity: 1, placedAt: "2026-01-01T00:00:00Z" } }]) { key } }`,
