@@ -33,6 +33,11 @@ describe('ref() declares a field holding the key of another model', () => {
     expect(error.message).toBe(`Order.userId is invalid: must be the key of a User, "User:<pk>", not ${JSON.stringify(value)}.`);
   });
 
+  it('cuts a long value in the message to 80 characters', async () => {
+    const error = await gatewayError(() => Order.create({ userId: `Product:${'x'.repeat(500)}` }));
+    expect(error.message).toBe(`Order.userId is invalid: must be the key of a User, "User:<pk>", not "Product:${'x'.repeat(68)}....`);
+  });
+
   it('stays a reference when wrapped or given more checks', () => {
     const Note = defineModel(
       'Note',

@@ -45,7 +45,8 @@ export function ref(target: ReferenceTarget, options: ReferenceOptions = {}): z.
   const check = z.refine((value: unknown) => typeof value === 'string' && isKeyOf(value, reference.targetName()), {
     error: (issue) => {
       const name = reference.targetName();
-      return `must be the key of a ${name}, "${name}:<pk>", not ${JSON.stringify(issue.input)}`;
+      const given = JSON.stringify(issue.input) ?? String(issue.input);
+      return `must be the key of a ${name}, "${name}:<pk>", not ${given.length > 80 ? `${given.slice(0, 77)}...` : given}`;
     },
   });
   references.set(check, reference);
