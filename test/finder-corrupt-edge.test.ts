@@ -49,6 +49,17 @@ describe('a finder page with a corrupt document', () => {
     );
   });
 
+  it('answers the same way when the page is asked for by keys, a missing key still failing the whole', async () => {
+    const query = `query($keys: [ID!]) { allUsers(keys: $keys) { totalCount edges { cursor node { pk } } } }`;
+    const { data, errors } = await t.execute<{ allUsers: Page }, unknown>(query, { keys: ['c', 'User:b', 'a'] });
+    expect(data?.allUsers.edges.map((edge) => edge.node?.pk ?? null)).toEqual(['c', null, 'a']);
+    expect(data?.allUsers.totalCount).toBe(3);
+    expect(errorCodes(errors)).toEqual([{ path: 'allUsers.edges.1.node', code: 'CORRUPT_VALUE' }]);
+    expect(errors?.[0]?.extensions?.key).toBe('User:b');
+    const missing = await t.execute<{ allUsers: Page }, unknown>(query, { keys: ['b', 'nobody'] });
+    expect(errorCodes(missing.errors)).toEqual([{ path: 'allUsers', code: 'KEY_NOT_FOUND' }]);
+  });
+
   it('gives TypeScript callers the edge with node null and the error', async () => {
     const found = await t.gateway.store.session().findModels(User, { orderBy: { field: 'age' } });
     expect(found.edges.map((edge) => edge.node?.pk ?? edge.error?.code)).toEqual(['a', 'CORRUPT_VALUE', 'c', 'd']);

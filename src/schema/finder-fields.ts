@@ -1,4 +1,4 @@
-import { badUserInput } from '../errors.js';
+import { badUserInput, GatewayError } from '../errors.js';
 import type { Condition } from '../model/conditions.js';
 import type { ModelDefinition } from '../model/define-model.js';
 import { listFieldName } from '../model/generated-names.js';
@@ -154,7 +154,9 @@ function addModelFinder(builder: Builder, model: ModelDefinition, filters: Filte
         if (given.keys) {
           if (given.where) throw badUserInput(`${listFieldName(name)} takes keys or where, not both.`);
           const withTtl = selectsField(info, 'edges', 'node', 'ttl');
-          return keysPage(await session.findByKeys(model, given.keys.map(String), { skipMissing: given.skipMissing ?? false, withTtl }));
+          return keysPage(
+            await session.findSlotsByKeys(model, given.keys.map(String), { skipMissing: given.skipMissing ?? false, withTtl }),
+          );
         }
         return session.findModels(model, {
           where: given.where,
@@ -191,9 +193,12 @@ function addModelFinder(builder: Builder, model: ModelDefinition, filters: Filte
   );
 }
 
-/** A connection over instances asked for by key: one page, in key order. */
-function keysPage(instances: ModelInstance[]): Page {
-  const edges = instances.map((node, i) => ({ cursor: Buffer.from(`keys:${i}`).toString('base64url'), node }));
+/** A connection over instances asked for by key: one page, in key order; a corrupt document is an edge with its error. */
+function keysPage(slots: Array<ModelInstance | GatewayError>): Page {
+  const edges = slots.map((slot, i): Edge => {
+    const cursor = Buffer.from(`keys:${i}`).toString('base64url');
+    return slot instanceof GatewayError ? { cursor, node: null, error: slot } : { cursor, node: slot };
+  });
   return {
     edges,
     pageInfo: {
