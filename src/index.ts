@@ -1,4 +1,5 @@
 export { defineModel, type ModelDefinition, type ModelOptions, type Draft } from './model/define-model.js';
+export { ref, type ReferenceTarget, type ReferenceOptions } from './model/reference.js';
 export { createRegistry, type Registry } from './model/registry.js';
 export type { ModelInstance } from './model/model-instance.js';
 export { formatKey, parseKey } from './model/keys.js';

@@ -11,6 +11,7 @@ import { addModelsQuery } from './model-info.js';
 import { addModelTypes } from './model-types.js';
 import { addNodeQueries } from './node-queries.js';
 import { addRelayNodeQueries } from './relay-node-queries.js';
+import { addReferenceFields } from './reference-fields.js';
 import { TypeRefs } from './type-refs.js';
 
 export interface SchemaOptions {
@@ -27,6 +28,7 @@ export function buildSchema(registry: Registry, options: SchemaOptions = {}): Gr
   const builder = createBuilder();
   const refs = new TypeRefs(builder);
   const { nodeInterface, modelInterface, objectTypes } = addModelTypes(builder, registry, refs);
+  addReferenceFields(builder, registry, objectTypes);
   if (options.relay) addRelayNodeQueries(builder, nodeInterface);
   else addNodeQueries(builder, modelInterface);
   addModelsQuery(builder);
