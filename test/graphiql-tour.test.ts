@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineModel } from '../src/index.js';
 import { graphiqlOptions } from '../src/server/graphiql-options.js';
-import { MODELS_TOUR, SHOP_TOUR } from '../src/server/graphiql-tour.js';
+import { MODELS_TOUR, RELAY_SHOP_TOUR, SHOP_TOUR } from '../src/server/graphiql-tour.js';
 import { openTestGateway, type TestGateway } from './helpers/test-gateway.js';
 
 /*
@@ -45,6 +45,20 @@ describe('the page on the demo shop', () => {
     const html = await page(t);
     expect(html).toContain(`"query":${JSON.stringify(SHOP_TOUR)}`);
     expect(html).not.toMatch(/<(script|link)[^>]+(src|href)="?https?:/);
+  });
+});
+
+describe('the page on the demo shop in relay mode', () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await openTestGateway({ relay: true });
+  });
+  afterAll(() => t.close());
+
+  it("opens on the shop tour reading through Relay's nodes(ids:)", async () => {
+    const html = await page(t);
+    expect(html).toContain(`"query":${JSON.stringify(RELAY_SHOP_TOUR)}`);
+    expect(RELAY_SHOP_TOUR).toContain('nodes(ids:');
   });
 });
 

@@ -1,11 +1,32 @@
 import { parse, validate, type GraphQLSchema } from 'graphql';
 
+const READ = `# Read: models by key in one Redis command; missing keys skipped.
+query Read {
+  nodes(keys: ["User:alice", "Product:book", "User:nobody"], skipMissing: true) {
+    key
+    ... on User { name balance }
+    ... on Product { name price stock }
+  }
+}
+`;
+
+/** Under `relay: true` the read goes through Relay's `nodes(ids:)`, where a missing id is null. */
+const RELAY_READ = `# Read: models by id in one Redis command; a missing id is null.
+query Read {
+  nodes(ids: ["User:alice", "Product:book", "User:nobody"]) {
+    id
+    ... on User { name balance }
+    ... on Product { name price stock }
+  }
+}
+`;
+
 /**
  * Preloaded in GraphiQL. Every operation is named, so that the run button offers them by name, and each
  * follows a comment saying what it shows. The shop tour starts with its own writes, so that it runs as
  * written on an empty database, and touches only User and Product.
  */
-export const SHOP_TOUR = `# A tour of the demo shop, from an empty database: run the
+const shopTour = (read: string) => `# A tour of the demo shop, from an empty database: run the
 # operations in order with the run button (or Ctrl-Enter).
 
 # Seed: users and a product in one atomic write, our own pks.
@@ -18,15 +39,7 @@ mutation Seed {
   ]) { key }
 }
 
-# Read: models by key in one Redis command; missing keys skipped.
-query Read {
-  nodes(keys: ["User:alice", "Product:book", "User:nobody"], skipMissing: true) {
-    key
-    ... on User { name balance }
-    ... on Product { name price stock }
-  }
-}
-
+${read}
 # Find: the adults, oldest first, through the age index, counted.
 query Find {
   allUsers(where: { age: { gte: 18 } }, orderBy: { field: age, direction: DESC }, first: 10) {
@@ -49,6 +62,9 @@ mutation Purchase {
 }
 `;
 
+export const SHOP_TOUR = shopTour(READ);
+export const RELAY_SHOP_TOUR = shopTour(RELAY_READ);
+
 /** Any registry: what it serves. */
 export const MODELS_TOUR = `# Every model this gateway serves: its key prefix and its fields.
 query Models {
@@ -57,9 +73,10 @@ query Models {
 `;
 
 /**
- * The shop tour when the served schema accepts it as written (the demo shop, or models shaped like it),
- * the registry's description otherwise: a preloaded query that fails validation would be a poor welcome.
+ * The shop tour when the served schema accepts it as written (the demo shop, or models shaped like it,
+ * in either mode of `node`), the registry's description otherwise: a preloaded query that fails
+ * validation would be a poor welcome.
  */
 export function graphiqlTour(schema: GraphQLSchema): string {
-  return validate(schema, parse(SHOP_TOUR)).length === 0 ? SHOP_TOUR : MODELS_TOUR;
+  return [SHOP_TOUR, RELAY_SHOP_TOUR].find((tour) => validate(schema, parse(tour)).length === 0) ?? MODELS_TOUR;
 }
