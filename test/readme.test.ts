@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { bounded, cleanUpClis, post, REPO, SERVING, tempDir, type CliProcess, type GraphQLBody } from './helpers/cli-process.js';
-import { codeBlocks, skipReason, type CodeBlock } from './helpers/readme/code-blocks.js';
+import { errorCodesOf, isLang, ReadmeBlocks, servesWith } from './helpers/readme/block-rules.js';
+import { codeBlocks, type CodeBlock } from './helpers/readme/code-blocks.js';
 import { runShell, servedUrl, stopShell, cleanUpShells } from './helpers/readme/run-shell.js';
 import { commandsOf, expectedOutputs, problemsOf, type Known } from './helpers/readme/shell-commands.js';
 import { makeTourProject, writeTsconfig } from './helpers/readme/tour-project.js';
@@ -16,52 +17,20 @@ import { openTestRedis, type TestRedis } from './helpers/redis.js';
  * `<!-- readme-test: ... -->` comments that steer them, are in docs/readme-tests.md.
  */
 
-const blocks = codeBlocks(readFileSync(join(REPO, 'README.md'), 'utf8'));
+const readme = new ReadmeBlocks(codeBlocks(readFileSync(join(REPO, 'README.md'), 'utf8')));
 const at = (block: CodeBlock) => `README.md:${block.line}`;
-const LANGS = { sh: ['sh', 'bash', 'shell'], graphql: ['graphql', 'gql'], json: ['json'], file: ['ts', 'typescript', 'js', 'javascript', 'yaml', 'yml'] };
-const isLang = (block: CodeBlock | undefined, kind: keyof typeof LANGS) => block !== undefined && LANGS[kind].includes(block.lang);
-const ofKind = (kind: keyof typeof LANGS) => blocks.filter((block) => isLang(block, kind) && !skipReason(block));
-const previous = (block: CodeBlock) => blocks[blocks.indexOf(block) - 1];
-
-const fileBlocks = ofKind('file').filter((block) => block.file !== undefined);
-const shellBlocks = ofKind('sh');
-const graphqlBlocks = ofKind('graphql');
-/** A JSON block right after a GraphQL block shows that operation's response. */
-const responseOf = (block: CodeBlock) => {
-  const next = blocks[blocks.indexOf(block) + 1];
-  return next && isLang(next, 'json') && !skipReason(next) ? next : undefined;
-};
-const errorCodesOf = (block: CodeBlock) => /^error\s+(.+)$/.exec(block.marker ?? '')?.[1]?.split(/[\s,]+/) ?? [];
-const servesHeader = (block: CodeBlock) => /^serves(?:,\s*([\w-]+):\s*(.+))?$/.exec(block.marker ?? '');
-
-/** Why a block is run by no rule, or undefined when one runs it. */
-function uncovered(block: CodeBlock): string | undefined {
-  if (block.marker !== undefined && skipReason(block) === undefined && !servesHeader(block) && errorCodesOf(block).length === 0)
-    return `the comment "readme-test: ${block.marker}" is none of: skip: <reason>, serves[, Header: value], error CODE`;
-  if (skipReason(block)) return undefined;
-  if (servesHeader(block) && !isLang(block, 'sh')) return '"serves" is for sh blocks';
-  if (errorCodesOf(block).length > 0 && !isLang(block, 'graphql')) return '"error CODE" is for graphql blocks';
-  if (isLang(block, 'sh') || isLang(block, 'graphql')) return undefined;
-  if (isLang(block, 'json'))
-    return isLang(previous(block), 'graphql') ? undefined : 'a json block must follow the graphql block whose response it shows';
-  if (!isLang(block, 'file')) return `no rule runs "${block.lang || 'unlabelled'}" blocks`;
-  if (!block.file) return 'its first line must name its file, as in "// models.ts"';
-  const stem = block.file.replace(/\.\w+$/, '');
-  const used = [...shellBlocks, ...fileBlocks].some((other) => other !== block && new RegExp(`\\b${stem}\\b`).test(other.code));
-  return used ? undefined : `no sh block runs ${block.file} and no file imports it`;
-}
 
 describe('README.md', () => {
   test('every code block is run by a rule, or skipped with its reason', () => {
-    const problems = blocks.flatMap((block) => {
-      const why = uncovered(block);
+    const problems = readme.all.flatMap((block) => {
+      const why = readme.uncovered(block);
       return why ? [`${at(block)} (${block.lang}): ${why}`] : [];
     });
     expect(problems).toEqual([]);
   });
 
   test("the tour's models.ts is the demo shop that npm start serves", () => {
-    const models = fileBlocks.find((block) => block.file === 'models.ts');
+    const models = readme.files().find((block) => block.file === 'models.ts');
     const shop = readFileSync(join(REPO, 'examples', 'shop.ts'), 'utf8').replace("from '../src/index.js'", "from 'redis-model-gateway'");
     // The block's first line names the file; the rest is the file.
     expect(models?.code.split('\n').slice(1).join('\n').trimEnd()).toBe(shop.trimEnd());
@@ -73,10 +42,12 @@ describe('README.md', () => {
       scripts: (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts,
       usage,
       bins: readdirSync(join(REPO, 'node_modules', '.bin')),
-      files: fileBlocks.flatMap((block) => block.file ?? []),
+      files: readme.files().flatMap((block) => block.file ?? []),
     };
-    const sh = blocks.filter((block) => isLang(block, 'sh'));
-    const problems = sh.flatMap((block) => commandsOf(block.code).flatMap((command) => problemsOf(command, known).map((p) => `${at(block)}: ${p}`)));
+    const sh = readme.all.filter((block) => isLang(block, 'sh'));
+    const problems = sh.flatMap((block) =>
+      commandsOf(block.code).flatMap((command) => problemsOf(command, known).map((p) => `${at(block)}: ${p}`)),
+    );
     expect(problems).toEqual([]);
     // The checks above look at something: the README's own commands.
     expect(sh.flatMap((block) => commandsOf(block.code)).length).toBeGreaterThan(3);
@@ -88,7 +59,7 @@ describe('README.md', () => {
     beforeAll(async () => {
       project = await tempDir();
       redis = await openTestRedis();
-      await makeTourProject(project, REPO, fileBlocks);
+      await makeTourProject(project, REPO, readme.files());
     });
     afterAll(async () => {
       await cleanUpShells();
@@ -103,11 +74,11 @@ describe('README.md', () => {
       expect(shell.stderr()).toMatch(/models\.ts was loaded as CommonJS/);
     });
 
-    for (const block of shellBlocks) {
-      const serves = servesHeader(block);
-      test(`${at(block)} ${serves ? 'serves GraphQL' : 'exits 0'}: ${block.code.split('\n')[0]}`, async () => {
+    for (const block of readme.run('sh')) {
+      const headers = servesWith(block);
+      test(`${at(block)} ${headers ? 'serves GraphQL' : 'exits 0'}: ${block.code.split('\n')[0]}`, async () => {
         const shell = runShell(block.code, project, env());
-        if (serves) await answers(shell, serves[1] ? { [serves[1]]: serves[2] ?? '' } : {});
+        if (headers) await answers(shell, headers);
         else await exitsZero(shell, expectedOutputs(block.code));
       });
     }
@@ -127,7 +98,7 @@ describe('README.md', () => {
     });
 
     test('its TypeScript files, as the shell blocks leave the project, type-check under strict', async () => {
-      const files = fileBlocks.flatMap((block) => (block.file && /\.(m|c)?tsx?$/.test(block.file) ? [block.file] : []));
+      const files = readme.files().flatMap((block) => (block.file && /\.(m|c)?tsx?$/.test(block.file) ? [block.file] : []));
       await writeTsconfig(project, files);
       const tsc = runShell(`node '${join(REPO, 'node_modules', 'typescript', 'bin', 'tsc')}' -p tsconfig.json`, project, env());
       expect(await tsc.exited, tsc.stdout()).toBe(0);
@@ -155,9 +126,9 @@ describe('README.md', () => {
       await redis?.close();
     });
 
-    for (const block of graphqlBlocks) {
+    for (const block of readme.run('graphql')) {
       const codes = errorCodesOf(block);
-      const response = responseOf(block);
+      const response = readme.responseOf(block);
       const outcome = codes.length > 0 ? `gives ${codes.join(', ')}` : 'answers without errors';
       test(`${at(block)} ${outcome}${response ? `, as ${at(response)} shows` : ''}`, async () => {
         const { body } = await post(url, block.code);

@@ -58,14 +58,28 @@ export function problemsOf(command: Command, known: Known): string[] {
     const name = NPM_SCRIPT_COMMANDS.includes(sub) ? sub : ['run', 'run-script'].includes(sub) ? script : undefined;
     return name !== undefined && !(name in known.scripts) ? [`npm ${sub}: package.json has no "${name}" script`] : [];
   }
-  if (program === 'node') return fileProblems(args.find((arg) => !arg.startsWith('-')), known);
+  if (program === 'node')
+    return fileProblems(
+      args.find((arg) => !arg.startsWith('-')),
+      known,
+    );
   if (program !== 'npx') return [];
   // npx's own flags come before the executable.
-  const [bin = '', ...rest] = args.slice(Math.max(0, args.findIndex((arg) => !arg.startsWith('-'))));
-  if (bin === 'tsx') return fileProblems(rest.find((arg) => !arg.startsWith('-')), known);
+  const [bin = '', ...rest] = args.slice(
+    Math.max(
+      0,
+      args.findIndex((arg) => !arg.startsWith('-')),
+    ),
+  );
+  if (bin === 'tsx')
+    return fileProblems(
+      rest.find((arg) => !arg.startsWith('-')),
+      known,
+    );
   if (bin !== 'redis-model-gateway') return known.bins.includes(bin) ? [] : [`npx ${bin}: no such executable in node_modules/.bin`];
   const [sub] = rest;
-  const problems = sub && !sub.startsWith('-') && !inUsage(known.usage, `redis-model-gateway ${sub}`) ? [`no command "${sub}" in the CLI usage`] : [];
+  const problems =
+    sub && !sub.startsWith('-') && !inUsage(known.usage, `redis-model-gateway ${sub}`) ? [`no command "${sub}" in the CLI usage`] : [];
   for (const flag of rest.filter((arg) => arg.startsWith('--')).map((arg) => arg.split('=')[0] ?? arg)) {
     if (!inUsage(known.usage, flag)) problems.push(`no flag ${flag} in the CLI usage`);
   }
