@@ -4,10 +4,10 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { bounded, cleanUpClis, post, REPO, SERVING, tempDir, type CliProcess, type GraphQLBody } from './helpers/cli-process.js';
+import { cleanUpClis, post, REPO, tempDir, type CliProcess, type GraphQLBody } from './helpers/cli-process.js';
 import { errorCodesOf, isLang, ReadmeBlocks, servesWith } from './helpers/readme/block-rules.js';
 import { codeBlocks, type CodeBlock } from './helpers/readme/code-blocks.js';
-import { runShell, servedUrl, stopShell, cleanUpShells } from './helpers/readme/run-shell.js';
+import { cleanUpShells, runShell, servedUrl, SHELL_WAIT_MS, stopShell, within } from './helpers/readme/run-shell.js';
 import { commandsOf, expectedOutputs, problemsOf, type Known } from './helpers/readme/shell-commands.js';
 import { makeTourProject, writeTsconfig } from './helpers/readme/tour-project.js';
 import { openTestRedis, type TestRedis } from './helpers/redis.js';
@@ -21,6 +21,11 @@ const readme = new ReadmeBlocks(codeBlocks(readFileSync(join(REPO, 'README.md'),
 const at = (block: CodeBlock) => `README.md:${block.line}`;
 
 describe('README.md', () => {
+  afterAll(async () => {
+    await cleanUpShells();
+    await cleanUpClis();
+  });
+
   test('every code block is run by a rule, or skipped with its reason', () => {
     const problems = readme.all.flatMap((block) => {
       const why = readme.uncovered(block);
@@ -53,7 +58,7 @@ describe('README.md', () => {
     expect(sh.flatMap((block) => commandsOf(block.code)).length).toBeGreaterThan(3);
   });
 
-  describe('in a fresh project, as a user follows it', () => {
+  describe('in a fresh project, as a user follows it', { timeout: 2 * SHELL_WAIT_MS }, () => {
     let project = '';
     let redis: TestRedis;
     beforeAll(async () => {
@@ -61,16 +66,12 @@ describe('README.md', () => {
       redis = await openTestRedis();
       await makeTourProject(project, REPO, readme.files());
     });
-    afterAll(async () => {
-      await cleanUpShells();
-      await cleanUpClis();
-      await redis?.close();
-    });
+    afterAll(() => redis?.close());
     const env = () => ({ REDIS_URL: redis.url, PORT: '0' });
 
     test('before the ESM note, serve refuses models.ts as CommonJS', async () => {
       const shell = runShell('npx redis-model-gateway serve --models models.ts', project, env());
-      expect(await bounded(shell.exited, 'serve did not exit', shell)).not.toBe(0);
+      expect(await within(shell.exited, 'serve did not exit', shell)).not.toBe(0);
       expect(shell.stderr()).toMatch(/models\.ts was loaded as CommonJS/);
     });
 
@@ -90,7 +91,7 @@ describe('README.md', () => {
       const port = typeof address === 'object' && address ? address.port : 0;
       try {
         const shell = runShell('npx tsx server.ts', project, { ...env(), PORT: String(port) });
-        expect(await bounded(shell.exited, 'server.ts did not exit', shell)).toBe(1);
+        expect(await within(shell.exited, 'server.ts did not exit', shell)).toBe(1);
         expect(shell.stderr().trim().split('\n')).toEqual([expect.stringContaining(String(port))]);
       } finally {
         taken.close();
@@ -102,29 +103,22 @@ describe('README.md', () => {
       await writeTsconfig(project, files);
       const tsc = runShell(`node '${join(REPO, 'node_modules', 'typescript', 'bin', 'tsc')}' -p tsconfig.json`, project, env());
       expect(await tsc.exited, tsc.stdout()).toBe(0);
-    }, 120_000);
+    });
   });
 
-  describe('its GraphQL operations, in order, against npm start on a fresh database', () => {
+  describe('its GraphQL operations, in order, against npm start on a fresh database', { timeout: 2 * SHELL_WAIT_MS }, () => {
     let redis: TestRedis;
     let npmStart: CliProcess;
     let url = '';
     beforeAll(async () => {
       redis = await openTestRedis();
       npmStart = runShell('npm start -- --port 0', REPO, { REDIS_URL: redis.url });
-      const serving = new Promise<string>((resolve, reject) => {
-        npmStart.child.stdout?.on('data', () => {
-          const match = SERVING.exec(npmStart.stdout());
-          if (match) resolve(match[2] ?? '');
-        });
-        void npmStart.exited.then((code) => reject(new Error(`npm start exited with ${code}: ${npmStart.stderr()}`)));
-      });
-      url = await bounded(serving, 'npm start did not print its "serving" line', npmStart);
-    });
+      url = await servedUrl(npmStart);
+    }, SHELL_WAIT_MS);
     afterAll(async () => {
       if (npmStart) await stopShell(npmStart);
       await redis?.close();
-    });
+    }, SHELL_WAIT_MS);
 
     for (const block of readme.run('graphql')) {
       const codes = errorCodesOf(block);
@@ -141,7 +135,7 @@ describe('README.md', () => {
 });
 
 async function exitsZero(shell: CliProcess, outputs: string[]): Promise<void> {
-  const code = await bounded(shell.exited, 'did not exit', shell);
+  const code = await within(shell.exited, 'did not exit', shell);
   expect(code, `stdout:\n${shell.stdout()}\nstderr:\n${shell.stderr()}`).toBe(0);
   for (const output of outputs) expect(shell.stdout()).toContain(output);
 }

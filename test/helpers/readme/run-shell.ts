@@ -1,7 +1,22 @@
 import { spawn } from 'node:child_process';
-import { bounded, childEnv, type CliProcess } from '../cli-process.js';
+import { childEnv, type CliProcess } from '../cli-process.js';
 
 const started: CliProcess[] = [];
+
+/** Every wait on a block is bounded; generously, since each starts Node through npx on a shared machine. */
+export const SHELL_WAIT_MS = 90_000;
+
+/** Rejects with what the block printed when `promise` has not settled within SHELL_WAIT_MS. */
+export function within<T>(promise: Promise<T>, what: string, shell: CliProcess): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${what} within ${SHELL_WAIT_MS} ms; stdout:\n${shell.stdout()}\nstderr:\n${shell.stderr()}`)),
+      SHELL_WAIT_MS,
+    );
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
 
 /**
  * Runs a shell block as a user pastes it: bash, stopping at the first failing command, in a process
@@ -27,7 +42,7 @@ export function runShell(code: string, cwd: string, env: NodeJS.ProcessEnv): Cli
 
 const GRAPHQL_URL = /http:\/\/127\.0\.0\.1:\d+\/graphql/;
 
-/** The first GraphQL URL the block prints: a server printing its address is ready. */
+/** The first GraphQL URL the block prints (serve's "serving" line, a snippet's own): a server printing its address is ready. */
 export function servedUrl(shell: CliProcess): Promise<string> {
   const printed = new Promise<string>((resolve, reject) => {
     const check = () => {
@@ -38,13 +53,13 @@ export function servedUrl(shell: CliProcess): Promise<string> {
     check();
     void shell.exited.then((code) => reject(new Error(`exited with code ${code} before printing a URL; stderr:\n${shell.stderr()}`)));
   });
-  return bounded(printed, 'printed no GraphQL URL', shell);
+  return within(printed, 'printed no GraphQL URL', shell);
 }
 
 /** SIGTERM to the whole group, as Ctrl-C reaches every process of a terminal; SIGKILL for any it left. */
 export async function stopShell(shell: CliProcess): Promise<void> {
   signalGroup(shell, 'SIGTERM');
-  await bounded(shell.exited, 'did not exit after SIGTERM', shell).finally(() => signalGroup(shell, 'SIGKILL'));
+  await within(shell.exited, 'did not exit after SIGTERM', shell).finally(() => signalGroup(shell, 'SIGKILL'));
 }
 
 function signalGroup(shell: CliProcess, signal: NodeJS.Signals): void {
