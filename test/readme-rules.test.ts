@@ -77,9 +77,11 @@ describe('what the shell blocks are checked for', () => {
   });
 
   test('npm scripts, CLI commands and flags, executables and files must exist', () => {
-    expect(problems('npm install && npm start\nnpm test\nnpx redis-model-gateway serve --models m.ts --port 0\nnpx tsx server.ts')).toEqual(
-      [],
-    );
+    expect(
+      problems(
+        'npm install && npm start\nnpm test\nnpx redis-model-gateway serve --models m.ts --port 0\nnpx redis-model-gateway --help\nnpx tsx server.ts',
+      ),
+    ).toEqual([]);
     expect(problems('npm run build')).toEqual(['npm run: package.json has no "build" script']);
     expect(problems('npx redis-model-gateway serve --model m.ts --api-keys-file=k.json')).toEqual(['no flag --model in the CLI usage']);
     expect(problems('npx redis-model-gateway schema')).toEqual(['no command "schema" in the CLI usage']);

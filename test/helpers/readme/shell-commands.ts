@@ -81,7 +81,8 @@ export function problemsOf(command: Command, known: Known): string[] {
   const problems =
     sub && !sub.startsWith('-') && !inUsage(known.usage, `redis-model-gateway ${sub}`) ? [`no command "${sub}" in the CLI usage`] : [];
   for (const flag of rest.filter((arg) => arg.startsWith('--')).map((arg) => arg.split('=')[0] ?? arg)) {
-    if (!inUsage(known.usage, flag)) problems.push(`no flag ${flag} in the CLI usage`);
+    // --help is how the usage was read, so it exists whether or not the usage lists it.
+    if (flag !== '--help' && !inUsage(known.usage, flag)) problems.push(`no flag ${flag} in the CLI usage`);
   }
   return problems;
 }
