@@ -38,7 +38,8 @@ export interface ModelDefinition<S extends z.ZodObject = z.ZodObject> {
 const MODEL_NAME = /^[A-Z][A-Za-z0-9_]*$/;
 /** 2^31 - 1 seconds, about 68 years. */
 export const MAX_TTL_SECONDS = 2 ** 31 - 1;
-const RESERVED_FIELDS = new Set(['key', 'pk', 'ttl']);
+/** `id` repeats the key, under the name client caches (Apollo, Relay, urql) normalize by. */
+const RESERVED_FIELDS = new Set(['id', 'key', 'pk', 'ttl']);
 
 export function defineModel<S extends z.ZodObject>(name: string, schema: S, options: ModelOptions<S['shape']> = {}): ModelDefinition<S> {
   if (!MODEL_NAME.test(name)) throw invalidModelDefinition(`Model name "${name}" must match ${MODEL_NAME}.`);
@@ -46,7 +47,7 @@ export function defineModel<S extends z.ZodObject>(name: string, schema: S, opti
   const fields = describeFields(name, schema.shape, name);
   const reserved = fields.find((field) => RESERVED_FIELDS.has(field.name));
   if (reserved)
-    throw invalidModelDefinition(`Model "${name}" declares field "${reserved.name}", a name the gateway reserves (key, pk, ttl).`);
+    throw invalidModelDefinition(`Model "${name}" declares field "${reserved.name}", a name the gateway reserves (id, key, pk, ttl).`);
 
   const { ttl = null, refreshTtl = true, key: keyField = null } = options;
   // The cap keeps every TTL a GraphQL Int, and far below what Redis's EXPIRE refuses mid-script.

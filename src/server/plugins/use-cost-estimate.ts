@@ -10,7 +10,7 @@ import { fieldRun, keysRead, pageRead, RequestBudget, totalOf, type BudgetLimits
  * refuses it whole before execution (TOO_MANY_KEYS or QUERY_TOO_EXPENSIVE, HTTP 400) when the total is
  * over a limit, so that obvious abuse never reaches a resolver. The session's budget stays the
  * authority: this only refuses early. Every root field (alias) counts; in a query, one with a `keys`
- * argument reads that many keys, one with `key` reads one, and one with `first` (its default included)
+ * (or `ids`) argument reads that many keys, one with `key` (or `id`) reads one, and one with `first` (its default included)
  * reads a page. Fields under @skip or @include count as if they ran: the estimate errs on the safe side.
  */
 export function useCostEstimate(limits: BudgetLimits): Plugin {
@@ -46,7 +46,8 @@ interface OperationShape {
   reads: Array<{ field: GraphQLField<unknown, unknown>; node: FieldNode }>;
 }
 
-const READ_ARGUMENTS = ['keys', 'key', 'first'];
+// `ids` and `id`: Relay's node fields, served in place of `keys` and `key` under the relay option.
+const READ_ARGUMENTS = ['keys', 'key', 'ids', 'id', 'first'];
 
 function shapeOf(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined): OperationShape | null {
   const operation = getOperationAST(document, operationName);
@@ -70,8 +71,9 @@ function readOf(field: GraphQLField<unknown, unknown>, node: FieldNode, variable
     // Invalid arguments: execution reports them with GraphQL's own error, reading nothing.
     return { keys: 0, cost: 0 };
   }
-  if (Array.isArray(values.keys)) return keysRead(values.keys.length);
-  if (values.key !== undefined && values.key !== null) return keysRead(1);
+  const keys = values.keys ?? values.ids;
+  if (Array.isArray(keys)) return keysRead(keys.length);
+  if ((values.key ?? values.id) != null) return keysRead(1);
   if (typeof values.first === 'number') return pageRead(values.first);
   return { keys: 0, cost: 0 };
 }
