@@ -28,7 +28,7 @@ export const Product = defineModel(
 export const Order = defineModel(
   'Order',
   z.object({
-    userId: ref(User), // GraphQL also serves \`user: User\`, read in the request's batch
+    userId: ref(User), // GraphQL also serves `user: User`, read in the request's batch
     productId: ref(Product),
     quantity: z.int32().min(1),
     status: z.enum(['PENDING', 'PAID', 'SHIPPED']).default('PENDING'),
