@@ -17,9 +17,9 @@ import type { LockOptions } from './locks.js';
 export interface StoreOptions {
   redis: Redis;
   models: readonly ModelDefinition[] | Registry;
-  limits?: Partial<StoreLimits>;
+  limits?: Partial<StoreLimits> | undefined;
   /** Told of every round trip, read batch and lock wait of the store's own calls. @default none */
-  events?: StoreEvents;
+  events?: StoreEvents | undefined;
 }
 
 /**

@@ -6,13 +6,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /*
- * The CLI as a user runs it: `node bin/redis-model-gateway.js serve`, a real port, real HTTP, and its
- * own embedded redis-server. Every child is started in a process group of its own, so that cleanup can
+ * The CLI as a user runs it, a real port, real HTTP, and its own embedded redis-server; but from the
+ * sources, through tsx, as `npm start` runs it: the bin runs the build in dist/, which could be older than
+ * the sources under test. test/package.test.ts runs the bin of the packed package. Every child is started in a process group of its own, so that cleanup can
  * reach the redis-server the CLI started even when a test fails before the CLI could stop it.
  */
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
-const BIN = join(REPO, 'bin', 'redis-model-gateway.js');
+/** What bin/redis-model-gateway.js imports, compiled, in dist/. */
+const CLI_SOURCE = join(REPO, 'src', 'server', 'cli.ts');
 /** Every wait on a child is bounded: a hung CLI fails the test instead of hanging the run. */
 export const WAIT_MS = 20_000;
 
@@ -58,7 +60,7 @@ export function childEnv(overrides: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 }
 
 export function runCli(args: string[], env: NodeJS.ProcessEnv = childEnv()): CliProcess {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI_SOURCE, ...args], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let stdout = '';
   let stderr = '';
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
