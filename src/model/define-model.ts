@@ -9,7 +9,7 @@ export interface ModelOptions<Shape extends z.ZodRawShape> {
   /** Every read that returns the model, and every write, resets its TTL to `ttl`. @default true */
   refreshTtl?: boolean | undefined;
   /** A string or integer field whose value is the pk, instead of a generated UUIDv7. It can never change. */
-  key?: keyof Shape & string | undefined;
+  key?: (keyof Shape & string) | undefined;
   /** Fields the finders may filter and order by: string, integer, float, boolean, enum or date fields. */
   index?: ReadonlyArray<keyof Shape & string> | undefined;
 }
