@@ -60,8 +60,13 @@ export function childEnv(overrides: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 }
 
 export function runCli(args: string[], env: NodeJS.ProcessEnv = childEnv()): CliProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI_SOURCE, ...args], {
-    cwd: REPO,
+  return runNode(['--import', 'tsx', CLI_SOURCE, ...args], REPO, env);
+}
+
+/** `node ...nodeArgs` in a process group of its own, what it prints collected, cleaned up by cleanUpClis. */
+export function runNode(nodeArgs: string[], cwd: string, env: NodeJS.ProcessEnv): CliProcess {
+  const child = spawn(process.execPath, nodeArgs, {
+    cwd,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
@@ -92,6 +97,13 @@ export function bounded<T>(promise: Promise<T>, what: string, cli: CliProcess): 
 export async function serve(extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<ServingCli> {
   const dataDir = join(await tempDir(), 'redis');
   const cli = runCli(['serve', '--port', '0', '--data-dir', dataDir, ...extraArgs], childEnv(env));
+  const { url, modelNames } = await whenServing(cli);
+  const redisPort = Number(EMBEDDED.exec(cli.stdout())?.[1]);
+  return { ...cli, url, modelNames, redisPort, dataDir };
+}
+
+/** Waits for a CLI's "serving" line: its URL and the names of the models it serves. */
+export async function whenServing(cli: CliProcess): Promise<{ url: string; modelNames: string[] }> {
   const serving = new Promise<RegExpMatchArray>((resolve, reject) => {
     const check = () => {
       const match = SERVING.exec(cli.stdout());
@@ -101,8 +113,7 @@ export async function serve(extraArgs: string[] = [], env: NodeJS.ProcessEnv = {
     void cli.exited.then((code) => reject(new Error(`the CLI exited with code ${code} before serving; stderr:\n${cli.stderr()}`)));
   });
   const [, names = '', url = ''] = await bounded(serving, 'the CLI did not print its "serving" line', cli);
-  const redisPort = Number(EMBEDDED.exec(cli.stdout())?.[1]);
-  return { ...cli, url, modelNames: names.split(', '), redisPort, dataDir };
+  return { url, modelNames: names.split(', ') };
 }
 
 /** Sends SIGTERM to the CLI alone (not its group) and waits for it to exit. */
