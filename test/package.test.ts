@@ -168,7 +168,7 @@ describe('the installed package', () => {
     const errors = output.split('\n').filter((line) => /: error TS\d+/.test(line));
     const ours = errors.filter((line) => !line.includes('node_modules/') || line.includes('node_modules/redis-model-gateway/'));
     expect(ours).toEqual([]);
-  }, 120_000);
+  }, 240_000);
 
   it('serves the demo shop from its bin, with no models file', async () => {
     const cli = runNode(
