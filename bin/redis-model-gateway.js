@@ -1,4 +1,4 @@
 #!/usr/bin/env node
-// Runs the compiled CLI (npm run build writes dist/; npm install and npm pack run it). A models file in
+// Runs the compiled CLI (npm run build writes dist/; npm pack runs it). A models file in
 // TypeScript is loaded through tsx by the CLI itself (src/server/load-models.ts).
 await import('../dist/src/server/cli.js');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineModel } from '../src/index.js';
+import { defineModel, ref } from '../src/index.js';
 
 /** The demo shop: users buy products through orders that refer to both by key. */
 export const User = defineModel(
@@ -28,8 +28,8 @@ export const Product = defineModel(
 export const Order = defineModel(
   'Order',
   z.object({
-    userId: z.string().startsWith('User:'),
-    productId: z.string().startsWith('Product:'),
+    userId: ref(User), // GraphQL also serves \`user: User\`, read in the request's batch
+    productId: ref(Product),
     quantity: z.int32().min(1),
     status: z.enum(['PENDING', 'PAID', 'SHIPPED']).default('PENDING'),
     placedAt: z.date(),

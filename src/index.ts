@@ -1,4 +1,5 @@
 export { defineModel, type ModelDefinition, type ModelOptions, type Draft } from './model/define-model.js';
+export { ref, type ReferenceTarget, type ReferenceOptions } from './model/reference.js';
 export { createRegistry, type Registry } from './model/registry.js';
 export type { ModelInstance } from './model/model-instance.js';
 export { formatKey, parseKey } from './model/keys.js';
@@ -8,7 +9,9 @@ export type { StoreSession, StoreLimits } from './store/store-session.js';
 export { Access, SCOPES, type Scope, type Grant } from './store/access.js';
 export type { StoreEvents } from './store/store-events.js';
 export type { OnConflict } from './store/write-documents.js';
-export { buildSchema } from './schema/build-schema.js';
+export { buildSchema, type SchemaOptions } from './schema/build-schema.js';
+export { possibleTypes } from './schema/possible-types.js';
+export { codegenScalars } from './schema/codegen-scalars.js';
 export { createGateway, type GatewayOptions, type Gateway, type GatewayLimits } from './server/create-gateway.js';
 export type { ServerLimits } from './server/server-limits.js';
 export type { BudgetLimits } from './store/request-budget.js';

@@ -59,7 +59,7 @@ describe('defineModel checks names and options', () => {
     expect(refusal(() => defineModel(name, z.object({})))).toMatchObject({ code: 'INVALID_MODEL_DEFINITION' });
   });
 
-  it.each(['key', 'pk', 'ttl', '__secret'])('refuses the field name %s', (name) => {
+  it.each(['id', 'key', 'pk', 'ttl', '__secret'])('refuses the field name %s', (name) => {
     const { message } = refusal(() => defineModel('Thing', z.object({ [name]: z.string() })));
     expect(message).toContain(name);
   });

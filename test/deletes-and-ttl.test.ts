@@ -54,7 +54,7 @@ const seedShop = () =>
 async function userPks(variables: AllUsersQueryVariables = {}): Promise<string[]> {
   const { data, errors } = await t.execute(AllUsersDocument, { first: 1000, ...variables });
   expect(errors).toBeUndefined();
-  return data?.allUsers.edges.map((edge) => edge.node.pk) ?? [];
+  return data?.allUsers.edges.map((edge) => edge.node!.pk) ?? [];
 }
 
 /** Every index key of `model` that names `pk`: in a sorted set (as a member, or after "\0\0" in a string index) or as a hash field. */
@@ -206,7 +206,7 @@ describe('deleteAllUsers', () => {
     expect(left).toEqual([]);
     expect((await t.redis.client.keys('User:*')).length).toBe(0);
     const products = await t.execute(AllProductsDocument, {});
-    expect(products.data?.allProducts.edges.map((edge) => edge.node.key)).toEqual(['Product:book']);
+    expect(products.data?.allProducts.edges.map((edge) => edge.node!.key)).toEqual(['Product:book']);
   });
 
   it('refuses confirm: false with BAD_USER_INPUT and deletes nothing', async () => {
@@ -344,7 +344,7 @@ describe('expiry, enforced at read time', () => {
 
     const all = await t.execute(AllUsersWithCountDocument, {});
     expect(all.data?.allUsers.totalCount).toBe(3);
-    expect(all.data?.allUsers.edges.map((edge) => edge.node.pk)).toEqual(['alice', 'carol', 'dave']);
+    expect(all.data?.allUsers.edges.map((edge) => edge.node!.pk)).toEqual(['alice', 'carol', 'dave']);
     expect(await indexKeysNaming('User', 'bob')).toEqual([]);
     expect(await indexKeysNaming('User', 'erin')).toEqual([]);
     expect(await t.redis.client.zscore('rmg:idx:User:@pk', 'bob')).toBeNull();
@@ -355,7 +355,7 @@ describe('expiry, enforced at read time', () => {
     });
     expect(forties.data?.allUsers).toMatchObject({ totalCount: 1, edges: [{ node: { pk: 'dave' } }] });
     const paged = await t.execute(AllUsersWithCountDocument, { orderBy: { field: 'age', direction: 'DESC' }, first: 2 });
-    expect(paged.data?.allUsers.edges.map((edge) => edge.node.pk)).toEqual(['dave', 'alice']);
+    expect(paged.data?.allUsers.edges.map((edge) => edge.node!.pk)).toEqual(['dave', 'alice']);
 
     const orders = await t.execute(AllOrdersDocument, {});
     expect(orders.data?.allOrders).toMatchObject({ totalCount: 0, edges: [] });

@@ -223,7 +223,7 @@ describe('cursors', () => {
     beforeEach(() => seedUsers(200));
     const byAge = (direction: 'ASC' | 'DESC', first: number, after: string | null = null) =>
       session().findModels(User, { orderBy: { field: 'age', direction }, first, after });
-    const pks = (page: { edges: Array<{ node: { pk: string } }> }) => page.edges.map((edge) => edge.node.pk);
+    const pks = (page: { edges: Array<{ node: { pk: string } | null }> }) => page.edges.map((edge) => edge.node!.pk);
     const moveTo = (pk: string, age: number) =>
       createStore({ redis, models }).insert([User.create({ name: `user-${pk}`, age, email: `${pk}@example.com` }, { pk })]);
 

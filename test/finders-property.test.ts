@@ -254,7 +254,7 @@ async function fetchPage({ t }: Real, query: Query, after: string | null): Promi
     const page = await t.gateway.store
       .session()
       .findModels(Thing, { where: query.where, orderBy: query.orderBy, first: query.first, after, withTotalCount: true });
-    return { items: page.edges.map((edge) => [edge.node.pk, stored(edge.node.value)]), ...page.pageInfo, totalCount: page.totalCount };
+    return { items: page.edges.map((edge) => [edge.node!.pk, stored(edge.node!.value)]), ...page.pageInfo, totalCount: page.totalCount };
   }
   const { data, errors } = await t.execute<ThingsData, Record<string, unknown>>(THINGS, {
     where: query.where,

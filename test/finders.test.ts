@@ -60,7 +60,7 @@ async function usersPage(variables: AllUsersQueryVariables): Promise<UserPage> {
   return data.allUsers;
 }
 
-const pksOf = (page: { edges: ReadonlyArray<{ node: { pk: string } }> }) => page.edges.map((edge) => edge.node.pk);
+const pksOf = (page: { edges: ReadonlyArray<{ node: { pk: string } | null }> }) => page.edges.map((edge) => edge.node!.pk);
 
 /** Follows endCursor until hasNextPage is false; `between` runs after each page but the last. */
 async function traverseUsers(
@@ -140,8 +140,8 @@ describe('allUsers without arguments', () => {
     const drafts = ['First', 'Second', 'Third'].map((name, i) => User.create({ name, age: 20 + i, email: `u${i}@example.com` }));
     await t.gateway.store.insert([...drafts].reverse());
     const page = await usersPage({});
-    expect(page.edges.map((edge) => edge.node.name)).toEqual(['First', 'Second', 'Third']);
-    expect(page.edges.map((edge) => edge.node.key)).toEqual(drafts.map((draft) => draft.key));
+    expect(page.edges.map((edge) => edge.node!.name)).toEqual(['First', 'Second', 'Third']);
+    expect(page.edges.map((edge) => edge.node!.key)).toEqual(drafts.map((draft) => draft.key));
     expect(page.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: false });
   });
 
@@ -261,7 +261,7 @@ describe('orderBy', () => {
       order('o3', 'PAID', '2025-01-01T00:00:00.001Z'),
     ]);
     const byStatus = await t.execute(AllOrdersDocument, { orderBy: { field: 'status' } });
-    expect(byStatus.data?.allOrders.edges.map((edge) => edge.node.status)).toEqual(['PAID', 'PENDING', 'SHIPPED']);
+    expect(byStatus.data?.allOrders.edges.map((edge) => edge.node!.status)).toEqual(['PAID', 'PENDING', 'SHIPPED']);
     const byDate = await t.execute(AllOrdersDocument, { orderBy: { field: 'placedAt', direction: 'DESC' } });
     expect(pksOf(byDate.data?.allOrders ?? { edges: [] })).toEqual(['o3', 'o1', 'o2']);
     const sameInstant = await t.execute(AllOrdersDocument, { where: { placedAt: { eq: '2025-01-01T01:00:00.000+01:00' } } });
@@ -367,7 +367,7 @@ describe('string order', () => {
   });
 
   const labels = async (where: Record<string, unknown>, direction: 'ASC' | 'DESC' = 'ASC') =>
-    (await gadgets({ where, orderBy: { field: 'label', direction } })).edges.map((edge) => edge.node.label);
+    (await gadgets({ where, orderBy: { field: 'label', direction } })).edges.map((edge) => edge.node!.label);
 
   it('orders strings by Unicode code point, NUL and astral characters included', async () => {
     expect(await labels({})).toEqual([...ASCENDING, null]);
@@ -392,7 +392,7 @@ describe('string order', () => {
     let after: string | null = null;
     for (let page = 0; page < 20; page++) {
       const result = await gadgets({ orderBy: { field: 'label', direction: 'DESC' }, first: 1, after });
-      seen.push(...result.edges.map((edge) => edge.node.label));
+      seen.push(...result.edges.map((edge) => edge.node!.label));
       if (!result.pageInfo.hasNextPage) break;
       after = result.pageInfo.endCursor;
     }
@@ -686,7 +686,7 @@ describe('node ttl in finder results', () => {
     ]);
     await t.redis.client.expire('Order:o1', 100);
     const { data } = await t.execute(AllOrdersDocument, {});
-    expect(data?.allOrders.edges[0]?.node.ttl).toBe(Order.ttl);
+    expect(data?.allOrders.edges[0]?.node?.ttl).toBe(Order.ttl);
     expect(await t.redis.client.ttl('Order:o1')).toBe(Order.ttl);
   });
 
@@ -698,8 +698,8 @@ describe('node ttl in finder results', () => {
     const node = await t.execute(NodeWithTtlDocument, { key: 'User:alice' });
     const answers = {
       node: node.data?.node?.ttl,
-      viaWhere: viaWhere.data?.allUsers.edges[0]?.node.ttl,
-      viaKeys: viaKeys.data?.allUsers.edges[0]?.node.ttl,
+      viaWhere: viaWhere.data?.allUsers.edges[0]?.node?.ttl,
+      viaKeys: viaKeys.data?.allUsers.edges[0]?.node?.ttl,
     };
     expect(answers).toEqual({ node: expect.any(Number), viaWhere: expect.any(Number), viaKeys: expect.any(Number) });
     for (const ttl of Object.values(answers)) {
@@ -762,7 +762,7 @@ describe('atomicity', () => {
     pages.push(await usersPage({ where: { name: { gte: 'batch-' } }, first: 1000 }));
     for (const page of pages) {
       const sizes = new Map<string, number>();
-      for (const edge of page.edges) sizes.set(edge.node.name, (sizes.get(edge.node.name) ?? 0) + 1);
+      for (const edge of page.edges) sizes.set(edge.node!.name, (sizes.get(edge.node!.name) ?? 0) + 1);
       for (const size of sizes.values()) expect(size).toBe(25);
     }
     expect(pages.at(-1)?.edges).toHaveLength(4 * 25);
@@ -775,7 +775,7 @@ describe('the TypeScript store', () => {
   it('finds, orders and pages with session.findModels', async () => {
     const session = t.gateway.store.session();
     const first = await session.findModels(User, { where: { age: { gte: 30 } }, orderBy: { field: 'age', direction: 'DESC' }, first: 3 });
-    expect(first.edges.map((edge) => edge.node.pk)).toEqual(['dave', 'bob', 'erin']);
+    expect(first.edges.map((edge) => edge.node!.pk)).toEqual(['dave', 'bob', 'erin']);
     expect(first.edges[0]?.node).toMatchObject({ key: 'User:dave', value: { name: 'Dave', age: 40 } });
     expect(first.pageInfo.hasNextPage).toBe(true);
     const rest = await session.findModels(User, {
@@ -784,7 +784,7 @@ describe('the TypeScript store', () => {
       first: 3,
       after: first.pageInfo.endCursor,
     });
-    expect(rest.edges.map((edge) => edge.node.pk)).toEqual(['alice']);
+    expect(rest.edges.map((edge) => edge.node!.pk)).toEqual(['alice']);
     expect(rest.pageInfo.hasNextPage).toBe(false);
   });
 

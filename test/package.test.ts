@@ -214,6 +214,7 @@ import {
   createGateway,
   defineModel,
   isGatewayError,
+  ref,
   type GatewayOptions,
   type ModelInstance,
 } from 'redis-model-gateway';
@@ -224,9 +225,12 @@ export const User = defineModel('User', z.object({ name: z.string(), age: z.int3
   key: undefined,
 });
 
+export const Order = defineModel('Order', z.object({ buyerId: ref(User, { as: undefined }) }));
+
 const origin: string | undefined = process.env.CORS_ORIGIN;
 const options: GatewayOptions = {
-  models: [User],
+  models: [User, Order],
+  relay: undefined,
   redis: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
   writeToken: process.env.WRITE_TOKEN,
   cors: origin ? { origins: [origin], credentials: undefined } : undefined,

@@ -29,7 +29,7 @@ afterAll(() => redis.close());
 const storeOf = (model: typeof ByAge) => createStore({ redis: redis.client, models: [model] });
 const pksOf = async (store: Store, model: typeof ByAge, where: Condition) => {
   const page = await store.session().findModels(model, { where, first: 1000 });
-  return page.edges.map((edge) => edge.node.pk).sort();
+  return page.edges.map((edge) => edge.node!.pk).sort();
 };
 const members = (count: number, model: typeof ByAge) =>
   Array.from({ length: count }, (_, i) =>

@@ -9,8 +9,8 @@ describe('checked-in generated files', () => {
     expect(checkedIn).toBe(printDemoSchema());
   });
 
-  it('test/generated is what codegen.yml makes of the test operations (run npm run codegen)', async () => {
-    const { config } = await loadCodegenConfig({ configFilePath: 'codegen.yml' });
+  it('test/generated is what codegen.ts makes of the test operations (run npm run codegen)', async () => {
+    const { config } = await loadCodegenConfig({ configFilePath: 'codegen.ts' });
     const files = await generate({ ...config, silent: true }, false);
     expect(files.length).toBeGreaterThan(0);
     for (const file of files) {

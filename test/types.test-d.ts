@@ -1,6 +1,6 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
-import { defineModel, type Draft, type ModelDefinition, type ModelInstance, type Store } from '../src/index.js';
+import { defineModel, ref, type Draft, type ModelDefinition, type ModelInstance, type Store } from '../src/index.js';
 
 /*
  * Type tests: vitest checks this file with tsc and never runs it, so `store` below only needs a type.
@@ -100,5 +100,19 @@ describe('Store', () => {
     expectTypeOf(store.insert(drafts, { onConflict: 'FAIL' })).resolves.toEqualTypeOf<ModelInstance[]>();
     // @ts-expect-error onConflict is OVERWRITE or FAIL
     void store.insert(drafts, { onConflict: 'IGNORE' });
+  });
+});
+
+describe('ref', () => {
+  it('is a string in the input and the stored value, optional when wrapped', () => {
+    const Order = defineModel('Order', z.object({ userId: ref(User), reviewerId: ref('User').optional() }));
+    expectTypeOf(Order.create({ userId: 'User:alice' }).value).toEqualTypeOf<{ userId: string; reviewerId?: string | undefined }>();
+    // @ts-expect-error a reference holds a key string
+    Order.create({ userId: 7 });
+  });
+
+  it('refers to its own model through a function with a declared return type', () => {
+    const Person = defineModel('Person', z.object({ managerId: ref((): ModelDefinition => Person).optional() }));
+    expectTypeOf(Person.create({}).value.managerId).toEqualTypeOf<string | undefined>();
   });
 });

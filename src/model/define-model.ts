@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { invalidModelDefinition } from '../errors.js';
 import { createDraft, type DraftOptions } from './create-draft.js';
 import { describeFields, type FieldDescription } from './field-description.js';
+import { modelReferences, type ModelReference } from './model-references.js';
 
 export interface ModelOptions<Shape extends z.ZodRawShape> {
   /** Seconds an instance lives after its last write (or read, with `refreshTtl`). @default no expiry */
@@ -31,6 +32,8 @@ export interface ModelDefinition<S extends z.ZodObject = z.ZodObject> {
   /** The indexed fields, in the order given. */
   readonly indexed: readonly FieldDescription[];
   readonly fields: readonly FieldDescription[];
+  /** The fields made with `ref()`, each with the name of the GraphQL field that resolves it. */
+  readonly references: readonly ModelReference[];
   /** Validates `value` (VALIDATION_FAILED otherwise) and gives it a pk: the key field's value, `pk`, or a new UUIDv7. */
   create(value: z.input<S>, options?: Pick<DraftOptions, 'pk'>): Draft<S>;
 }
@@ -38,7 +41,8 @@ export interface ModelDefinition<S extends z.ZodObject = z.ZodObject> {
 const MODEL_NAME = /^[A-Z][A-Za-z0-9_]*$/;
 /** 2^31 - 1 seconds, about 68 years. */
 export const MAX_TTL_SECONDS = 2 ** 31 - 1;
-const RESERVED_FIELDS = new Set(['key', 'pk', 'ttl']);
+/** `id` repeats the key, under the name client caches (Apollo, Relay, urql) normalize by. */
+const RESERVED_FIELDS = new Set(['id', 'key', 'pk', 'ttl']);
 
 export function defineModel<S extends z.ZodObject>(name: string, schema: S, options: ModelOptions<S['shape']> = {}): ModelDefinition<S> {
   if (!MODEL_NAME.test(name)) throw invalidModelDefinition(`Model name "${name}" must match ${MODEL_NAME}.`);
@@ -46,7 +50,8 @@ export function defineModel<S extends z.ZodObject>(name: string, schema: S, opti
   const fields = describeFields(name, schema.shape, name);
   const reserved = fields.find((field) => RESERVED_FIELDS.has(field.name));
   if (reserved)
-    throw invalidModelDefinition(`Model "${name}" declares field "${reserved.name}", a name the gateway reserves (key, pk, ttl).`);
+    throw invalidModelDefinition(`Model "${name}" declares field "${reserved.name}", a name the gateway reserves (id, key, pk, ttl).`);
+  const references = modelReferences(name, fields);
 
   const { ttl = null, refreshTtl = true, key: keyField = null } = options;
   // The cap keeps every TTL a GraphQL Int, and far below what Redis's EXPIRE refuses mid-script.
@@ -74,6 +79,7 @@ export function defineModel<S extends z.ZodObject>(name: string, schema: S, opti
     refreshTtl,
     keyField,
     fields,
+    references,
     create: (input, draftOptions) => createDraft(model, input, draftOptions),
   };
   return model;

@@ -1,9 +1,11 @@
 import type { z } from 'zod';
 import { invalidModelDefinition } from '../errors.js';
+import { referenceOf, type Reference } from './reference.js';
 
 /** What a model field is, as far as storage and GraphQL care: derived once from its zod type. */
 export type FieldType =
-  | { kind: 'string' }
+  /** `reference` when made by `ref()`: the string is a key of that model. */
+  | { kind: 'string'; reference?: Reference }
   | { kind: 'int' }
   | { kind: 'safeInt' }
   | { kind: 'float' }
@@ -83,8 +85,10 @@ function describeType(schema: z.ZodType, typeName: string, path: string): FieldT
   const zod = internals(schema);
   const { def } = zod._zod;
   switch (def.type) {
-    case 'string':
-      return { kind: 'string' };
+    case 'string': {
+      const reference = referenceOf(schema);
+      return reference ? { kind: 'string', reference } : { kind: 'string' };
+    }
     case 'boolean':
       return { kind: 'boolean' };
     case 'date':

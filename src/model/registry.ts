@@ -2,6 +2,7 @@ import { invalidModelDefinition, modelNotFound } from '../errors.js';
 import type { ModelDefinition } from './define-model.js';
 import { BUILT_IN_ROOT_FIELDS, BUILT_IN_TYPE_NAMES, modelRootFields, modelTypeNames, RESERVED_TYPE_PREFIXES } from './generated-names.js';
 import { parseKey, type ParsedKey } from './keys.js';
+import { assertReferencesRegistered } from './model-references.js';
 
 export interface ResolvedKey extends ParsedKey {
   model: ModelDefinition;
@@ -44,6 +45,7 @@ export function createRegistry(models: readonly ModelDefinition[]): Registry {
     modelRootFields(model).forEach((field) => claim(fieldOwners, field, `model "${model.name}"`, 'root field'));
     byName.set(model.name, model);
   }
+  assertReferencesRegistered(models, (name) => byName.get(name));
 
   return {
     models: [...models],

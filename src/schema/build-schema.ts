@@ -10,14 +10,27 @@ import { addUpdateInputs } from './update-inputs.js';
 import { addModelsQuery } from './model-info.js';
 import { addModelTypes } from './model-types.js';
 import { addNodeQueries } from './node-queries.js';
+import { addRelayNodeQueries } from './relay-node-queries.js';
+import { addReferenceFields } from './reference-fields.js';
 import { TypeRefs } from './type-refs.js';
 
+export interface SchemaOptions {
+  /**
+   * Serve Relay's `node(id: ID!): Node` and `nodes(ids: [ID!]!): [Node]!`, where a missing id is null
+   * with no error, in place of `node(key:)` and `nodes(keys:)`. See docs/frontends.md.
+   * @default false
+   */
+  relay?: boolean | undefined;
+}
+
 /** Builds the GraphQL schema of a registry: the composition root of the generators in this folder. */
-export function buildSchema(registry: Registry): GraphQLSchema {
+export function buildSchema(registry: Registry, options: SchemaOptions = {}): GraphQLSchema {
   const builder = createBuilder();
   const refs = new TypeRefs(builder);
-  const { modelInterface, objectTypes } = addModelTypes(builder, registry, refs);
-  addNodeQueries(builder, modelInterface);
+  const { nodeInterface, modelInterface, objectTypes } = addModelTypes(builder, registry, refs);
+  addReferenceFields(builder, registry, objectTypes);
+  if (options.relay) addRelayNodeQueries(builder, nodeInterface);
+  else addNodeQueries(builder, modelInterface);
   addModelsQuery(builder);
   addInsertMany(builder, registry, refs, modelInterface);
   if (registry.models.length > 0) {

@@ -1,4 +1,4 @@
-import { badUserInput } from '../errors.js';
+import { badUserInput, GatewayError } from '../errors.js';
 import type { Condition } from '../model/conditions.js';
 import type { ModelDefinition } from '../model/define-model.js';
 import { listFieldName } from '../model/generated-names.js';
@@ -10,7 +10,7 @@ import type { Builder, GatewayContext } from './builder.js';
 import type { FilterInputs } from './condition-inputs.js';
 import type { ModelInterfaceRef } from './model-types.js';
 import { selectsField } from './selects-field.js';
-import { withGraphQLErrors } from './to-graphql-error.js';
+import { toGraphQLError, withGraphQLErrors } from './to-graphql-error.js';
 
 type ObjectRef = unknown;
 
@@ -104,7 +104,19 @@ function addModelFinder(builder: Builder, model: ModelDefinition, filters: Filte
           }),
         });
   const edge = builder.objectRef<Edge>(`${name}Edge`).implement({
-    fields: (t) => ({ cursor: t.exposeString('cursor'), node: t.field({ type: objectType, resolve: (each: Edge) => each.node } as never) }),
+    fields: (t) => ({
+      cursor: t.exposeString('cursor'),
+      node: t.field({
+        type: objectType,
+        // Nullable so that a document that no longer decodes is null with CORRUPT_VALUE at its own edge.
+        nullable: true,
+        description: 'The instance; null with CORRUPT_VALUE at this path when its stored document no longer decodes.',
+        resolve: (each: Edge) => {
+          if (each.node === null) throw toGraphQLError(each.error);
+          return each.node;
+        },
+      } as never),
+    }),
   });
   const connection = builder.objectRef<Page>(`${name}Connection`).implement({
     fields: (t) => ({
@@ -142,7 +154,9 @@ function addModelFinder(builder: Builder, model: ModelDefinition, filters: Filte
         if (given.keys) {
           if (given.where) throw badUserInput(`${listFieldName(name)} takes keys or where, not both.`);
           const withTtl = selectsField(info, 'edges', 'node', 'ttl');
-          return keysPage(await session.findByKeys(model, given.keys.map(String), { skipMissing: given.skipMissing ?? false, withTtl }));
+          return keysPage(
+            await session.findSlotsByKeys(model, given.keys.map(String), { skipMissing: given.skipMissing ?? false, withTtl }),
+          );
         }
         return session.findModels(model, {
           where: given.where,
@@ -179,9 +193,12 @@ function addModelFinder(builder: Builder, model: ModelDefinition, filters: Filte
   );
 }
 
-/** A connection over instances asked for by key: one page, in key order. */
-function keysPage(instances: ModelInstance[]): Page {
-  const edges = instances.map((node, i) => ({ cursor: Buffer.from(`keys:${i}`).toString('base64url'), node }));
+/** A connection over instances asked for by key: one page, in key order; a corrupt document is an edge with its error. */
+function keysPage(slots: Array<ModelInstance | GatewayError>): Page {
+  const edges = slots.map((slot, i): Edge => {
+    const cursor = Buffer.from(`keys:${i}`).toString('base64url');
+    return slot instanceof GatewayError ? { cursor, node: null, error: slot } : { cursor, node: slot };
+  });
   return {
     edges,
     pageInfo: {

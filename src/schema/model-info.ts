@@ -17,11 +17,17 @@ export function graphqlTypeText(type: FieldType, nullable: boolean): string {
 
 /** `models`: rapyer's find_redis_models, with what a client needs to build keys and queries. */
 export function addModelsQuery(builder: Builder) {
-  const fieldInfo = builder.objectRef<FieldDescription & { isKey: boolean }>('ModelFieldInfo').implement({
+  const fieldInfo = builder.objectRef<FieldDescription & { isKey: boolean; resolvedAs: string | null }>('ModelFieldInfo').implement({
     fields: (t) => ({
       name: t.exposeString('name'),
       type: t.string({ description: 'The GraphQL type, as in the SDL.', resolve: (field) => graphqlTypeText(field.type, field.nullable) }),
       isKey: t.exposeBoolean('isKey', { description: "Whether this field's value is the pk." }),
+      refersTo: t.string({
+        nullable: true,
+        description: 'For a reference (made with ref()): the model whose key the field holds.',
+        resolve: (field) => (field.type.kind === 'string' ? (field.type.reference?.targetName() ?? null) : null),
+      }),
+      resolvedAs: t.exposeString('resolvedAs', { nullable: true, description: 'For a reference: the field that resolves it.' }),
     }),
   });
   const modelInfo = builder.objectRef<ModelDefinition>('ModelInfo').implement({
@@ -30,7 +36,12 @@ export function addModelsQuery(builder: Builder) {
       keyPrefix: t.string({ description: 'Every key of this model starts with it.', resolve: (model) => `${model.name}:` }),
       fields: t.field({
         type: [fieldInfo],
-        resolve: (model) => model.fields.map((field) => ({ ...field, isKey: field.name === model.keyField })),
+        resolve: (model) =>
+          model.fields.map((field) => ({
+            ...field,
+            isKey: field.name === model.keyField,
+            resolvedAs: model.references.find((reference) => reference.field === field.name)?.as ?? null,
+          })),
       }),
       ttl: t.int({ nullable: true, description: 'Seconds an instance lives; null when it never expires.', resolve: (model) => model.ttl }),
       refreshTtl: t.exposeBoolean('refreshTtl', { description: 'Whether reads and writes reset the TTL.' }),

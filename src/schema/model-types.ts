@@ -6,12 +6,28 @@ import { TypeRefs } from './type-refs.js';
 const modelNameOf = (instance: ModelInstance) => instance.model.name;
 
 /**
- * `interface Model { key pk ttl }`, one object type per model implementing it, and `union AnyModel`.
- * Returns the interface, which `node`, `nodes` and `insertMany` return, and each model's object type.
+ * `interface Node { id }`, `interface Model implements Node { id key pk ttl }`, one object type per model
+ * implementing both, and `union AnyModel`. Returns the interfaces (`Model` is what `node`, `nodes` and
+ * `insertMany` return, `Node` what Relay's `node(id:)` does) and each model's object type.
+ *
+ * `id` is the key under the name Apollo's and urql's caches and Relay normalize by; only model types
+ * carry it, since a type that repeated a model's key as its `id` (a lock result) would overwrite that
+ * model's cache entry with itself.
  */
 export function addModelTypes(builder: Builder, registry: Registry, refs: TypeRefs) {
+  const nodeInterface = builder.interfaceRef<ModelInstance>('Node').implement({
+    description: 'An object with a globally unique id, by which clients cache and refetch it: every model.',
+    resolveType: modelNameOf,
+    fields: (t) => ({
+      id: t.id({
+        description: 'The key again, `<ModelName>:<pk>`: unique across models, it is what client caches normalize by.',
+        resolve: (instance) => instance.key,
+      }),
+    }),
+  });
   const modelInterface = builder.interfaceRef<ModelInstance>('Model').implement({
     description: 'A model instance stored as one JSON document at its key, `<ModelName>:<pk>`.',
+    interfaces: [nodeInterface],
     resolveType: modelNameOf,
     fields: (t) => ({
       key: t.id({ description: 'The Redis key, `<ModelName>:<pk>`.', resolve: (instance) => instance.key }),
@@ -26,7 +42,7 @@ export function addModelTypes(builder: Builder, registry: Registry, refs: TypeRe
 
   const objectTypes = registry.models.map((model) =>
     builder.objectRef<ModelInstance>(model.name).implement({
-      interfaces: [modelInterface],
+      interfaces: [nodeInterface, modelInterface],
       // No isTypeOf: the interface's and the union's resolveType already name the type, and graphql-js
       // would call isTypeOf again for every object it completes.
       fields: (t) =>
@@ -51,7 +67,8 @@ export function addModelTypes(builder: Builder, registry: Registry, refs: TypeRe
       resolveType: modelNameOf,
     });
   }
-  return { modelInterface, objectTypes: byName };
+  return { nodeInterface, modelInterface, objectTypes: byName };
 }
 
 export type ModelInterfaceRef = ReturnType<typeof addModelTypes>['modelInterface'];
+export type NodeInterfaceRef = ReturnType<typeof addModelTypes>['nodeInterface'];

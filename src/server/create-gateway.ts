@@ -15,7 +15,9 @@ import { createAuthenticator, type AuthOptions } from './authenticate.js';
 import { connectRedis, DEFAULT_REDIS_TIMEOUT_MS, pingRedis } from './connect-redis.js';
 import { RETRY_AFTER_SECONDS } from '../schema/to-graphql-error.js';
 import { corsPolicy, type CorsOptions } from './cors-policy.js';
-import { exampleQuery } from './example-query.js';
+import { graphiqlOptions } from './graphiql-options.js';
+import { graphiqlTour } from './graphiql-tour.js';
+import { localGraphiQL } from './local-graphiql.js';
 import { createParseCache, type ParseCache } from './parse-cache.js';
 import { useBodyLimit } from './plugins/use-body-limit.js';
 import { useCostEstimate } from './plugins/use-cost-estimate.js';
@@ -29,6 +31,7 @@ import { useJsonBodiesOnly } from './plugins/use-json-bodies-only.js';
 import { gatewayLogger, type LoggerOption } from './gateway-logger.js';
 import { GatewayMetrics, type MetricsOptions } from './gateway-metrics.js';
 import { useMetrics } from './plugins/use-metrics.js';
+import { useOneOfVariables } from './plugins/use-one-of-variables.js';
 import { useReadiness } from './plugins/use-readiness.js';
 import { RequestLog } from './request-log.js';
 
@@ -67,7 +70,10 @@ export interface GatewayOptions {
   introspection?: boolean | undefined;
   /** "Did you mean ...?" in validation errors, which tell a caller field names it did not know. @default !production */
   suggestions?: boolean | undefined;
-  /** Serve GraphiQL on GET /graphql. @default !production */
+  /**
+   * Serve GraphiQL on GET /graphql, from the package's own assets (it needs no network), opening on a tour
+   * of the demo shop or, for other models, a query describing them. See docs/graphiql.md. @default !production
+   */
   graphiql?: boolean | undefined;
   /**
    * Where logs go: a pino logger, or options for the one the gateway makes, which writes JSON lines to
@@ -85,6 +91,13 @@ export interface GatewayOptions {
    * @default false
    */
   metrics?: boolean | MetricsOptions | undefined;
+  /**
+   * Serve Relay's `node(id: ID!): Node` and `nodes(ids: [ID!]!): [Node]!` in place of `node(key:)` and
+   * `nodes(keys:)`: a missing id is null with no error, as Relay and Apollo's default errorPolicy expect.
+   * Every model has `id` (its key) and implements `Node` either way. See docs/frontends.md.
+   * @default false
+   */
+  relay?: boolean | undefined;
 }
 
 export interface Gateway {
@@ -120,7 +133,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const metrics = options.metrics ? new GatewayMetrics(options.metrics === true ? {} : options.metrics) : null;
   const store = new Store({ redis, models: registry, limits, events: metrics?.storeEvents });
   const requestLog = new RequestLog(logger);
-  const schema = buildSchema(registry);
+  const schema = buildSchema(registry, { relay: options.relay ?? false });
   const parseCache = createParseCache(limits);
   const authenticator = createAuthenticator(registry, options.auth, options.writeToken ?? process.env.GATEWAY_WRITE_TOKEN);
   const production = options.production ?? process.env.NODE_ENV === 'production';
@@ -157,6 +170,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       useVariablesDepth(limits.maxVariablesDepth),
       ...useShapeLimits(limits),
       // While the document is validated.
+      useOneOfVariables(),
       (options.introspection ?? !production) ? {} : useDisableIntrospection(),
       (options.suggestions ?? !production) ? {} : blockFieldSuggestionsPlugin(),
       (options.suggestions ?? !production) ? {} : useHideSuggestions(),
@@ -169,10 +183,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     // No feature uploads files: a multipart body is only a way for a form to post cross-site.
     multipart: false,
     cors: corsPolicy(options.cors),
-    graphiql:
-      (options.graphiql ?? !production)
-        ? { defaultQuery: exampleQuery(registry.models.map((model) => model.name)), title: 'redis-model-gateway' }
-        : false,
+    // From the package's own assets, opening on a tour of the served models (see graphiql-options.ts).
+    graphiql: (options.graphiql ?? !production) ? graphiqlOptions(graphiqlTour(schema)) : false,
+    renderGraphiQL: localGraphiQL(),
     logging: requestLog.yogaLogger,
     // Errors with a code were made on purpose; everything else is unexpected: logged with its request id,
     // and answered with a generic message.

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { badUserInput, keyExists, keyNotFound, tooManyKeys, wrongModel } from '../errors.js';
+import { badUserInput, isGatewayError, keyExists, keyNotFound, tooManyKeys, wrongModel, type GatewayError } from '../errors.js';
 import { Access, type Scope } from './access.js';
 import type { Condition } from '../model/conditions.js';
 import type { ModelDefinition } from '../model/define-model.js';
@@ -188,7 +188,7 @@ export class StoreSession {
     });
     this.finders = run.catch(() => undefined);
     const page = await run;
-    page.edges.forEach((edge) => this.remember(edge.node));
+    for (const edge of page.edges) if (edge.node) this.remember(edge.node);
     return page;
   }
 
@@ -201,14 +201,41 @@ export class StoreSession {
     keys: readonly string[],
     { skipMissing = false, withTtl = false } = {},
   ): Promise<ModelInstance[]> {
+    return this.find(this.keysOf(model, keys), { skipMissing, withTtl });
+  }
+
+  /**
+   * findByKeys for a page of `all<Model>s(keys:)`: a document that no longer decodes is its CORRUPT_VALUE
+   * in its slot, as in a finder page, instead of failing the others; every other error fails the whole.
+   */
+  async findSlotsByKeys(
+    model: ModelDefinition,
+    keys: readonly string[],
+    { skipMissing = false, withTtl = false } = {},
+  ): Promise<Array<ModelInstance | GatewayError>> {
+    const full = this.keysOf(model, keys);
+    const slots = await this.loadMany(full, { withTtl });
+    const found: Array<ModelInstance | GatewayError> = [];
+    slots.forEach((slot, i) => {
+      if (slot === null) {
+        if (!skipMissing) throw keyNotFound(full[i] ?? '');
+      } else if (slot instanceof Error) {
+        if (!isGatewayError(slot) || slot.code !== 'CORRUPT_VALUE') throw slot;
+        found.push(slot);
+      } else found.push(slot);
+    });
+    return found;
+  }
+
+  /** One model's full keys from full keys or bare pks: FORBIDDEN without read on the model, WRONG_MODEL for another model's key. */
+  private keysOf(model: ModelDefinition, keys: readonly string[]): string[] {
     this.access.check('read', model.name, `find ${model.name}s`);
-    const full = keys.map((given) => {
+    return keys.map((given) => {
       if (given.startsWith(`${model.name}:`)) return given;
       const other = this.registry.models.find((candidate) => given.startsWith(`${candidate.name}:`));
       if (other) throw wrongModel(given, model.name, `its prefix ${other.name}:`, `ask all${other.name}s for it`);
       return formatKey(model.name, given);
     });
-    return this.find(full, { skipMissing, withTtl });
   }
 
   /** rapyer's adelete_many: every key checked first (nothing deleted on a bad one), then one atomic delete. */

@@ -312,7 +312,7 @@ export type UserWhere = {
   or?: Array<UserWhere> | null | undefined;
 };
 
-export type UserPageFragment = { edges: Array<{ cursor: string, node: { key: string, pk: string, name: string, age: number } }>, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null } };
+export type UserPageFragment = { edges: Array<{ cursor: string, node: { key: string, pk: string, name: string, age: number } | null }>, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null } };
 
 export type AllUsersQueryVariables = Exact<{
   keys?: Array<string | number> | string | number | null | undefined;
@@ -324,7 +324,7 @@ export type AllUsersQueryVariables = Exact<{
 }>;
 
 
-export type AllUsersQuery = { allUsers: { edges: Array<{ cursor: string, node: { key: string, pk: string, name: string, age: number } }>, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null } } };
+export type AllUsersQuery = { allUsers: { edges: Array<{ cursor: string, node: { key: string, pk: string, name: string, age: number } | null }>, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null } } };
 
 export type AllUsersWithCountQueryVariables = Exact<{
   keys?: Array<string | number> | string | number | null | undefined;
@@ -335,7 +335,7 @@ export type AllUsersWithCountQueryVariables = Exact<{
 }>;
 
 
-export type AllUsersWithCountQuery = { allUsers: { totalCount: number | null, edges: Array<{ cursor: string, node: { key: string, pk: string, name: string, age: number } }>, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null } } };
+export type AllUsersWithCountQuery = { allUsers: { totalCount: number | null, edges: Array<{ cursor: string, node: { key: string, pk: string, name: string, age: number } | null }>, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null } } };
 
 export type AllUsersWithTtlQueryVariables = Exact<{
   keys?: Array<string | number> | string | number | null | undefined;
@@ -343,7 +343,7 @@ export type AllUsersWithTtlQueryVariables = Exact<{
 }>;
 
 
-export type AllUsersWithTtlQuery = { allUsers: { edges: Array<{ node: { key: string, ttl: number | null } }> } };
+export type AllUsersWithTtlQuery = { allUsers: { edges: Array<{ node: { key: string, ttl: number | null } | null }> } };
 
 export type AllProductsQueryVariables = Exact<{
   where?: ProductWhere | null | undefined;
@@ -353,7 +353,7 @@ export type AllProductsQueryVariables = Exact<{
 }>;
 
 
-export type AllProductsQuery = { allProducts: { totalCount: number | null, edges: Array<{ node: { key: string, pk: string, name: string, price: number, inStock: boolean } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type AllProductsQuery = { allProducts: { totalCount: number | null, edges: Array<{ node: { key: string, pk: string, name: string, price: number, inStock: boolean } | null }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
 export type AllOrdersQueryVariables = Exact<{
   where?: OrderWhere | null | undefined;
@@ -363,7 +363,7 @@ export type AllOrdersQueryVariables = Exact<{
 }>;
 
 
-export type AllOrdersQuery = { allOrders: { totalCount: number | null, edges: Array<{ node: { key: string, pk: string, userId: string, status: OrderStatus, placedAt: string, ttl: number | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type AllOrdersQuery = { allOrders: { totalCount: number | null, edges: Array<{ node: { key: string, pk: string, userId: string, status: OrderStatus, placedAt: string, ttl: number | null } | null }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
 export type DeleteResultFieldsFragment = { count: number, byModel: Array<{ model: string, count: number }> };
 

@@ -1,7 +1,17 @@
-import { getArgumentValues, getOperationAST, type DocumentNode, type FieldNode, type GraphQLField, type GraphQLSchema } from 'graphql';
+import {
+  getArgumentValues,
+  getNamedType,
+  getOperationAST,
+  type DocumentNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLField,
+  type GraphQLSchema,
+} from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { isGatewayError } from '../../errors.js';
 import { requestRefusal } from '../../schema/to-graphql-error.js';
+import { referentsPerItem } from './referents-per-item.js';
 import { rootFieldNodes } from './root-fields.js';
 import { fieldRun, keysRead, pageRead, RequestBudget, totalOf, type BudgetLimits, type Draw } from '../../store/request-budget.js';
 
@@ -10,8 +20,9 @@ import { fieldRun, keysRead, pageRead, RequestBudget, totalOf, type BudgetLimits
  * refuses it whole before execution (TOO_MANY_KEYS or QUERY_TOO_EXPENSIVE, HTTP 400) when the total is
  * over a limit, so that obvious abuse never reaches a resolver. The session's budget stays the
  * authority: this only refuses early. Every root field (alias) counts; in a query, one with a `keys`
- * argument reads that many keys, one with `key` reads one, and one with `first` (its default included)
- * reads a page. Fields under @skip or @include count as if they ran: the estimate errs on the safe side.
+ * (or `ids`) argument reads that many keys, one with `key` (or `id`) reads one, and one with `first` (its default included)
+ * reads a page; each item it reads adds the referents its selection resolves (`user { name }` under
+ * `nodes` of 100 orders reads 100 more keys). Fields under @skip or @include count as if they ran.
  */
 export function useCostEstimate(limits: BudgetLimits): Plugin {
   // What does not depend on the variables is worked out once per document and operation.
@@ -29,7 +40,7 @@ export function useCostEstimate(limits: BudgetLimits): Plugin {
       if (!shape) return;
       const variables = (args.variableValues ?? {}) as Record<string, unknown>;
       const draws: Draw[] = [{ keys: 0, cost: shape.rootFields * fieldRun.cost }];
-      for (const { field, node } of shape.reads) draws.push(readOf(field, node, variables));
+      for (const { field, node, referents } of shape.reads) draws.push(readOf(field, node, variables, referents));
       try {
         new RequestBudget(limits).draw(totalOf(draws));
       } catch (error) {
@@ -43,26 +54,33 @@ export function useCostEstimate(limits: BudgetLimits): Plugin {
 /** An operation's root fields (aliases and fragment spreads each counted), and those of a query that read by their arguments. */
 interface OperationShape {
   rootFields: number;
-  reads: Array<{ field: GraphQLField<unknown, unknown>; node: FieldNode }>;
+  /** `referents`: the keys each item read resolves through references (see referentsPerItem). */
+  reads: Array<{ field: GraphQLField<unknown, unknown>; node: FieldNode; referents: number }>;
 }
 
-const READ_ARGUMENTS = ['keys', 'key', 'first'];
+// `ids` and `id`: Relay's node fields, served in place of `keys` and `key` under the relay option.
+const READ_ARGUMENTS = ['keys', 'key', 'ids', 'id', 'first'];
 
 function shapeOf(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined): OperationShape | null {
   const operation = getOperationAST(document, operationName);
   const root = operation && schema.getRootType(operation.operation);
   if (!operation || !root) return null;
   const shape: OperationShape = { rootFields: 0, reads: [] };
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions)
+    if (definition.kind === 'FragmentDefinition') fragments.set(definition.name.value, definition);
   for (const node of rootFieldNodes(document, operation)) {
     shape.rootFields += 1;
     const field = root.getFields()[node.name.value];
-    if (operation.operation === 'query' && field?.args.some((arg) => READ_ARGUMENTS.includes(arg.name))) shape.reads.push({ field, node });
+    if (operation.operation === 'query' && field?.args.some((arg) => READ_ARGUMENTS.includes(arg.name))) {
+      shape.reads.push({ field, node, referents: referentsPerItem(schema, fragments, node, getNamedType(field.type)) });
+    }
   }
   return shape;
 }
 
 /** What one root field of a query reads, from its arguments with variables and defaults applied. */
-function readOf(field: GraphQLField<unknown, unknown>, node: FieldNode, variables: Record<string, unknown>): Draw {
+function readOf(field: GraphQLField<unknown, unknown>, node: FieldNode, variables: Record<string, unknown>, referents: number): Draw {
   let values: Record<string, unknown>;
   try {
     values = getArgumentValues(field, node, variables);
@@ -70,8 +88,13 @@ function readOf(field: GraphQLField<unknown, unknown>, node: FieldNode, variable
     // Invalid arguments: execution reports them with GraphQL's own error, reading nothing.
     return { keys: 0, cost: 0 };
   }
-  if (Array.isArray(values.keys)) return keysRead(values.keys.length);
-  if (values.key !== undefined && values.key !== null) return keysRead(1);
-  if (typeof values.first === 'number') return pageRead(values.first);
+  const keys = values.keys ?? values.ids;
+  if (Array.isArray(keys)) return keysRead(keys.length * (1 + referents));
+  if ((values.key ?? values.id) != null) return keysRead(1 + referents);
+  if (typeof values.first === 'number') {
+    const page = pageRead(values.first);
+    // A page's items are its cost; the referents of each are keys read as nodes' are.
+    return totalOf([page, keysRead(page.cost * referents)]);
+  }
   return { keys: 0, cost: 0 };
 }

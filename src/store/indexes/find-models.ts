@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { badUserInput, queryTooExpensive } from '../../errors.js';
+import { badUserInput, isGatewayError, queryTooExpensive, type GatewayError } from '../../errors.js';
 import type { Condition } from '../../model/conditions.js';
 import type { ModelDefinition } from '../../model/define-model.js';
 import { decodeDocument } from '../../model/document-codec.js';
@@ -29,10 +29,12 @@ export interface FindOptions {
   withTotalCount?: boolean | undefined;
 }
 
-export interface Edge {
-  cursor: string;
-  node: ModelInstance;
-}
+/**
+ * One match of a page. A document that no longer decodes (CORRUPT_VALUE: not JSON, or no longer valid
+ * for its model) is an edge with `node: null` and the error, in its place with its cursor, so that one
+ * bad document neither hides the others nor shifts the page.
+ */
+export type Edge = { cursor: string; node: ModelInstance; error?: undefined } | { cursor: string; node: null; error: GatewayError };
 
 export interface Page {
   edges: Edge[];
@@ -107,8 +109,13 @@ export async function findModels(
     // A document gone behind the gateway's back has no edge, but the page still ends past it.
     if (document === null || document === undefined) continue;
     const key = formatKey(model.name, pk);
-    const value = decodeDocument(model, key, document) as ModelInstance['value'];
-    edges.push({ cursor: lastCursor, node: { model, key, pk, ttl: ttl >= 0 ? ttl : null, value } });
+    try {
+      const value = decodeDocument(model, key, document) as ModelInstance['value'];
+      edges.push({ cursor: lastCursor, node: { model, key, pk, ttl: ttl >= 0 ? ttl : null, value } });
+    } catch (error) {
+      if (!isGatewayError(error)) throw error;
+      edges.push({ cursor: lastCursor, node: null, error });
+    }
   }
   return {
     edges,

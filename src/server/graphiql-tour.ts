@@ -1,0 +1,65 @@
+import { parse, validate, type GraphQLSchema } from 'graphql';
+
+/**
+ * Preloaded in GraphiQL. Every operation is named, so that the run button offers them by name, and each
+ * follows a comment saying what it shows. The shop tour starts with its own writes, so that it runs as
+ * written on an empty database, and touches only User and Product.
+ */
+export const SHOP_TOUR = `# A tour of the demo shop, from an empty database: run the
+# operations in order with the run button (or Ctrl-Enter).
+
+# Seed: users and a product in one atomic write, our own pks.
+mutation Seed {
+  insertMany(models: [
+    { user: { pk: "alice", name: "Alice", age: 30, email: "alice@example.com", balance: 100 } }
+    { user: { pk: "bob", name: "Bob", age: 17, email: "bob@example.com", balance: 5 } }
+    { user: { pk: "carol", name: "Carol", age: 45, email: "carol@example.com", balance: 40 } }
+    { product: { pk: "book", name: "Book", price: 12, stock: 10 } }
+  ]) { key }
+}
+
+# Read: models by key in one Redis command; missing keys skipped.
+query Read {
+  nodes(keys: ["User:alice", "Product:book", "User:nobody"], skipMissing: true) {
+    key
+    ... on User { name balance }
+    ... on Product { name price stock }
+  }
+}
+
+# Find: the adults, oldest first, through the age index, counted.
+query Find {
+  allUsers(where: { age: { gte: 18 } }, orderBy: { field: age, direction: DESC }, first: 10) {
+    totalCount
+    edges { node { name age } }
+  }
+}
+
+# Purchase: under a lock, Alice pays 12 if her balance covers it.
+mutation Purchase {
+  withLock(
+    key: "User:alice"
+    action: "purchase"
+    when: { user: { balance: { gte: 12 } } }
+    update: { user: { inc: { balance: -12 } } }
+  ) {
+    applied
+    model { ... on User { name balance } }
+  }
+}
+`;
+
+/** Any registry: what it serves. */
+export const MODELS_TOUR = `# Every model this gateway serves: its key prefix and its fields.
+query Models {
+  models { name keyPrefix ttl fields { name type isKey } }
+}
+`;
+
+/**
+ * The shop tour when the served schema accepts it as written (the demo shop, or models shaped like it),
+ * the registry's description otherwise: a preloaded query that fails validation would be a poor welcome.
+ */
+export function graphiqlTour(schema: GraphQLSchema): string {
+  return validate(schema, parse(SHOP_TOUR)).length === 0 ? SHOP_TOUR : MODELS_TOUR;
+}
