@@ -170,7 +170,7 @@ describe('the installed package', () => {
     expect(ours).toEqual([]);
   }, 240_000);
 
-  it('serves the demo shop from its bin, with no models file', async () => {
+  it('serves the demo shop and its GraphiQL from its bin, with no models file', async () => {
     const cli = runNode(
       [join(app, 'node_modules', '.bin', 'redis-model-gateway'), 'serve', '--port', '0', '--redis', redis.url],
       app,
@@ -180,6 +180,12 @@ describe('the installed package', () => {
     expect(modelNames).toEqual(['User', 'Product', 'Order']);
     const { body } = await post(url, '{ models { name } }');
     expect(body).toEqual({ data: { models: [{ name: 'User' }, { name: 'Product' }, { name: 'Order' }] } });
+    // GraphiQL from the installed dependencies' assets, opening on the demo shop's tour.
+    const page = await fetch(url, { headers: { accept: 'text/html' } });
+    const html = await page.text();
+    expect(page.status).toBe(200);
+    expect(html).toContain('mutation Seed');
+    expect(html).not.toMatch(/<(script|link)[^>]+(src|href)="?https?:/);
     expect(await stop(cli)).toBe(0);
   });
 
