@@ -1,6 +1,4 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources without a build step, so that a models file may be TypeScript too.
-import { register } from 'tsx/esm/api';
-
-register();
-await import('../src/server/cli.ts');
+// Runs the compiled CLI (npm run build writes dist/; npm pack runs it). A models file in
+// TypeScript is loaded through tsx by the CLI itself (src/server/load-models.ts).
+await import('../dist/src/server/cli.js');

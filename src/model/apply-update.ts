@@ -10,17 +10,17 @@ import { validateValue } from './validate.js';
  */
 export interface Update {
   /** New values. null makes a nullable field null and removes an optional one. */
-  set?: Record<string, unknown>;
+  set?: Record<string, unknown> | undefined;
   /** Amounts to add to numeric fields. */
-  inc?: Record<string, number | undefined>;
+  inc?: Record<string, number | undefined> | undefined;
   /** Items to add at the end of list fields. */
-  append?: Record<string, readonly unknown[] | undefined>;
+  append?: Record<string, readonly unknown[] | undefined> | undefined;
   /** Items to take out of list fields: every occurrence of each. */
-  remove?: Record<string, readonly unknown[] | undefined>;
+  remove?: Record<string, readonly unknown[] | undefined> | undefined;
   /** Entries to add to or replace in record fields (shallow). */
-  merge?: Record<string, Record<string, unknown> | undefined>;
+  merge?: Record<string, Record<string, unknown> | undefined> | undefined;
   /** Keys to delete from record fields. */
-  unset?: Record<string, readonly string[] | undefined>;
+  unset?: Record<string, readonly string[] | undefined> | undefined;
 }
 
 type Operation = keyof Update;

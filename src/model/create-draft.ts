@@ -7,9 +7,9 @@ import { validateValue } from './validate.js';
 
 export interface DraftOptions {
   /** The pk to store under; only for models without a key field. @default a new UUIDv7 */
-  pk?: string;
+  pk?: string | undefined;
   /** The input's position in a batch, named by every error so a client knows which input failed. */
-  index?: number;
+  index?: number | undefined;
 }
 
 /** Validates a model's input and gives it its pk: the key field's value, the given pk, or a new UUIDv7. */

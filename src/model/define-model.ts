@@ -6,13 +6,13 @@ import { modelReferences, type ModelReference } from './model-references.js';
 
 export interface ModelOptions<Shape extends z.ZodRawShape> {
   /** Seconds an instance lives after its last write (or read, with `refreshTtl`). @default no expiry */
-  ttl?: number;
+  ttl?: number | undefined;
   /** Every read that returns the model, and every write, resets its TTL to `ttl`. @default true */
-  refreshTtl?: boolean;
+  refreshTtl?: boolean | undefined;
   /** A string or integer field whose value is the pk, instead of a generated UUIDv7. It can never change. */
-  key?: keyof Shape & string;
+  key?: (keyof Shape & string) | undefined;
   /** Fields the finders may filter and order by: string, integer, float, boolean, enum or date fields. */
-  index?: ReadonlyArray<keyof Shape & string>;
+  index?: ReadonlyArray<keyof Shape & string> | undefined;
 }
 
 /** A validated instance not yet stored: its key is known before it is saved, so models can refer to each other in one insert. */

@@ -11,7 +11,7 @@ export type ReferenceTarget = ModelDefinition | (() => ModelDefinition) | string
 
 export interface ReferenceOptions {
   /** The GraphQL field that resolves the reference. @default the field's name without its `Id` or `Key` suffix */
-  as?: string;
+  as?: string | undefined;
 }
 
 /** What `ref()` attaches to its zod check, found again by `describeFields` through any wrapper or chained check. */

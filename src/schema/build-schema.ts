@@ -20,7 +20,7 @@ export interface SchemaOptions {
    * with no error, in place of `node(key:)` and `nodes(keys:)`. See docs/frontends.md.
    * @default false
    */
-  relay?: boolean;
+  relay?: boolean | undefined;
 }
 
 /** Builds the GraphQL schema of a registry: the composition root of the generators in this folder. */

@@ -17,8 +17,11 @@ export interface GatewaySchemaTypes {
   };
 }
 
-/** The builder holds configuration only; the generators beside it add the types. */
-export function createBuilder() {
+/**
+ * The builder holds configuration only; the generators beside it add the types. The return type is
+ * spelled out so that the declarations import @pothos/core, which declares the PothosSchemaTypes they name.
+ */
+export function createBuilder(): InstanceType<typeof SchemaBuilder<GatewaySchemaTypes>> {
   const builder = new SchemaBuilder<GatewaySchemaTypes>({ defaultFieldNullability: false });
   builder.addScalarType('DateTime', DateTimeResolver);
   builder.addScalarType('SafeInt', SafeIntResolver);

@@ -6,21 +6,21 @@ import { Access, SCOPES, type Grant, type Scope } from '../store/access.js';
 /** One API key: its scopes, on every model or only on `models`. The same key listed twice holds both grants. */
 export interface ApiKey extends Grant {
   /** The secret a caller sends as `Authorization: Bearer <key>`. Give this or `sha256`. */
-  key?: string;
+  key?: string | undefined;
   /** The key's SHA-256 as hex, so that a keys file need not hold the secret itself. */
-  sha256?: string;
+  sha256?: string | undefined;
   /** Names the key in refusals. @default "the API key apiKeys[<position>]" */
-  name?: string;
+  name?: string | undefined;
 }
 
 export interface AuthOptions {
-  apiKeys?: readonly ApiKey[];
+  apiKeys?: readonly ApiKey[] | undefined;
   /**
    * What callers without a key may do once any key (or a write token) is configured.
    * With no key configured at all, every caller may do everything.
    * @default [] (nothing: reads need a key too)
    */
-  anonymous?: readonly Scope[] | Grant;
+  anonymous?: readonly Scope[] | Grant | undefined;
 }
 
 /** Who the request's caller is: a known key, no credentials, or credentials that match no key. */

@@ -1,6 +1,7 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Presets, SingleBar } from 'cli-progress';
 import type { ModelDefinition } from '../model/define-model.js';
@@ -89,7 +90,8 @@ async function connect(given: string | undefined, dataDir: string, reuseRunning:
   return { url: embedded.url, embedded };
 }
 
-const demoModels = () => new URL('../../examples/shop.ts', import.meta.url).pathname;
+// examples/shop.ts beside src/, or dist/examples/shop.js beside dist/src/ in the built package.
+const demoModels = () => fileURLToPath(new URL(`../../examples/shop${extname(import.meta.url)}`, import.meta.url));
 
 async function serve(argv: string[]): Promise<void> {
   const { values } = parseArgs({

@@ -11,7 +11,7 @@ export interface CorsOptions {
   /** Exact origins (`https://app.example`) whose pages may call the gateway from a browser. @default [] */
   origins: readonly string[];
   /** Let those pages send cookies and HTTP auth; the gateway itself reads only the Authorization header. @default false */
-  credentials?: boolean;
+  credentials?: boolean | undefined;
 }
 
 /**

@@ -43,46 +43,46 @@ export interface GatewayOptions {
   /** A client, or a URL for a client the gateway makes (see connect-redis.ts), owns and closes. */
   redis: Redis | string;
   /** Each limit left out keeps its default; see StoreLimits, BudgetLimits and ServerLimits. */
-  limits?: Partial<GatewayLimits>;
+  limits?: Partial<GatewayLimits> | undefined;
   /**
    * How long a Redis command, a connection attempt and the `/ready` ping may take, in ms, before the
    * request fails with REDIS_UNAVAILABLE (or WRITE_OUTCOME_UNKNOWN). Applies to the client the gateway
    * makes from a URL and to `/ready`; a client you pass keeps its own options (see redisClientOptions).
    * @default 1000
    */
-  redisTimeoutMs?: number;
+  redisTimeoutMs?: number | undefined;
   /** A key with every scope, sent as `Authorization: Bearer <writeToken>`. @default process.env.GATEWAY_WRITE_TOKEN */
-  writeToken?: string;
+  writeToken?: string | undefined;
   /**
    * API keys with scopes, and what callers without a key may do. With no key and no write token, every
    * caller may do everything (and `warnings` says so). See store/access.ts for the scope of each operation.
    * @default { apiKeys: [], anonymous: [] }
    */
-  auth?: AuthOptions;
+  auth?: AuthOptions | undefined;
   /** Origins whose pages may call the gateway from a browser. @default closed: no CORS header for any origin */
-  cors?: CorsOptions;
+  cors?: CorsOptions | undefined;
   /**
    * Production defaults: no introspection, no "Did you mean" suggestions, no GraphiQL, unless each is
    * asked for below. @default process.env.NODE_ENV === 'production'
    */
-  production?: boolean;
+  production?: boolean | undefined;
   /** Answer introspection queries (`__schema`, `__type`). @default !production */
-  introspection?: boolean;
+  introspection?: boolean | undefined;
   /** "Did you mean ...?" in validation errors, which tell a caller field names it did not know. @default !production */
-  suggestions?: boolean;
+  suggestions?: boolean | undefined;
   /**
    * Serve GraphiQL on GET /graphql, from the package's own assets (it needs no network), opening on a tour
    * of the demo shop or, for other models, a query describing them. See docs/graphiql.md. @default !production
    */
-  graphiql?: boolean;
+  graphiql?: boolean | undefined;
   /**
    * Where logs go: a pino logger, or options for the one the gateway makes, which writes JSON lines to
    * stdout. Each request is logged once with its id (`reqId`), each unexpected error with its request's id.
    * @default { level: 'info' }
    */
-  logger?: LoggerOption;
+  logger?: LoggerOption | undefined;
   /** false: no logs at all, whatever `logger` says. @default true */
-  logging?: boolean;
+  logging?: boolean | undefined;
   /**
    * Prometheus metrics at `/metrics` (or `metrics.endpoint`), in a registry of the gateway's own. Off by
    * default: they tell anyone who can reach the gateway how it is used and how it fails, so serve them
@@ -90,14 +90,14 @@ export interface GatewayOptions {
    * that the gateway's port is private.
    * @default false
    */
-  metrics?: boolean | MetricsOptions;
+  metrics?: boolean | MetricsOptions | undefined;
   /**
    * Serve Relay's `node(id: ID!): Node` and `nodes(ids: [ID!]!): [Node]!` in place of `node(key:)` and
    * `nodes(keys:)`: a missing id is null with no error, as Relay and Apollo's default errorPolicy expect.
    * Every model has `id` (its key) and implements `Node` either way. See docs/frontends.md.
    * @default false
    */
-  relay?: boolean;
+  relay?: boolean | undefined;
 }
 
 export interface Gateway {

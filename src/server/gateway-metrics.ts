@@ -4,7 +4,7 @@ import type { StoreEvents } from '../store/store-events.js';
 
 export interface MetricsOptions {
   /** Where the Prometheus text is served; false serves it nowhere (read `gateway.metrics.registry` yourself). @default '/metrics' */
-  endpoint?: string | false;
+  endpoint?: string | false | undefined;
 }
 
 /**

@@ -2,14 +2,31 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ModelDefinition } from '../model/define-model.js';
 
+/** What tsx compiles; JavaScript files are imported as they are. */
+const TYPESCRIPT = /\.[cm]?tsx?$/;
+let tsxRegistered = false;
+
+/**
+ * The CLI runs as compiled JavaScript; a TypeScript models file needs tsx's loader first. It is registered
+ * for the whole process, not scoped to this import, so that the models file and the CLI share one copy of
+ * each module they both import (the gateway, zod), as they must for the models to be recognised.
+ */
+async function registerTsx(): Promise<void> {
+  if (tsxRegistered) return;
+  const { register } = await import('tsx/esm/api');
+  register();
+  tsxRegistered = true;
+}
+
 const isModel = (value: unknown): value is ModelDefinition =>
   typeof value === 'object' && value !== null && 'schema' in value && 'fields' in value && 'name' in value && 'create' in value;
 
 /**
- * Imports a models module (TypeScript too: the CLI runs under tsx) and collects what it exports:
+ * Imports a models module (TypeScript too, through tsx) and collects what it exports:
  * a `models` array if there is one (in its order), otherwise every exported model (in the alphabetical order of export names).
  */
 export async function loadModels(file: string): Promise<ModelDefinition[]> {
+  if (TYPESCRIPT.test(file)) await registerTsx();
   const module = (await import(pathToFileURL(resolve(file)).href).catch((error: NodeJS.ErrnoException) => {
     // A .ts file outside an ESM package is loaded as CommonJS, which cannot import the gateway's ES modules.
     if (error.code === 'ERR_REQUIRE_CYCLE_MODULE' || error.code === 'ERR_REQUIRE_ESM') {

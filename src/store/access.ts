@@ -16,7 +16,7 @@ export const SCOPES: readonly Scope[] = ['read', 'write', 'lock', 'admin'];
 export interface Grant {
   scopes: readonly Scope[];
   /** Model names the scopes apply to. @default every model */
-  models?: readonly string[];
+  models?: readonly string[] | undefined;
 }
 
 /**

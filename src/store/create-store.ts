@@ -17,9 +17,9 @@ import type { LockOptions } from './locks.js';
 export interface StoreOptions {
   redis: Redis;
   models: readonly ModelDefinition[] | Registry;
-  limits?: Partial<StoreLimits>;
+  limits?: Partial<StoreLimits> | undefined;
   /** Told of every round trip, read batch and lock wait of the store's own calls. @default none */
-  events?: StoreEvents;
+  events?: StoreEvents | undefined;
 }
 
 /**
@@ -70,12 +70,12 @@ export class Store {
   }
 
   /** rapyer's afind: instances in key order in one Redis command; KEY_NOT_FOUND for a missing key unless `skipMissing`. */
-  find(keys: readonly string[], options?: ReadOptions & { skipMissing?: boolean }): Promise<ModelInstance[]> {
+  find(keys: readonly string[], options?: ReadOptions & { skipMissing?: boolean | undefined }): Promise<ModelInstance[]> {
     return this.session().find(keys, options);
   }
 
   /** rapyer's ainsert: drafts made with `Model.create(...)`, of any models, written all or nothing. */
-  insert(drafts: readonly Draft[], options?: { onConflict?: OnConflict }): Promise<ModelInstance[]> {
+  insert(drafts: readonly Draft[], options?: { onConflict?: OnConflict | undefined }): Promise<ModelInstance[]> {
     return this.session().insert(drafts, options);
   }
 

@@ -22,22 +22,22 @@ export interface LockContext extends StepContext {
 
 export interface LockStep {
   key: string;
-  when?: Condition | null;
-  update?: Update | null;
+  when?: Condition | null | undefined;
+  update?: Update | null | undefined;
 }
 
 export interface WithLockOptions extends LockOptions {
-  when?: Condition | null;
-  update?: Update | null;
+  when?: Condition | null | undefined;
+  update?: Update | null | undefined;
   /** Save the update; false answers the updated model without saving it (a dry run). @default true */
-  saveAtEnd?: boolean;
+  saveAtEnd?: boolean | undefined;
 }
 
 export interface HoldOptions extends LockOptions {
   /** Save what the callback returns. @default true */
-  saveAtEnd?: boolean;
+  saveAtEnd?: boolean | undefined;
   /** The lease is extended while the callback runs, up to this long; then the lock is let go. @default 300000 */
-  maxHoldMs?: number;
+  maxHoldMs?: number | undefined;
 }
 
 export const MAX_STEPS = 32;

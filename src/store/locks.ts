@@ -6,9 +6,9 @@ import type { StoreEvents } from './store-events.js';
 
 export interface LockOptions {
   /** How long the lock holds without an extension, in ms (100 to 600000). @default 30000 */
-  leaseMs?: number;
+  leaseMs?: number | undefined;
   /** How long to wait for a lock held by someone else, in ms (0 to 60000); for several locks, in all. @default 10000 */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 }
 
 /** A held lock. `token` is the opaque form a network caller keeps; the rest is for the gateway. */

@@ -47,14 +47,14 @@ export interface StoreLimits extends BudgetLimits {
 
 export interface ReadOptions {
   /** Report each instance's remaining TTL (costs a script call instead of an MGET). @default false */
-  withTtl?: boolean;
+  withTtl?: boolean | undefined;
 }
 
 export interface SessionOptions {
   /** What the caller may do. @default Access.full */
-  access?: Access;
+  access?: Access | undefined;
   /** Hears every round trip, read batch and lock wait of the session. @default the store's `events` */
-  events?: StoreEvents;
+  events?: StoreEvents | undefined;
 }
 
 /** A slot of `loadMany`: the instance, null for a missing key, or the error that key alone met. */

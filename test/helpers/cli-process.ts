@@ -6,13 +6,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /*
- * The CLI as a user runs it: `node bin/redis-model-gateway.js serve`, a real port, real HTTP, and its
- * own embedded redis-server. Every child is started in a process group of its own, so that cleanup can
+ * The CLI as a user runs it, a real port, real HTTP, and its own embedded redis-server; but from the
+ * sources, through tsx, as `npm start` runs it: the bin runs the build in dist/, which could be older than
+ * the sources under test. test/package.test.ts runs the bin of the packed package. Every child is started in a process group of its own, so that cleanup can
  * reach the redis-server the CLI started even when a test fails before the CLI could stop it.
  */
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
-const BIN = join(REPO, 'bin', 'redis-model-gateway.js');
+/** What bin/redis-model-gateway.js imports, compiled, in dist/. */
+const CLI_SOURCE = join(REPO, 'src', 'server', 'cli.ts');
 /** Every wait on a child is bounded: a hung CLI fails the test instead of hanging the run. */
 export const WAIT_MS = 20_000;
 
@@ -58,7 +60,17 @@ export function childEnv(overrides: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 }
 
 export function runCli(args: string[], env: NodeJS.ProcessEnv = childEnv()): CliProcess {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  return runNode(['--import', 'tsx', CLI_SOURCE, ...args], REPO, env);
+}
+
+/** `node ...nodeArgs` in a process group of its own, what it prints collected, cleaned up by cleanUpClis. */
+export function runNode(nodeArgs: string[], cwd: string, env: NodeJS.ProcessEnv): CliProcess {
+  const child = spawn(process.execPath, nodeArgs, {
+    cwd,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   let stdout = '';
   let stderr = '';
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -85,6 +97,13 @@ export function bounded<T>(promise: Promise<T>, what: string, cli: CliProcess): 
 export async function serve(extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<ServingCli> {
   const dataDir = join(await tempDir(), 'redis');
   const cli = runCli(['serve', '--port', '0', '--data-dir', dataDir, ...extraArgs], childEnv(env));
+  const { url, modelNames } = await whenServing(cli);
+  const redisPort = Number(EMBEDDED.exec(cli.stdout())?.[1]);
+  return { ...cli, url, modelNames, redisPort, dataDir };
+}
+
+/** Waits for a CLI's "serving" line: its URL and the names of the models it serves. */
+export async function whenServing(cli: CliProcess): Promise<{ url: string; modelNames: string[] }> {
   const serving = new Promise<RegExpMatchArray>((resolve, reject) => {
     const check = () => {
       const match = SERVING.exec(cli.stdout());
@@ -94,8 +113,7 @@ export async function serve(extraArgs: string[] = [], env: NodeJS.ProcessEnv = {
     void cli.exited.then((code) => reject(new Error(`the CLI exited with code ${code} before serving; stderr:\n${cli.stderr()}`)));
   });
   const [, names = '', url = ''] = await bounded(serving, 'the CLI did not print its "serving" line', cli);
-  const redisPort = Number(EMBEDDED.exec(cli.stdout())?.[1]);
-  return { ...cli, url, modelNames: names.split(', '), redisPort, dataDir };
+  return { url, modelNames: names.split(', ') };
 }
 
 /** Sends SIGTERM to the CLI alone (not its group) and waits for it to exit. */

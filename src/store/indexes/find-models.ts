@@ -15,18 +15,18 @@ import { PURGING, REFUSED } from './script-status.js';
 export interface OrderBy {
   /** An indexed field; ties are broken by pk. */
   field: string;
-  direction?: 'ASC' | 'DESC';
+  direction?: 'ASC' | 'DESC' | undefined;
 }
 
 export interface FindOptions {
-  where?: Condition | null;
+  where?: Condition | null | undefined;
   /** @default by pk, ascending: creation order with UUIDv7 pks */
-  orderBy?: OrderBy | null;
+  orderBy?: OrderBy | null | undefined;
   /** @default 50 (0 to 1000) */
-  first?: number;
-  after?: string | null;
+  first?: number | undefined;
+  after?: string | null | undefined;
   /** Count every match: costs a pass over the matching set, see docs/finders.md. @default false */
-  withTotalCount?: boolean;
+  withTotalCount?: boolean | undefined;
 }
 
 /**
@@ -51,7 +51,7 @@ export interface FinderLimits {
   /** Deepest nesting of and, or and not in a where. */
   maxWhereDepth: number;
   /** What the request's earlier pages left of maxFinderWork. @default maxFinderWork */
-  finderWorkLeft?: number;
+  finderWorkLeft?: number | undefined;
 }
 
 export const FIRST = { default: 50, min: 0, max: 1000 };
