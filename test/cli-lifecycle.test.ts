@@ -138,9 +138,12 @@ describe('redis-model-gateway serve --redis-timeout-ms', () => {
     expect(await stop(cli)).toBe(0);
   });
 
-  it('refuses a value that is not a whole number of milliseconds, before starting anything', async () => {
+  it('refuses a value that is not a whole number of milliseconds, before starting anything, with exit code 2', async () => {
     const cli = runCli(['serve', '--redis-timeout-ms', '1.5s']);
-    expect(await bounded(cli.exited, 'the CLI did not exit', cli)).toBe(1);
-    expect(cli.stderr().trim()).toBe('--redis-timeout-ms is "1.5s"; it must be a whole number of milliseconds above zero.');
+    expect(await bounded(cli.exited, 'the CLI did not exit', cli)).toBe(2);
+    expect(cli.stderr().trim().split('\n')).toEqual([
+      'error: --redis-timeout-ms is "1.5s"; it must be a whole number of milliseconds above zero.',
+      'hint: See redis-model-gateway serve --help',
+    ]);
   });
 });
