@@ -7,6 +7,7 @@ import {
   bounded,
   childEnv,
   cleanUpClis,
+  freePort,
   post,
   REPO,
   runCli,
@@ -14,6 +15,8 @@ import {
   SERVING,
   stop,
   tempDir,
+  waitForOutput,
+  writeModelsFile,
   type ServingCli,
 } from './helpers/cli-process.js';
 
@@ -326,5 +329,99 @@ describe('redis-model-gateway serve --metrics --log-level', () => {
       'error: --log-level is "loud"; it must be one of fatal, error, warn, info, debug, trace, silent.',
       'hint: See redis-model-gateway serve --help',
     ]);
+  });
+});
+
+describe('redis-model-gateway --help, --version and mistakes in the command line', () => {
+  const run = async (args: string[]) => {
+    const cli = runCli(args);
+    const code = await bounded(cli.exited, 'the CLI did not exit', cli);
+    return { code, stdout: cli.stdout(), lines: cli.stderr().trim().split('\n') };
+  };
+
+  it('prints the help of every command on stdout and exits 0', async () => {
+    for (const [args, first] of [
+      [['--help'], 'Usage: redis-model-gateway <command> [flags]'],
+      [['serve', '--help'], 'Usage: redis-model-gateway serve [flags]'],
+      [['serve', '--port', '1', '-h'], 'Usage: redis-model-gateway serve [flags]'],
+      [['reindex', '--help'], 'Usage: redis-model-gateway reindex --models FILE [--model NAME] [flags]'],
+      [['schema', '--help'], 'Usage: redis-model-gateway schema [--models FILE] [--possible-types]'],
+      [['help', 'reindex'], 'Usage: redis-model-gateway reindex --models FILE [--model NAME] [flags]'],
+    ] as const) {
+      const { code, stdout, lines } = await run([...args]);
+      expect({ args, code, first: stdout.split('\n')[0], stderr: lines }).toEqual({ args, code: 0, first, stderr: [''] });
+    }
+  });
+
+  it('prints the package version with --version', async () => {
+    const { version } = JSON.parse(await readFile(join(REPO, 'package.json'), 'utf8')) as { version: string };
+    expect(await run(['--version'])).toEqual({ code: 0, stdout: `${version}\n`, lines: [''] });
+  });
+
+  it('answers an unknown command, an unknown flag or no command with one line, a hint and exit code 2', async () => {
+    expect(await run(['srve'])).toEqual({
+      code: 2,
+      stdout: '',
+      lines: ['error: there is no command "srve".', 'hint: The commands are serve, reindex, schema: see redis-model-gateway --help'],
+    });
+    expect(await run(['serve', '--prot', '4000'])).toEqual({
+      code: 2,
+      stdout: '',
+      lines: ['error: serve has no flag --prot.', 'hint: See redis-model-gateway serve --help'],
+    });
+    expect((await run([])).lines).toEqual([
+      'error: no command given.',
+      'hint: Run redis-model-gateway serve, reindex or schema; redis-model-gateway --help says more.',
+    ]);
+  });
+});
+
+describe('redis-model-gateway serve with PORT and HOST in the environment', () => {
+  it('listens where they say', async () => {
+    const port = await freePort();
+    const dataDir = join(await tempDir(), 'redis');
+    const cli = runCli(['serve', '--data-dir', dataDir], childEnv({ PORT: String(port), HOST: 'localhost' }));
+    const [, url] = await waitForOutput(
+      cli,
+      /^redis-model-gateway serving .* at (http:\/\/localhost:\d+\/graphql)$/m,
+      'its "serving" line',
+    );
+    expect(url).toBe(`http://localhost:${port}/graphql`);
+    expect((await post(`http://127.0.0.1:${port}/graphql`, '{ models { name } }')).status).toBe(200);
+    expect(await stop(cli)).toBe(0);
+  });
+
+  it('gives way to --port and --host', async () => {
+    const cli = await serve(['--host', '127.0.0.1'], { PORT: '1', HOST: '192.0.2.1' });
+    expect(cli.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/graphql$/);
+    expect(cli.url).not.toContain(':1/');
+    expect(await stop(cli)).toBe(0);
+  });
+
+  it('refuses a PORT that is not a port, naming the variable', async () => {
+    const cli = runCli(['serve'], childEnv({ PORT: '80a' }));
+    expect(await bounded(cli.exited, 'the CLI did not exit', cli)).toBe(2);
+    expect(cli.stderr().split('\n')[0]).toBe('error: PORT is "80a"; it must be a port number from 0 to 65535.');
+  });
+});
+
+describe('redis-model-gateway schema', () => {
+  it('prints the sorted SDL of the demo shop without --models, as schema/schema.graphql holds it', async () => {
+    const cli = runCli(['schema']);
+    expect(await bounded(cli.exited, 'the CLI did not exit', cli)).toBe(0);
+    const checkedIn = await readFile(join(REPO, 'schema', 'schema.graphql'), 'utf8');
+    expect(cli.stdout()).toBe(checkedIn.replace(/^#.*\n\n/, ''));
+  });
+
+  it('prints the possibleTypes of the models of a file with --possible-types, as JSON', async () => {
+    const file = await writeModelsFile(
+      [
+        `export const Widget = defineModel('Widget', z.object({ sku: z.string() }), { key: 'sku' });`,
+        `export const Gadget = defineModel('Gadget', z.object({ label: z.string() }));`,
+      ].join('\n'),
+    );
+    const cli = runCli(['schema', '--models', file, '--possible-types']);
+    expect(await bounded(cli.exited, 'the CLI did not exit', cli)).toBe(0);
+    expect(JSON.parse(cli.stdout())).toMatchObject({ AnyModel: ['Gadget', 'Widget'], Model: ['Gadget', 'Widget'] });
   });
 });

@@ -11,6 +11,7 @@ import { evaluateCondition, type Condition } from '../src/model/conditions.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../src/server/embedded-redis.js';
 import { checkSetup } from '../src/store/indexes/check-setup.js';
 import { reindexModel } from '../src/store/indexes/reindex.js';
+import { bounded, cleanUpClis, post, runCli, serve, stop, writeModelsFile } from './helpers/cli-process.js';
 import { openTestRedis, type TestRedis } from './helpers/redis.js';
 
 const shape = z.object({ name: z.string(), age: z.int32().nullable() });
@@ -205,5 +206,45 @@ describe('the reindex command', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the reindex command, as serve suggests it', () => {
+  afterAll(cleanUpClis);
+
+  it('refuses to run without --models, writing nothing, and says how to name the models', async () => {
+    const cli = runCli(['reindex', '--redis', redis.url]);
+    expect(await bounded(cli.exited, 'the CLI did not exit', cli)).toBe(2);
+    expect(cli.stderr().trim().split('\n')).toEqual([
+      'error: reindex needs --models: it rewrites the indexes of the models it is given, in the Redis it is given.',
+      'hint: Name your models file (redis-model-gateway reindex --models models.ts), or --models demo for the demo shop.',
+    ]);
+    expect(await redis.client.dbsize()).toBe(0);
+  });
+
+  it('is complete: run as printed while serve runs, it rebuilds the indexes of the Redis serve uses', async () => {
+    const unindexed = await writeModelsFile(`export const Member = defineModel('Member', z.object({ name: z.string(), age: z.int32() }));`);
+    const indexed = await writeModelsFile(
+      `export const Member = defineModel('Member', z.object({ name: z.string(), age: z.int32() }), { index: ['age'] });`,
+    );
+    const before = await serve(['--models', unindexed]);
+    const inserted = await post(
+      before.url,
+      'mutation { insertMany(models: [{ member: { name: "a", age: 1 } }, { member: { name: "b", age: 2 } }]) { key } }',
+    );
+    expect(inserted.body.errors).toBeUndefined();
+    expect(await stop(before)).toBe(0);
+
+    const after = await serve(['--models', indexed], {}, before.dataDir);
+    const suggested = /Finders may miss documents until you run: (redis-model-gateway reindex .*)$/m.exec(after.stderr())?.[1];
+    expect(suggested).toBe(`redis-model-gateway reindex --model Member --models ${indexed} --data-dir ${before.dataDir}`);
+
+    const reindex = runCli((suggested as string).split(' ').slice(1));
+    expect(await bounded(reindex.exited, 'reindex did not exit', reindex)).toBe(0);
+    expect(reindex.stdout()).toContain(`using the redis-server of serve (pid ${after.child.pid})`);
+    expect(reindex.stdout()).toContain('Member: 2 indexed, 0 stale entries removed, 0 not decodable (taken out of the indexes)');
+    const found = await post(after.url, '{ allMembers(where: { age: { gte: 2 } }) { edges { node { name } } } }');
+    expect(found.body).toEqual({ data: { allMembers: { edges: [{ node: { name: 'b' } }] } } });
+    expect(await stop(after)).toBe(0);
   });
 });
