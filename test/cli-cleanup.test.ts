@@ -160,7 +160,7 @@ describe('redis-model-gateway serve, on a data dir another process holds', () =>
     expect(await exists(join(first.dataDir, 'gateway-redis.url'))).toBe(false);
   });
 
-  it('refuses while the redis-server of a gateway killed with SIGKILL still runs on it, and starts once that is stopped', async () => {
+  it('refuses serve and reindex while the redis-server of a gateway killed with SIGKILL runs on it, and serves once that is stopped', async () => {
     const first = await serve();
     first.child.kill('SIGKILL');
     await bounded(first.exited, 'the CLI did not die', first);
@@ -173,6 +173,11 @@ describe('redis-model-gateway serve, on a data dir another process holds', () =>
       `error: the data directory ${first.dataDir} is still used by redis-server pid ${lock.redisPid} (redis://127.0.0.1:${first.redisPort}), left running by a serve (pid ${first.child.pid}) that is gone.`,
       `hint: Stop it (kill ${lock.redisPid}), then start again.`,
     ]);
+
+    // reindex does not write to it either: the URL file the killed serve left names it.
+    const reindex = runCli(['reindex', '--models', 'demo', '--data-dir', first.dataDir]);
+    expect(await bounded(reindex.exited, 'reindex did not exit', reindex)).toBe(1);
+    expect(reindex.stderr().trim().split('\n')).toEqual(refused.lines);
 
     process.kill(lock.redisPid, 'SIGTERM');
     await bounded(

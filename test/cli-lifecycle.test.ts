@@ -32,7 +32,7 @@ const exists = (path: string) =>
   );
 
 describe('redis-model-gateway serve, when its embedded redis-server dies', () => {
-  it('exits with code 1, saying what happened, and withdraws the URL it announced for reindex', async () => {
+  it('exits with code 1, saying what happened, and withdraws the URL it announced for reindex and its lock', async () => {
     const cli = await serve();
     expect(await exists(join(cli.dataDir, 'gateway-redis.url'))).toBe(true);
 
@@ -42,6 +42,7 @@ describe('redis-model-gateway serve, when its embedded redis-server dies', () =>
     expect(cli.stderr()).toMatch(/embedded redis-server \(pid \d+, redis:\/\/127\.0\.0\.1:\d+\) exited unexpectedly \(SIGKILL\)/);
     expect(cli.stderr()).toMatch(/supervisor/);
     expect(await exists(join(cli.dataDir, 'gateway-redis.url'))).toBe(false);
+    expect(await exists(join(cli.dataDir, 'gateway.lock'))).toBe(false);
   });
 });
 

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../embedded-redis.js';
-import { dataDirInUse, liveHolder, lockDataDir, type DataDirLock } from './data-dir-lock.js';
+import { dataDirInUse, isRunning, liveHolder, lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import type { Teardown } from './teardown.js';
 
 export const DEFAULT_DATA_DIR = './.data/redis';
@@ -50,7 +50,8 @@ export async function redisForReindex(flag: string | undefined, dataDir: string,
   const holder = await liveHolder(dataDir);
   if (holder) {
     const announced = await readFile(urlFile(dataDir), 'utf8').catch(() => null);
-    if (holder.command === 'serve' && announced) {
+    // Only a serve that runs: the redis-server a killed serve left behind is refused, not written to.
+    if (holder.command === 'serve' && isRunning(holder.pid) && announced) {
       console.log(`using the redis-server of serve (pid ${holder.pid}) on ${announced.trim()}`);
       return announced.trim();
     }
