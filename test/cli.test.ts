@@ -345,7 +345,7 @@ describe('redis-model-gateway --help, --version and mistakes in the command line
       [['serve', '--help'], 'Usage: redis-model-gateway serve [flags]'],
       [['serve', '--port', '1', '-h'], 'Usage: redis-model-gateway serve [flags]'],
       [['reindex', '--help'], 'Usage: redis-model-gateway reindex --models FILE [--model NAME] [flags]'],
-      [['schema', '--help'], 'Usage: redis-model-gateway schema [--models FILE] [--possible-types]'],
+      [['schema', '--help'], 'Usage: redis-model-gateway schema [--models FILE] [--possible-types] [--relay]'],
       [['help', 'reindex'], 'Usage: redis-model-gateway reindex --models FILE [--model NAME] [flags]'],
     ] as const) {
       const { code, stdout, lines } = await run([...args]);
@@ -373,6 +373,14 @@ describe('redis-model-gateway --help, --version and mistakes in the command line
       'error: no command given.',
       'hint: Run redis-model-gateway serve, reindex or schema; redis-model-gateway --help says more.',
     ]);
+  });
+});
+
+describe('redis-model-gateway serve --relay', () => {
+  it("serves Relay's node(id:): a missing id is null with no error", async () => {
+    const cli = await serve(['--relay']);
+    expect(await post(cli.url, '{ node(id: "User:nobody") { id } }')).toEqual({ status: 200, body: { data: { node: null } } });
+    expect(await stop(cli)).toBe(0);
   });
 });
 
@@ -411,6 +419,14 @@ describe('redis-model-gateway schema', () => {
     expect(await bounded(cli.exited, 'the CLI did not exit', cli)).toBe(0);
     const checkedIn = await readFile(join(REPO, 'schema', 'schema.graphql'), 'utf8');
     expect(cli.stdout()).toBe(checkedIn.replace(/^#.*\n\n/, ''));
+  });
+
+  it('prints the schema serve --relay serves with --relay: node(id:) and nodes(ids:) in place of node(key:) and nodes(keys:)', async () => {
+    const cli = runCli(['schema', '--relay']);
+    expect(await bounded(cli.exited, 'the CLI did not exit', cli)).toBe(0);
+    expect(cli.stdout()).toMatch(/^  node\(id: ID!\): Node$/m);
+    expect(cli.stdout()).toMatch(/^  nodes\(ids: \[ID!\]!\): \[Node\]!$/m);
+    expect(cli.stdout()).not.toMatch(/node\(key:/);
   });
 
   it('prints the possibleTypes of the models of a file with --possible-types, as JSON', async () => {

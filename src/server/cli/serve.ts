@@ -35,8 +35,7 @@ export async function serve(argv: string[]): Promise<void> {
     introspection: values.introspection,
     suggestions: values.suggestions,
     graphiql: values.graphiql,
-    // MERGE: enable once createGateway has the relay option (the frontend part adds it):
-    // relay: values.relay,
+    relay: values.relay,
     limits,
     redisTimeoutMs,
     logger: { level },

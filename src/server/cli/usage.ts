@@ -70,7 +70,7 @@ ${MODELS} (required)
 ${REDIS.replace('else an embedded', "else the running serve's redis-server found through --data-dir; else an embedded")}
   --debug               print errors with their stack`;
 
-const SCHEMA = `Usage: redis-model-gateway schema [--models FILE] [--possible-types]
+const SCHEMA = `Usage: redis-model-gateway schema [--models FILE] [--possible-types] [--relay]
 
 Prints the GraphQL schema of the models, sorted (SDL), without starting anything: for codegen, for review,
 or to check the models.
@@ -78,6 +78,8 @@ or to check the models.
 ${MODELS} (default: the demo shop)
   --possible-types      print instead the JSON object that Apollo Client's InMemoryCache and urql's graphcache
                         take as possibleTypes: each interface and union with its object types
+  --relay               the schema as serve --relay serves it, with Relay's node(id:) and nodes(ids:): the one
+                        to give relay-compiler
   --debug               print errors with their stack`;
 
 export const HELP: Record<string, string> = { serve: SERVE, reindex: REINDEX, schema: SCHEMA };
