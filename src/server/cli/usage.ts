@@ -17,8 +17,8 @@ See docs/cli.md.`;
 const MODELS = `  --models              a TS or JS module exporting models made with defineModel; "demo" names the demo shop
                         (examples/shop.ts)`;
 
-const REDIS = `  --redis               Redis to use (default: $REDIS_URL; else an embedded redis-server on a free port, keeping
-                        its data in --data-dir)
+/** The Redis flags, with where the command looks when --redis and $REDIS_URL are both absent. */
+const redisFlags = (otherwise: string) => `  --redis               Redis to use (default: $REDIS_URL; else ${otherwise})
   --data-dir            the embedded redis-server's directory (default: ./.data/redis). One process at a time
                         holds it (the lock file gateway.lock names it); a second one refuses
   --redis-timeout-ms    a Redis command, connection attempt or /ready ping that takes longer fails (default: ${DEFAULT_REDIS_TIMEOUT_MS})`;
@@ -29,7 +29,7 @@ Loads and checks the models, binds the port, then starts the embedded redis-serv
 $REDIS_URL names one), and serves GraphQL at http://HOST:PORT/graphql.
 
 ${MODELS} (default: the demo shop)
-${REDIS}
+${redisFlags('an embedded redis-server on a free port,\n                        keeping its data in --data-dir')}
   --port                the port (default: $PORT, else 4000; 0 picks a free one)
   --host                the address to listen on (default: $HOST, else 127.0.0.1)
   --write-token-file    a file holding the write token, a key with every scope sent as "Authorization: Bearer TOKEN"
@@ -67,7 +67,7 @@ the model are taken out of the indexes and listed by key; they stay stored. Safe
 
 ${MODELS} (required)
   --model               reindex only this model (default: every model)
-${REDIS.replace('else an embedded', "else the running serve's redis-server found through --data-dir; else an embedded")}
+${redisFlags('the redis-server of the serve running on\n                        --data-dir; else an embedded one of its own')}
   --debug               print errors with their stack`;
 
 const SCHEMA = `Usage: redis-model-gateway schema [--models FILE] [--possible-types] [--relay]
