@@ -12,6 +12,7 @@ import {
   serve,
   stop,
   tempDir,
+  waitForOutput,
   writeModelsFile,
   type CliProcess,
 } from './helpers/cli-process.js';
@@ -204,5 +205,21 @@ describe('redis-model-gateway serve, on a data dir another process holds', () =>
     const lock = JSON.parse(await readFile(join(dataDir, 'gateway.lock'), 'utf8')) as { pid: number; url: string };
     expect(lock).toMatchObject({ pid: cli.child.pid, url: cli.url });
     expect(await stop(cli)).toBe(0);
+  });
+});
+
+describe('redis-model-gateway serve, stopped while it starts', () => {
+  it('stops the redis-server it had started and unlocks the data dir when SIGTERM comes before it serves', async () => {
+    const dataDir = join(await tempDir(), 'redis');
+    const cli = runCli(['serve', '--port', '0', '--data-dir', dataDir]);
+    await waitForOutput(cli, /^embedded redis-server on/m, 'its embedded redis-server line');
+    cli.child.kill('SIGTERM');
+
+    // Whether the signal landed before or after the serving line, nothing may be left.
+    expect([0, 1]).toContain(await bounded(cli.exited, 'the CLI did not exit after SIGTERM', cli));
+    if (!/serving/.test(cli.stdout())) expect(cli.stderr()).toContain('error: stopped by SIGTERM before serving.');
+    expect(await processGroupGone(cli)).toBe(true);
+    expect(await exists(join(dataDir, 'gateway.lock'))).toBe(false);
+    expect(await exists(join(dataDir, 'gateway-redis.url'))).toBe(false);
   });
 });

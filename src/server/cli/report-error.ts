@@ -9,13 +9,11 @@ const firstLine = (text: string) => text.split('\n', 1)[0] ?? '';
 export function reportError(error: unknown, command: string | undefined, debug: boolean): number {
   const known = error instanceof CliError ? error : null;
   const message = error instanceof Error ? error.message : String(error);
-  const hint =
-    known?.hint ??
-    (known instanceof UsageError
-      ? `See redis-model-gateway ${command ? `${command} ` : ''}--help`
-      : debug
-        ? undefined
-        : 'Run again with --debug for the whole error and its stack.');
+  const hint = known
+    ? (known.hint ?? (known instanceof UsageError ? `See redis-model-gateway ${command ? `${command} ` : ''}--help` : undefined))
+    : debug
+      ? undefined
+      : 'Run again with --debug for the whole error and its stack.';
   if (debug) console.error(error);
   else console.error(`error: ${firstLine(message)}`);
   if (hint) console.error(`hint: ${hint}`);

@@ -47,7 +47,7 @@ export async function serve(argv: string[]): Promise<void> {
   let ready = false;
   let stopping: NodeJS.Signals | null = null;
   const stillStarting = () => {
-    if (stopping) throw new CliError(`stopped by ${stopping} before serving.`, undefined, 1);
+    if (stopping) throw new CliError(`stopped by ${stopping} before serving.`, 'What it had started is stopped; nothing is left running.');
   };
   let shutdown = async (_signal: NodeJS.Signals) => {};
   const onSignal = (signal: NodeJS.Signals) => {
