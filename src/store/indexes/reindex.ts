@@ -72,7 +72,7 @@ export async function reindexModel(
       } catch (error) {
         if (!isGatewayError(error)) throw error;
         // An empty entry list tells the script to take the document out of the indexes: its old entries
-        // would otherwise keep answering finders, which then fail on it.
+        // would otherwise keep answering finders, as edges with CORRUPT_VALUE.
         entries = '';
         corrupt.push({ key, reason: error.message });
       }
