@@ -2,6 +2,7 @@ import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { isRunning } from '../src/server/cli/data-dir-lock.js';
 import {
   acceptsConnections,
   bounded,
@@ -181,9 +182,10 @@ describe('redis-model-gateway serve, on a data dir another process holds', () =>
     expect(reindex.stderr().trim().split('\n')).toEqual(refused.lines);
 
     process.kill(lock.redisPid, 'SIGTERM');
+    // Gone as the lock judges it: exited (a zombie left unreaped by PID 1 counts as gone).
     await bounded(
       new Promise<void>((resolve) => {
-        const poll = () => void acceptsConnections(first.redisPort).then((up) => (up ? setTimeout(poll, 20) : resolve()));
+        const poll = () => (isRunning(lock.redisPid) ? setTimeout(poll, 20) : resolve());
         poll();
       }),
       'the orphaned redis-server did not stop',

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CliError } from './cli-error.js';
@@ -29,14 +30,24 @@ export interface DataDirLock {
 
 export const lockFile = (dataDir: string) => join(dataDir, 'gateway.lock');
 
-/** Whether a process with this pid runs (EPERM: it does, as another user). */
+/**
+ * Whether a process with this pid runs (EPERM: it does, as another user). A zombie does not: it has
+ * exited, and only waits for a parent to reap it, which an orphan's new parent (PID 1 of a container)
+ * may never do. Linux tells them apart in /proc; elsewhere a zombie counts as running.
+ */
 export function isRunning(pid: number | undefined): boolean {
   if (pid === undefined || !Number.isSafeInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    // The state follows the parenthesised command name, which may itself hold spaces or parentheses.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true;
   }
 }
 

@@ -84,5 +84,6 @@ ${MODELS} (default: the demo shop)
 
 export const HELP: Record<string, string> = { serve: SERVE, reindex: REINDEX, schema: SCHEMA };
 
-/** The help of a command, or the overview. */
-export const helpOf = (command: string | undefined): string => (command && HELP[command]) || OVERVIEW;
+/** The help of a command; without one, the overview followed by every command's help, so that one page lists every flag. */
+export const helpOf = (command: string | undefined): string =>
+  (command && HELP[command]) || [OVERVIEW, ...Object.values(HELP)].join('\n\n\n');
