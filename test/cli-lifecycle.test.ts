@@ -32,7 +32,7 @@ const exists = (path: string) =>
   );
 
 describe('redis-model-gateway serve, when its embedded redis-server dies', () => {
-  it('exits with code 1, saying what happened, and withdraws the URL it announced for reindex', async () => {
+  it('exits with code 1, saying what happened, and withdraws the URL it announced for reindex and its lock', async () => {
     const cli = await serve();
     expect(await exists(join(cli.dataDir, 'gateway-redis.url'))).toBe(true);
 
@@ -42,6 +42,7 @@ describe('redis-model-gateway serve, when its embedded redis-server dies', () =>
     expect(cli.stderr()).toMatch(/embedded redis-server \(pid \d+, redis:\/\/127\.0\.0\.1:\d+\) exited unexpectedly \(SIGKILL\)/);
     expect(cli.stderr()).toMatch(/supervisor/);
     expect(await exists(join(cli.dataDir, 'gateway-redis.url'))).toBe(false);
+    expect(await exists(join(cli.dataDir, 'gateway.lock'))).toBe(false);
   });
 });
 
@@ -138,9 +139,12 @@ describe('redis-model-gateway serve --redis-timeout-ms', () => {
     expect(await stop(cli)).toBe(0);
   });
 
-  it('refuses a value that is not a whole number of milliseconds, before starting anything', async () => {
+  it('refuses a value that is not a whole number of milliseconds, before starting anything, with exit code 2', async () => {
     const cli = runCli(['serve', '--redis-timeout-ms', '1.5s']);
-    expect(await bounded(cli.exited, 'the CLI did not exit', cli)).toBe(1);
-    expect(cli.stderr().trim()).toBe('--redis-timeout-ms is "1.5s"; it must be a whole number of milliseconds above zero.');
+    expect(await bounded(cli.exited, 'the CLI did not exit', cli)).toBe(2);
+    expect(cli.stderr().trim().split('\n')).toEqual([
+      'error: --redis-timeout-ms is "1.5s"; it must be a whole number of milliseconds above zero.',
+      'hint: See redis-model-gateway serve --help',
+    ]);
   });
 });

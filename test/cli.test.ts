@@ -1,4 +1,4 @@
-import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import {
   bounded,
   childEnv,
   cleanUpClis,
+  freePort,
   post,
   REPO,
   runCli,
@@ -14,6 +15,8 @@ import {
   SERVING,
   stop,
   tempDir,
+  waitForOutput,
+  writeModelsFile,
   type ServingCli,
 } from './helpers/cli-process.js';
 
@@ -66,12 +69,14 @@ describe('redis-model-gateway serve, with an embedded redis-server', () => {
 });
 
 describe('redis-model-gateway serve, stopped with SIGTERM', () => {
-  it('exits with code 0 and stops its redis-server', async () => {
+  it('exits with code 0, stops its redis-server and removes its lock and the URL it announced', async () => {
     const cli = await serve();
     expect(await acceptsConnections(cli.redisPort)).toBe(true);
+    expect(await readFile(join(cli.dataDir, 'gateway-redis.url'), 'utf8')).toBe(`redis://127.0.0.1:${cli.redisPort}`);
 
     expect(await stop(cli)).toBe(0);
     expect(await acceptsConnections(cli.redisPort)).toBe(false);
+    expect(await readdir(cli.dataDir)).toEqual(['appendonlydir']);
   });
 });
 
@@ -124,7 +129,7 @@ describe('redis-model-gateway serve --models', () => {
 });
 
 describe('redis-model-gateway serve without redis-server on PATH', () => {
-  it('exits non-zero with one line telling to install redis-server or pass --redis', async () => {
+  it('exits with code 1, one line and a hint telling to install redis-server or pass --redis', async () => {
     // A PATH holding node and nothing else: the node binary's own directory may hold redis-server too.
     const bin = join(await tempDir(), 'bin');
     await mkdir(bin);
@@ -132,14 +137,11 @@ describe('redis-model-gateway serve without redis-server on PATH', () => {
     const dataDir = join(dirname(bin), 'redis');
     const cli = runCli(['serve', '--port', '0', '--data-dir', dataDir], childEnv({ PATH: bin }));
 
-    const code = await bounded(cli.exited, 'the CLI did not exit', cli);
-    expect(code).not.toBe(0);
-    expect(code).not.toBeNull();
-    const lines = cli.stderr().trim().split('\n');
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/redis-server/);
-    expect(lines[0]).toMatch(/install/);
-    expect(lines[0]).toMatch(/--redis/);
+    expect(await bounded(cli.exited, 'the CLI did not exit', cli)).toBe(1);
+    expect(cli.stderr().trim().split('\n')).toEqual([
+      'error: redis-server was not found on PATH.',
+      'hint: Install it (e.g. apt-get install redis-server), or pass --redis <url> of a Redis you run.',
+    ]);
     expect(cli.stdout()).not.toMatch(SERVING);
   });
 });
@@ -268,8 +270,8 @@ describe('redis-model-gateway serve --max-finder-work --max-where-depth --delete
 
   it('stops with a message naming a flag that is not a whole number above zero', async () => {
     const bad = runCli(['serve', '--port', '0', '--data-dir', join(await tempDir(), 'redis'), '--max-finder-work', '1e3']);
-    expect(await bounded(bad.exited, 'the CLI did not exit', bad)).not.toBe(0);
-    expect(bad.stderr().trim()).toBe('--max-finder-work is "1e3"; it must be a whole number above zero.');
+    expect(await bounded(bad.exited, 'the CLI did not exit', bad)).toBe(2);
+    expect(bad.stderr().trim().split('\n')[0]).toBe('error: --max-finder-work is "1e3"; it must be a whole number above zero.');
   });
 });
 
@@ -322,7 +324,120 @@ describe('redis-model-gateway serve --metrics --log-level', () => {
 
   it('refuses an unknown log level before it starts anything', async () => {
     const bad = runCli(['serve', '--log-level', 'loud', '--data-dir', join(await tempDir(), 'redis')]);
-    expect(await bounded(bad.exited, 'the CLI did not exit', bad)).toBe(1);
-    expect(bad.stderr().trim()).toBe('--log-level is "loud"; it must be one of fatal, error, warn, info, debug, trace, silent.');
+    expect(await bounded(bad.exited, 'the CLI did not exit', bad)).toBe(2);
+    expect(bad.stderr().trim().split('\n')).toEqual([
+      'error: --log-level is "loud"; it must be one of fatal, error, warn, info, debug, trace, silent.',
+      'hint: See redis-model-gateway serve --help',
+    ]);
+  });
+});
+
+describe('redis-model-gateway --help, --version and mistakes in the command line', () => {
+  const run = async (args: string[]) => {
+    const cli = runCli(args);
+    const code = await bounded(cli.exited, 'the CLI did not exit', cli);
+    return { code, stdout: cli.stdout(), lines: cli.stderr().trim().split('\n') };
+  };
+
+  it('prints the help of every command on stdout and exits 0', async () => {
+    for (const [args, first] of [
+      [['--help'], 'Usage: redis-model-gateway <command> [flags]'],
+      [['serve', '--help'], 'Usage: redis-model-gateway serve [flags]'],
+      [['serve', '--port', '1', '-h'], 'Usage: redis-model-gateway serve [flags]'],
+      [['reindex', '--help'], 'Usage: redis-model-gateway reindex --models FILE [--model NAME] [flags]'],
+      [['schema', '--help'], 'Usage: redis-model-gateway schema [--models FILE] [--possible-types] [--relay]'],
+      [['help', 'reindex'], 'Usage: redis-model-gateway reindex --models FILE [--model NAME] [flags]'],
+    ] as const) {
+      const { code, stdout, lines } = await run([...args]);
+      expect({ args, code, first: stdout.split('\n')[0], stderr: lines }).toEqual({ args, code: 0, first, stderr: [''] });
+    }
+  });
+
+  it('prints the package version with --version', async () => {
+    const { version } = JSON.parse(await readFile(join(REPO, 'package.json'), 'utf8')) as { version: string };
+    expect(await run(['--version'])).toEqual({ code: 0, stdout: `${version}\n`, lines: [''] });
+  });
+
+  it('answers an unknown command, an unknown flag or no command with one line, a hint and exit code 2', async () => {
+    expect(await run(['srve'])).toEqual({
+      code: 2,
+      stdout: '',
+      lines: ['error: there is no command "srve".', 'hint: The commands are serve, reindex, schema: see redis-model-gateway --help'],
+    });
+    expect(await run(['serve', '--prot', '4000'])).toEqual({
+      code: 2,
+      stdout: '',
+      lines: ['error: serve has no flag --prot.', 'hint: See redis-model-gateway serve --help'],
+    });
+    expect((await run([])).lines).toEqual([
+      'error: no command given.',
+      'hint: Run redis-model-gateway serve, reindex or schema; redis-model-gateway --help says more.',
+    ]);
+  });
+});
+
+describe('redis-model-gateway serve --relay', () => {
+  it("serves Relay's node(id:): a missing id is null with no error", async () => {
+    const cli = await serve(['--relay']);
+    expect(await post(cli.url, '{ node(id: "User:nobody") { id } }')).toEqual({ status: 200, body: { data: { node: null } } });
+    expect(await stop(cli)).toBe(0);
+  });
+});
+
+describe('redis-model-gateway serve with PORT and HOST in the environment', () => {
+  it('listens where they say', async () => {
+    const port = await freePort();
+    const dataDir = join(await tempDir(), 'redis');
+    const cli = runCli(['serve', '--data-dir', dataDir], childEnv({ PORT: String(port), HOST: 'localhost' }));
+    const [, url] = await waitForOutput(
+      cli,
+      /^redis-model-gateway serving .* at (http:\/\/localhost:\d+\/graphql)$/m,
+      'its "serving" line',
+    );
+    expect(url).toBe(`http://localhost:${port}/graphql`);
+    expect((await post(`http://127.0.0.1:${port}/graphql`, '{ models { name } }')).status).toBe(200);
+    expect(await stop(cli)).toBe(0);
+  });
+
+  it('gives way to --port and --host', async () => {
+    const cli = await serve(['--host', '127.0.0.1'], { PORT: '1', HOST: '192.0.2.1' });
+    expect(cli.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/graphql$/);
+    expect(cli.url).not.toContain(':1/');
+    expect(await stop(cli)).toBe(0);
+  });
+
+  it('refuses a PORT that is not a port, naming the variable', async () => {
+    const cli = runCli(['serve'], childEnv({ PORT: '80a' }));
+    expect(await bounded(cli.exited, 'the CLI did not exit', cli)).toBe(2);
+    expect(cli.stderr().split('\n')[0]).toBe('error: PORT is "80a"; it must be a port number from 0 to 65535.');
+  });
+});
+
+describe('redis-model-gateway schema', () => {
+  it('prints the sorted SDL of the demo shop without --models, as schema/schema.graphql holds it', async () => {
+    const cli = runCli(['schema']);
+    expect(await bounded(cli.exited, 'the CLI did not exit', cli)).toBe(0);
+    const checkedIn = await readFile(join(REPO, 'schema', 'schema.graphql'), 'utf8');
+    expect(cli.stdout()).toBe(checkedIn.replace(/^#.*\n\n/, ''));
+  });
+
+  it('prints the schema serve --relay serves with --relay: node(id:) and nodes(ids:) in place of node(key:) and nodes(keys:)', async () => {
+    const cli = runCli(['schema', '--relay']);
+    expect(await bounded(cli.exited, 'the CLI did not exit', cli)).toBe(0);
+    expect(cli.stdout()).toMatch(/^  node\(id: ID!\): Node$/m);
+    expect(cli.stdout()).toMatch(/^  nodes\(ids: \[ID!\]!\): \[Node\]!$/m);
+    expect(cli.stdout()).not.toMatch(/node\(key:/);
+  });
+
+  it('prints the possibleTypes of the models of a file with --possible-types, as JSON', async () => {
+    const file = await writeModelsFile(
+      [
+        `export const Widget = defineModel('Widget', z.object({ sku: z.string() }), { key: 'sku' });`,
+        `export const Gadget = defineModel('Gadget', z.object({ label: z.string() }));`,
+      ].join('\n'),
+    );
+    const cli = runCli(['schema', '--models', file, '--possible-types']);
+    expect(await bounded(cli.exited, 'the CLI did not exit', cli)).toBe(0);
+    expect(JSON.parse(cli.stdout())).toMatchObject({ AnyModel: ['Gadget', 'Widget'], Model: ['Gadget', 'Widget'] });
   });
 });

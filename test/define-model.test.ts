@@ -110,6 +110,15 @@ describe('createRegistry refuses generated names that collide', () => {
     expect(message).toMatch(/generates the (type|root field)/);
   });
 
+  it('names the model and the owner of the name it takes, once each', () => {
+    expect(refusal(() => createRegistry([model('Model')])).message).toBe(
+      'Model "Model" generates the type "Model", which the gateway already defines. Rename the model or field.',
+    );
+    expect(refusal(() => createRegistry([model('User'), model('UserInput')])).message).toBe(
+      'Model "UserInput" generates the type "UserInput", which model "User" already defines. Rename the model or field.',
+    );
+  });
+
   it('refuses the same model twice', () => {
     const user = model('User');
     expect(refusal(() => createRegistry([user, user])).message).toContain('twice');

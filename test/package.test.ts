@@ -92,7 +92,7 @@ describe('npm pack', () => {
         'bin/redis-model-gateway.js',
         'dist/src/index.js',
         'dist/src/index.d.ts',
-        'dist/src/server/cli.js',
+        'dist/src/server/cli/main.js',
         'dist/examples/shop.js',
         'LICENSE',
         'CHANGELOG.md',

@@ -6,11 +6,12 @@ import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createGateway, createStore, defineModel, type Store } from '../src/index.js';
+import { createGateway, createStore, defineModel, type ModelDefinition, type Store } from '../src/index.js';
 import { evaluateCondition, type Condition } from '../src/model/conditions.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../src/server/embedded-redis.js';
 import { checkSetup } from '../src/store/indexes/check-setup.js';
 import { reindexModel } from '../src/store/indexes/reindex.js';
+import { bounded, cleanUpClis, post, runCli, serve, stop, writeModelsFile } from './helpers/cli-process.js';
 import { openTestRedis, type TestRedis } from './helpers/redis.js';
 
 const shape = z.object({ name: z.string(), age: z.int32().nullable() });
@@ -27,7 +28,7 @@ beforeEach(() => redis.client.flushdb());
 afterAll(() => redis.close());
 
 const storeOf = (model: typeof ByAge) => createStore({ redis: redis.client, models: [model] });
-const pksOf = async (store: Store, model: typeof ByAge, where: Condition) => {
+const pksOf = async (store: Store, model: ModelDefinition, where: Condition) => {
   const page = await store.session().findModels(model, { where, first: 1000 });
   return page.edges.map((edge) => edge.node!.pk).sort();
 };
@@ -46,7 +47,10 @@ describe('reindex', () => {
     const progress: number[] = [];
     const result = await reindexModel(redis.client, store.scripts, ByAge, ({ done }) => progress.push(done));
 
-    expect(result).toEqual({ indexed: 30, corrupt: 1, removed: 0 });
+    expect(result).toMatchObject({ indexed: 30, corrupt: 1, removed: 0 });
+    expect(result.corruptKeys).toEqual([
+      { key: 'Member:broken', reason: expect.stringContaining('"Member:broken" is not a valid document') },
+    ]);
     expect(progress.at(-1)).toBe(31);
     expect(await pksOf(store, ByAge, {})).toHaveLength(30);
     expect(await pksOf(store, ByAge, { age: { gte: 28 } })).toEqual(['m028', 'm029']);
@@ -78,6 +82,40 @@ describe('reindex', () => {
     expect(result.removed).toBe(1);
     expect(await redis.client.exists('rmg:idx:Member:name')).toBe(0);
     expect(await redis.client.zrange('rmg:idx:Member:@pk', '0', '-1')).not.toContain('m002');
+  });
+
+  it('takes documents that no longer decode out of the indexes, reports them by key, and leaves them stored', async () => {
+    await storeOf(ByAge).insert(members(9, ByAge));
+    // The model changes: age becomes required, and the documents whose age is null no longer decode.
+    const AgeRequired = defineModel('Member', z.object({ name: z.string(), age: z.int32() }), { index: ['age'] });
+    const store = createStore({ redis: redis.client, models: [AgeRequired] });
+
+    const result = await reindexModel(redis.client, store.scripts, AgeRequired);
+
+    expect(result).toMatchObject({ indexed: 6, corrupt: 3, removed: 0 });
+    expect(result.corruptKeys.map(({ key }) => key).sort()).toEqual(['Member:m000', 'Member:m003', 'Member:m006']);
+    expect(result.corruptKeys[0]?.reason).toMatch(/^The value stored at "Member:m00\d" is not a valid document: /);
+    // Finders no longer meet them: no edge with a CORRUPT_VALUE error in place of its node.
+    const page = await store.session().findModels(AgeRequired, { where: {}, first: 100 });
+    expect(page.edges.map((edge) => edge.node?.pk ?? edge.error?.code)).toEqual(['m001', 'm002', 'm004', 'm005', 'm007', 'm008']);
+    expect(await redis.client.zrange('rmg:idx:Member:age:@null', '0', '-1')).toEqual([]);
+    expect(await redis.client.hkeys('rmg:idx:Member:@entries')).not.toContain('m003');
+    expect(await redis.client.exists('Member:m000', 'Member:m003', 'Member:m006')).toBe(3);
+  });
+
+  it('leaves a document that a write fixed after the scan read it where that write indexed it', async () => {
+    const AgeRequired = defineModel('Member', z.object({ name: z.string(), age: z.int32() }), { index: ['age'] });
+    const store = createStore({ redis: redis.client, models: [AgeRequired] });
+    await redis.client.set('Member:late', JSON.stringify({ name: 'late', age: null }));
+    const stale = await redis.client.getBuffer('Member:late');
+    await store.insert([AgeRequired.create({ name: 'late', age: 7 }, { pk: 'late' })], { onConflict: 'OVERWRITE' });
+
+    // The batch as reindex sends it for the text it read before the write: take it out of the indexes.
+    const { sha1Of } = await import('../src/store/write-documents.js');
+    const reply = await store.scripts.reindexBatch(['Member:late'], ['rmg:idx:Member:', 'late', sha1Of(stale as Buffer), '']);
+
+    expect(reply).toEqual([0, []]);
+    expect(await pksOf(store, AgeRequired, { age: { eq: 7 } })).toEqual(['late']);
   });
 
   it('is safe while the gateway writes: afterwards every document is found exactly where its values say', async () => {
@@ -138,8 +176,9 @@ describe('startup checks', () => {
 });
 
 describe('the reindex command', () => {
-  it('reindexes the models of a models file against --redis and prints the final count', async () => {
+  it('reindexes the models of a models file against --redis and prints the final count, with the keys it took out', async () => {
     for (const draft of members(5, Unindexed)) await redis.client.set(draft.key, JSON.stringify(draft.value));
+    await redis.client.set('Member:broken', '{"name": ');
     const dir = await mkdtemp(join(tmpdir(), 'rmg-reindex-cli-'));
     try {
       const file = join(dir, 'models.mts');
@@ -158,10 +197,55 @@ describe('the reindex command', () => {
           timeout: 30_000,
         },
       );
-      expect(stdout).toContain('Member: 5 indexed, 0 corrupt left out, 0 stale entries removed');
+      expect(stdout).toContain(
+        [
+          'Member: 5 indexed, 0 stale entries removed, 1 not decodable (taken out of the indexes)',
+          '  not decodable: Member:broken: The value stored at "Member:broken" is not a valid document: it is not JSON.',
+        ].join('\n'),
+      );
       expect(await redis.client.zcard('rmg:idx:Member:@pk')).toBe(5);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the reindex command, as serve suggests it', () => {
+  afterAll(cleanUpClis);
+
+  it('refuses to run without --models, writing nothing, and says how to name the models', async () => {
+    const cli = runCli(['reindex', '--redis', redis.url]);
+    expect(await bounded(cli.exited, 'the CLI did not exit', cli)).toBe(2);
+    expect(cli.stderr().trim().split('\n')).toEqual([
+      'error: reindex needs --models: it rewrites the indexes of the models it is given, in the Redis it is given.',
+      'hint: Name your models file (redis-model-gateway reindex --models models.ts), or --models demo for the demo shop.',
+    ]);
+    expect(await redis.client.dbsize()).toBe(0);
+  });
+
+  it('is complete: run as printed while serve runs, it rebuilds the indexes of the Redis serve uses', async () => {
+    const unindexed = await writeModelsFile(`export const Member = defineModel('Member', z.object({ name: z.string(), age: z.int32() }));`);
+    const indexed = await writeModelsFile(
+      `export const Member = defineModel('Member', z.object({ name: z.string(), age: z.int32() }), { index: ['age'] });`,
+    );
+    const before = await serve(['--models', unindexed]);
+    const inserted = await post(
+      before.url,
+      'mutation { insertMany(models: [{ member: { name: "a", age: 1 } }, { member: { name: "b", age: 2 } }]) { key } }',
+    );
+    expect(inserted.body.errors).toBeUndefined();
+    expect(await stop(before)).toBe(0);
+
+    const after = await serve(['--models', indexed], {}, before.dataDir);
+    const suggested = /Finders may miss documents until you run: (redis-model-gateway reindex .*)$/m.exec(after.stderr())?.[1];
+    expect(suggested).toBe(`redis-model-gateway reindex --model Member --models ${indexed} --data-dir ${before.dataDir}`);
+
+    const reindex = runCli((suggested as string).split(' ').slice(1));
+    expect(await bounded(reindex.exited, 'reindex did not exit', reindex)).toBe(0);
+    expect(reindex.stdout()).toContain(`using the redis-server of serve (pid ${after.child.pid})`);
+    expect(reindex.stdout()).toContain('Member: 2 indexed, 0 stale entries removed, 0 not decodable (taken out of the indexes)');
+    const found = await post(after.url, '{ allMembers(where: { age: { gte: 2 } }) { edges { node { name } } } }');
+    expect(found.body).toEqual({ data: { allMembers: { edges: [{ node: { name: 'b' } }] } } });
+    expect(await stop(after)).toBe(0);
   });
 });

@@ -20,11 +20,13 @@ export function createRegistry(models: readonly ModelDefinition[]): Registry {
   const byName = new Map<string, ModelDefinition>();
   const typeOwners = new Map<string, string>();
   const fieldOwners = new Map<string, string>();
-  const claim = (owners: Map<string, string>, name: string, owner: string, what: string) => {
+  // Owners are described as the message names them: `model "User"` or `the gateway`.
+  const claim = (owners: Map<string, string>, name: string, modelName: string, what: string) => {
+    const owner = `model "${modelName}"`;
     const previous = owners.get(name);
     if (previous !== undefined && previous !== owner) {
       throw invalidModelDefinition(
-        `Model "${owner}" generates the ${what} "${name}", which ${previous} already defines. Rename the model or field.`,
+        `Model "${modelName}" generates the ${what} "${name}", which ${previous} already defines. Rename the model or field.`,
       );
     }
     owners.set(name, owner);
@@ -40,9 +42,9 @@ export function createRegistry(models: readonly ModelDefinition[]): Registry {
         throw invalidModelDefinition(
           `Model "${model.name}" generates the type "${typeName}", but names starting with "${prefix}" are reserved.`,
         );
-      claim(typeOwners, typeName, `model "${model.name}"`, 'type');
+      claim(typeOwners, typeName, model.name, 'type');
     }
-    modelRootFields(model).forEach((field) => claim(fieldOwners, field, `model "${model.name}"`, 'root field'));
+    modelRootFields(model).forEach((field) => claim(fieldOwners, field, model.name, 'root field'));
     byName.set(model.name, model);
   }
   assertReferencesRegistered(models, (name) => byName.get(name));

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { CliError } from './cli/cli-error.js';
 
 export interface EmbeddedRedisOptions {
   /** Where Redis keeps its append-only file. @default "./.data/redis" */
@@ -22,9 +23,39 @@ export interface EmbeddedRedis {
   stop(): Promise<void>;
 }
 
-export class RedisServerMissingError extends Error {
+export class RedisServerMissingError extends CliError {
   override name = 'RedisServerMissingError';
   readonly code = 'REDIS_SERVER_MISSING';
+
+  constructor() {
+    super(
+      'redis-server was not found on PATH.',
+      'Install it (e.g. apt-get install redis-server), or pass --redis <url> of a Redis you run.',
+    );
+  }
+}
+
+/** redis-server exited before it was ready: its last log line says why (a bad AOF, a bad argument, a dir it may not write). */
+export class RedisServerFailedError extends CliError {
+  override name = 'RedisServerFailedError';
+  readonly code = 'REDIS_SERVER_FAILED';
+
+  constructor(
+    exitCode: number | null,
+    dir: string,
+    /** What redis-server printed, its tail. */
+    readonly output: string,
+  ) {
+    // Redis's log lines read "pid:role date time # reason"; the last warning is the reason it gives.
+    const reasons = output
+      .split('\n')
+      .map((line) => /^\d+:[A-Z] .*? [#*] (.*)$/.exec(line.trim())?.[1] ?? line.trim())
+      .filter(Boolean);
+    super(
+      `redis-server exited with code ${exitCode} before it was ready: ${reasons.at(-1) ?? 'it printed nothing'}`,
+      `Check its data directory ${dir}; run again with --debug for all it printed.`,
+    );
+  }
 }
 
 /** Starts `redis-server` from PATH as a child process on a free loopback port, and resolves once it accepts connections. */
@@ -58,7 +89,7 @@ export async function startEmbeddedRedis({
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     try {
-      await ready(child);
+      await ready(child, dir);
       let stopping = false;
       return {
         url: `redis://127.0.0.1:${port}`,
@@ -75,12 +106,13 @@ export async function startEmbeddedRedis({
       };
     } catch (error) {
       child.kill('SIGKILL');
-      if (error instanceof RedisServerMissingError || fixedPort !== undefined || attempt >= 3) throw error;
+      const portTaken = error instanceof RedisServerFailedError && error.output.includes('Address already in use');
+      if (!portTaken || fixedPort !== undefined || attempt >= 3) throw error;
     }
   }
 }
 
-function ready(child: ChildProcess): Promise<void> {
+function ready(child: ChildProcess, dir: string): Promise<void> {
   return new Promise((resolve, reject) => {
     let output = '';
     const onData = (chunk: Buffer) => {
@@ -93,16 +125,8 @@ function ready(child: ChildProcess): Promise<void> {
     };
     child.stdout?.on('data', onData);
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('error', (error: NodeJS.ErrnoException) =>
-      reject(
-        error.code === 'ENOENT'
-          ? new RedisServerMissingError(
-              'redis-server was not found on PATH: install it (e.g. apt-get install redis-server) or pass --redis <url>.',
-            )
-          : error,
-      ),
-    );
-    child.once('exit', (code) => reject(new Error(`redis-server exited with code ${code} before it was ready:\n${output.slice(-2000)}`)));
+    child.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'ENOENT' ? new RedisServerMissingError() : error));
+    child.once('exit', (code) => reject(new RedisServerFailedError(code, dir, output.slice(-2000))));
   });
 }
 

@@ -1,3 +1,4 @@
+import { UsageError } from './cli/cli-error.js';
 import type { GatewayLimits } from './create-gateway.js';
 
 /** `serve`'s limit flags: the kebab-case of each option under `limits`. */
@@ -26,11 +27,6 @@ export const limitFlagOptions = Object.fromEntries(Object.keys(LIMIT_FLAGS).map(
   LimitFlag,
   { type: 'string' }
 >;
-
-/** An error in how the command was called: the CLI prints its message alone, without a stack. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
 
 /** A flag's value as a whole number above zero (`1000` or `1_000`); anything else is a UsageError naming the flag. */
 export function wholeNumberOf(flag: string, given: string, unit = ''): number {

@@ -132,20 +132,28 @@ return {seconds, doc}
 
 /**
  * KEYS: documents. ARGV[1]: the index prefix; then three per key: pk, SHA-1 of the text just read,
- * its index entries. Indexes each document that is still that text; returns how many it indexed.
+ * its index entries, or "" for a document that does not decode, which is taken out of the indexes.
+ * Acts on each document only if it is still that text (a newer write indexed itself); returns
+ * {how many it indexed, {the pks it took out}}.
  */
 const REINDEX_BATCH = `#!lua
 ${INDEX_LIBRARY}
-local prefix, count, now = ARGV[1], 0, nowMs()
+local prefix, indexed, removed, now = ARGV[1], 0, {}, nowMs()
 for i, key in ipairs(KEYS) do
+  local pk, sha, entries = ARGV[3 * i - 1], ARGV[3 * i], ARGV[3 * i + 1]
   local text = redis.call('GET', key)
-  if text and redis.sha1hex(text) == ARGV[3 * i] then
-    local pttl = redis.call('PTTL', key)
-    index(prefix, ARGV[3 * i - 1], ARGV[3 * i + 1], pttl > 0 and now + pttl or 0)
-    count = count + 1
+  if text and redis.sha1hex(text) == sha then
+    if entries == '' then
+      unindex(prefix, pk)
+      removed[#removed + 1] = pk
+    else
+      local pttl = redis.call('PTTL', key)
+      index(prefix, pk, entries, pttl > 0 and now + pttl or 0)
+      indexed = indexed + 1
+    end
   end
 end
-return count
+return {indexed, removed}
 `;
 
 /** ARGV: index prefix, key prefix, then pks. Removes the entries of pks whose document is gone; returns how many. */
@@ -195,7 +203,7 @@ export interface GatewayScripts {
   writeDocuments(keys: readonly string[], args: readonly string[]): Promise<WriteReply>;
   deleteDocuments(keys: readonly string[], args: readonly string[]): Promise<number[]>;
   find(args: readonly string[]): Promise<Array<string | number | null>>;
-  reindexBatch(keys: readonly string[], args: readonly string[]): Promise<number>;
+  reindexBatch(keys: readonly string[], args: readonly string[]): Promise<[indexed: number, removedPks: string[]]>;
   unindexMissing(args: readonly string[]): Promise<number>;
   deleteWhere(args: readonly string[]): Promise<number[]>;
   setTtl(key: string, prefix: string, pk: string, seconds: number): Promise<[number, string?]>;
@@ -209,7 +217,7 @@ interface ScriptCommands {
   rmgWriteDocuments(numberOfKeys: number, ...keysAndArgs: string[]): Promise<WriteReply>;
   rmgDeleteDocuments(numberOfKeys: number, ...keysAndArgs: string[]): Promise<number[]>;
   rmgFind(numberOfKeys: 0, ...args: string[]): Promise<Array<string | number | null>>;
-  rmgReindexBatch(numberOfKeys: number, ...keysAndArgs: string[]): Promise<number>;
+  rmgReindexBatch(numberOfKeys: number, ...keysAndArgs: string[]): Promise<[number, string[]]>;
   rmgUnindexMissing(numberOfKeys: 0, ...args: string[]): Promise<number>;
   rmgDeleteWhere(numberOfKeys: 0, ...args: string[]): Promise<number[]>;
   rmgSetTtl(numberOfKeys: 1, key: string, prefix: string, pk: string, seconds: string): Promise<[number, string?]>;

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { connect } from 'node:net';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /*
  * The CLI as a user runs it, a real port, real HTTP, and its own embedded redis-server; but from the
@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
 /** What bin/redis-model-gateway.js imports, compiled, in dist/. */
-const CLI_SOURCE = join(REPO, 'src', 'server', 'cli.ts');
+const CLI_SOURCE = join(REPO, 'src', 'server', 'cli', 'main.ts');
 /** Every wait on a child is bounded: a hung CLI fails the test instead of hanging the run. */
 export const WAIT_MS = 20_000;
 
@@ -93,9 +93,26 @@ export function bounded<T>(promise: Promise<T>, what: string, cli: CliProcess): 
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** Starts `serve` with an embedded redis-server in a fresh data dir and waits for the "serving" line. */
-export async function serve(extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<ServingCli> {
-  const dataDir = join(await tempDir(), 'redis');
+/** Resolves with the first match of `pattern` in the CLI's stdout; rejects if the CLI exits first, or after WAIT_MS. */
+export function waitForOutput(cli: CliProcess, pattern: RegExp, what: string): Promise<RegExpMatchArray> {
+  const seen = new Promise<RegExpMatchArray>((resolve, reject) => {
+    const check = () => {
+      const match = pattern.exec(cli.stdout());
+      if (match) resolve(match);
+    };
+    check();
+    cli.child.stdout?.on('data', check);
+    void cli.exited.then((code) => reject(new Error(`the CLI exited with code ${code} before ${what}; stderr:\n${cli.stderr()}`)));
+  });
+  return bounded(seen, `the CLI did not print ${what}`, cli);
+}
+
+/**
+ * Starts `serve` with an embedded redis-server in a fresh data dir (or the one given) and waits for
+ * the "serving" line.
+ */
+export async function serve(extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}, dataDirGiven?: string): Promise<ServingCli> {
+  const dataDir = dataDirGiven ?? join(await tempDir(), 'redis');
   const cli = runCli(['serve', '--port', '0', '--data-dir', dataDir, ...extraArgs], childEnv(env));
   const { url, modelNames } = await whenServing(cli);
   const redisPort = Number(EMBEDDED.exec(cli.stdout())?.[1]);
@@ -104,15 +121,7 @@ export async function serve(extraArgs: string[] = [], env: NodeJS.ProcessEnv = {
 
 /** Waits for a CLI's "serving" line: its URL and the names of the models it serves. */
 export async function whenServing(cli: CliProcess): Promise<{ url: string; modelNames: string[] }> {
-  const serving = new Promise<RegExpMatchArray>((resolve, reject) => {
-    const check = () => {
-      const match = SERVING.exec(cli.stdout());
-      if (match) resolve(match);
-    };
-    cli.child.stdout?.on('data', check);
-    void cli.exited.then((code) => reject(new Error(`the CLI exited with code ${code} before serving; stderr:\n${cli.stderr()}`)));
-  });
-  const [, names = '', url = ''] = await bounded(serving, 'the CLI did not print its "serving" line', cli);
+  const [, names = '', url = ''] = await waitForOutput(cli, SERVING, 'its "serving" line');
   return { url, modelNames: names.split(', ') };
 }
 
@@ -140,6 +149,41 @@ export async function post(
   return { status: response.status, body: (await response.json()) as GraphQLBody };
 }
 
+function groupExists(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
+/**
+ * Whether every process of the CLI's process group is gone, waiting up to WAIT_MS: the CLI and any
+ * redis-server it started, which stays in the group even once the CLI is gone. (tsx's esbuild helper
+ * is in the group too, and ends shortly after the CLI: hence the wait.)
+ */
+export async function processGroupGone(cli: CliProcess): Promise<boolean> {
+  const pid = cli.child.pid as number;
+  for (const deadline = Date.now() + WAIT_MS; Date.now() < deadline;) {
+    if (!groupExists(pid)) return true;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  return !groupExists(pid);
+}
+
+/** A loopback port free when asked (nothing listens on it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
 export function acceptsConnections(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
@@ -164,4 +208,19 @@ export async function cleanUpClis(): Promise<void> {
     }
   }
   await Promise.all(tempDirs.map((dir) => rm(dir, { recursive: true, force: true })));
+}
+
+/**
+ * Writes a models file into a fresh temp dir, with `z` and `defineModel` imported from the repo (the temp
+ * dir has no node_modules: the very zod module the sources use, so that defineModel's instanceof holds),
+ * and a package.json that makes it ESM as the repo is. Returns its path.
+ */
+export async function writeModelsFile(body: string, name = 'models.ts'): Promise<string> {
+  const dir = await tempDir();
+  await writeFile(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
+  const file = join(dir, name);
+  const src = pathToFileURL(join(REPO, 'src', 'index.ts')).href;
+  const zod = pathToFileURL(join(REPO, 'node_modules', 'zod', 'index.js')).href;
+  await writeFile(file, [`import { z } from '${zod}';`, `import { defineModel } from '${src}';`, body, ''].join('\n'));
+  return file;
 }

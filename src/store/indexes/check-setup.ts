@@ -6,12 +6,27 @@ import { indexPrefix } from './index-keys.js';
 /** How far startup looks for documents written before a model was indexed (SCAN pages of 1000). */
 const SCAN_PAGES = 20;
 
+export interface CheckSetupOptions {
+  /**
+   * The command that rebuilds a model's indexes, as the operator should run it: the CLI passes one with
+   * its own --models and Redis. @default a template naming what the operator must fill in
+   */
+  reindexCommand?: (modelName: string) => string;
+}
+
+const reindexTemplate = (modelName: string) =>
+  `redis-model-gateway reindex --model ${modelName} --models <your models file> --redis <this Redis's URL>`;
+
 /**
  * What an operator should know before serving: an eviction policy that may drop documents behind the
  * indexes' back, and models whose stored index was built with another definition (or none).
  * Records the definition of models that have no documents yet. Returns the warnings.
  */
-export async function checkSetup(redis: Redis, registry: Registry): Promise<string[]> {
+export async function checkSetup(
+  redis: Redis,
+  registry: Registry,
+  { reindexCommand = reindexTemplate }: CheckSetupOptions = {},
+): Promise<string[]> {
   const warnings: string[] = [];
   const policy = await redis.config('GET', 'maxmemory-policy').then(
     (reply) => String((reply as string[])[1] ?? ''),
@@ -33,7 +48,7 @@ export async function checkSetup(redis: Redis, registry: Registry): Promise<stri
     }
     warnings.push(
       `Model ${model.name}: the stored index was built for ${stored ?? 'no index (data written before indexing)'}, the model now indexes ${current}. ` +
-        `Finders may miss documents until you run: redis-model-gateway reindex --model ${model.name}`,
+        `Finders may miss documents until you run: ${reindexCommand(model.name)}`,
     );
   }
   return warnings;

@@ -13,20 +13,33 @@ export interface ReindexProgress {
   total: number;
 }
 
+export interface CorruptDocument {
+  key: string;
+  /** Why it does not decode: the CORRUPT_VALUE message. */
+  reason: string;
+}
+
 export interface ReindexResult {
   indexed: number;
-  /** Documents that failed to decode: left out of the indexes. */
+  /**
+   * Documents that do not decode with the model (not JSON, or failing its schema, e.g. after a model
+   * change): taken out of the indexes, so that finders no longer meet them, and left stored.
+   */
   corrupt: number;
+  /** The first REPORTED_CORRUPT of them, by key: enough to look into, bounded whatever the database holds. */
+  corruptKeys: CorruptDocument[];
   /** Index entries whose document no longer exists. */
   removed: number;
 }
 
 const BATCH = 500;
+export const REPORTED_CORRUPT = 100;
 
 /**
  * Rebuilds a model's indexes from its documents (SCAN in batches), safe while the gateway serves:
  * each batch is written by a script that indexes a document only if it is still the text just read,
- * since a concurrent write has indexed a newer version itself.
+ * since a concurrent write has indexed a newer version itself. A document that no longer decodes is
+ * taken out of the indexes the same way, and reported by key.
  */
 export async function reindexModel(
   redis: Redis,
@@ -40,27 +53,41 @@ export async function reindexModel(
   for await (const keys of redis.scanStream({ match, count: 1000 }) as AsyncIterable<string[]>) total += keys.length;
 
   await dropStaleFieldSets(redis, model);
-  const result: ReindexResult = { indexed: 0, corrupt: 0, removed: 0 };
+  const result: ReindexResult = { indexed: 0, corrupt: 0, corruptKeys: [], removed: 0 };
   let done = 0;
   for await (const keys of redis.scanStream({ match, count: BATCH }) as AsyncIterable<string[]>) {
     if (keys.length === 0) continue;
     const texts = await redis.mgetBuffer(keys);
     const args: string[] = [prefix];
     const batchKeys: string[] = [];
+    const corrupt: CorruptDocument[] = [];
     keys.forEach((key, i) => {
       const text = texts[i];
       if (!text) return;
+      const pk = key.slice(model.name.length + 1);
+      let entries: string;
       try {
-        const pk = key.slice(model.name.length + 1);
         const value = decodeDocument(model, key, text.toString('utf8')) as Record<string, unknown>;
-        batchKeys.push(key);
-        args.push(pk, sha1Of(text), JSON.stringify(indexEntries(model, pk, value)));
+        entries = JSON.stringify(indexEntries(model, pk, value));
       } catch (error) {
         if (!isGatewayError(error)) throw error;
-        result.corrupt += 1;
+        // An empty entry list tells the script to take the document out of the indexes: its old entries
+        // would otherwise keep answering finders, as edges with CORRUPT_VALUE.
+        entries = '';
+        corrupt.push({ key, reason: error.message });
       }
+      batchKeys.push(key);
+      args.push(pk, sha1Of(text), entries);
     });
-    if (batchKeys.length > 0) result.indexed += await scripts.reindexBatch(batchKeys, args);
+    if (batchKeys.length > 0) {
+      const [indexed, removedPks] = await scripts.reindexBatch(batchKeys, args);
+      result.indexed += indexed;
+      // A document rewritten since it was read was indexed by that write: only those taken out count.
+      const removed = new Set(removedPks);
+      const takenOut = corrupt.filter(({ key }) => removed.has(key.slice(model.name.length + 1)));
+      result.corrupt += takenOut.length;
+      result.corruptKeys.push(...takenOut.slice(0, REPORTED_CORRUPT - result.corruptKeys.length));
+    }
     done += keys.length;
     onProgress({ done, total: Math.max(total, done) });
   }

@@ -1,0 +1,56 @@
+import type { GraphQLSchema } from 'graphql';
+import { isGatewayError } from '../../errors.js';
+import type { ModelDefinition } from '../../model/define-model.js';
+import { createRegistry, type Registry } from '../../model/registry.js';
+import { buildSchema } from '../../schema/build-schema.js';
+import { CliError, UsageError } from './cli-error.js';
+import { loadModels } from './load-models.js';
+import { DEMO_MODELS_FILE } from './package-root.js';
+
+/** `--models demo` names the demo shop (examples/shop.ts) explicitly; a file named demo is `./demo`. */
+export const DEMO = 'demo';
+
+export interface ModelsChoice {
+  /** What to import. */
+  file: string;
+  /** How to name it back to the operator, and in commands the CLI suggests: `demo` or the path as given. */
+  flag: string;
+}
+
+export interface CheckedModels {
+  models: ModelDefinition[];
+  registry: Registry;
+  schema: GraphQLSchema;
+}
+
+/**
+ * The models a command works on. `serve` and `schema` default to the demo shop, so that a first
+ * `npm start` shows something; `reindex` writes index entries into the Redis it is given, so it never
+ * guesses: without --models it refuses.
+ */
+export function chooseModels(given: string | undefined, command: 'serve' | 'reindex' | 'schema'): ModelsChoice {
+  if (given === undefined && command === 'reindex')
+    throw new UsageError(
+      'reindex needs --models: it rewrites the indexes of the models it is given, in the Redis it is given.',
+      'Name your models file (redis-model-gateway reindex --models models.ts), or --models demo for the demo shop.',
+    );
+  if (given === undefined || given === DEMO) return { file: DEMO_MODELS_FILE, flag: DEMO };
+  return { file: given, flag: given };
+}
+
+/** Loads the models and builds their registry and schema, so that a bad model fails before anything starts. */
+export async function loadCheckedModels(choice: ModelsChoice): Promise<CheckedModels> {
+  const models = await loadModels(choice.file, choice.flag === DEMO ? 'the demo shop' : choice.flag);
+  try {
+    const registry = createRegistry(models);
+    return { models, registry, schema: buildSchema(registry) };
+  } catch (error) {
+    if (!isGatewayError(error)) throw error;
+    throw new CliError(
+      `the models in ${choice.flag} are invalid: ${error.message}`,
+      `Check them without starting anything: redis-model-gateway schema --models ${choice.flag}`,
+      1,
+      { cause: error },
+    );
+  }
+}

@@ -1,0 +1,37 @@
+import { UsageError } from './cli-error.js';
+import { PACKAGE_VERSION } from './package-root.js';
+import { reindex } from './reindex.js';
+import { reportError } from './report-error.js';
+import { schema } from './schema.js';
+import { serve } from './serve.js';
+import { HELP, helpOf } from './usage.js';
+
+/*
+ * The entry of `redis-model-gateway`: picks the command, answers --help and --version, and turns a
+ * failure into one line, a hint and an exit code (0 done, 1 failed, 2 called wrongly). Each command
+ * undoes what it started before its error gets here.
+ */
+
+const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = { serve, reindex, schema };
+
+async function main([command, ...rest]: string[]): Promise<void> {
+  if (command === '--version' || rest.includes('--version')) return console.log(PACKAGE_VERSION);
+  if (command === '--help' || command === '-h' || command === 'help') return console.log(helpOf(rest[0]));
+  if (command === undefined)
+    throw new UsageError('no command given.', 'Run redis-model-gateway serve, reindex or schema; redis-model-gateway --help says more.');
+  const run = COMMANDS[command];
+  if (!run)
+    throw new UsageError(
+      command.startsWith('-') ? `${command} comes before the command.` : `there is no command "${command}".`,
+      `The commands are ${Object.keys(HELP).join(', ')}: see redis-model-gateway --help`,
+    );
+  if (rest.includes('--help') || rest.includes('-h')) return console.log(helpOf(command));
+  await run(rest);
+}
+
+const argv = process.argv.slice(2);
+main(argv).catch((error: unknown) => {
+  // The command is known here only if it exists: a help hint must name a real one.
+  const command = argv[0] !== undefined && argv[0] in COMMANDS ? argv[0] : undefined;
+  process.exit(reportError(error, command, argv.includes('--debug')));
+});

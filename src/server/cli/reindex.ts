@@ -1,0 +1,74 @@
+import { parseArgs } from 'node:util';
+import { Presets, SingleBar } from 'cli-progress';
+import { reindexModel, type ReindexResult } from '../../store/indexes/reindex.js';
+import { DEFAULT_REDIS_TIMEOUT_MS } from '../connect-redis.js';
+import { createGateway } from '../create-gateway.js';
+import { chooseModels, loadCheckedModels } from './choose-models.js';
+import { UsageError } from './cli-error.js';
+import { GLOBAL_FLAGS, parsingFlags } from './parse-flags.js';
+import { DEFAULT_DATA_DIR, redisForReindex } from './redis-source.js';
+import { milliseconds } from './serve-flags.js';
+import { Teardown } from './teardown.js';
+
+const REINDEX_OPTIONS = {
+  ...GLOBAL_FLAGS,
+  models: { type: 'string' },
+  model: { type: 'string' },
+  redis: { type: 'string' },
+  'data-dir': { type: 'string', default: DEFAULT_DATA_DIR },
+  'redis-timeout-ms': { type: 'string', default: String(DEFAULT_REDIS_TIMEOUT_MS) },
+} as const;
+
+/** The final count of a model, then each document taken out of the indexes because it does not decode, by key. */
+export function reindexReport(modelName: string, result: ReindexResult): string {
+  const lines = [
+    `${modelName}: ${result.indexed} indexed, ${result.removed} stale entries removed, ${result.corrupt} not decodable (taken out of the indexes)`,
+    ...result.corruptKeys.map(({ key, reason }) => `  not decodable: ${key}: ${reason}`),
+  ];
+  const unlisted = result.corrupt - result.corruptKeys.length;
+  if (unlisted > 0) lines.push(`  and ${unlisted} more not decodable`);
+  return lines.join('\n');
+}
+
+/** `reindex`: rebuilds the indexes of the models named, in the Redis named or the one serve runs on the data directory. */
+export async function reindex(argv: string[]): Promise<void> {
+  const values = parsingFlags('reindex', () => parseArgs({ args: argv, options: REINDEX_OPTIONS }).values);
+  const redisTimeoutMs = milliseconds('redis-timeout-ms', values['redis-timeout-ms']);
+  const choice = chooseModels(values.models, 'reindex');
+  const { registry } = await loadCheckedModels(choice);
+  const all = registry.models;
+  const chosen = values.model ? all.filter((model) => model.name === values.model) : all;
+  if (chosen.length === 0)
+    throw new UsageError(
+      `${choice.flag} has no model named "${values.model}".`,
+      `Its models are ${all.map((model) => model.name).join(', ')}.`,
+    );
+
+  const teardown = new Teardown();
+  // A signal must not leave the redis-server this command started running on the data directory.
+  const onSignal = () => void teardown.run().finally(() => process.exit(1));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const url = await redisForReindex(values.redis, values['data-dir'], teardown);
+    const gateway = createGateway({ models: registry, redis: url, logging: false, redisTimeoutMs });
+    teardown.add(() => gateway.close());
+    for (const model of chosen) {
+      const bar = new SingleBar(
+        { format: `${model.name.padEnd(12)} [{bar}] {value}/{total} documents`, stream: process.stderr },
+        Presets.shades_classic,
+      );
+      bar.start(0, 0);
+      const result = await reindexModel(gateway.redis, gateway.store.scripts, model, ({ done, total }) => {
+        bar.setTotal(total);
+        bar.update(done);
+      });
+      bar.stop();
+      console.log(reindexReport(model.name, result));
+    }
+  } finally {
+    await teardown.run();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
