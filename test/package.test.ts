@@ -7,7 +7,7 @@ import { childEnv, cleanUpClis, post, REPO, runNode, stop, tempDir, whenServing 
 import { openTestRedis, type TestRedis } from './helpers/redis.js';
 
 /*
- * The package as a user gets it: `npm pack` (which builds dist/), the tarball installed into a fresh
+ * The package as a user gets it: `npm pack` of the build the run's global setup made, the tarball installed into a fresh
  * project from the npm cache, then plain `node`, `require`, the bin and `tsc` in that project. Nothing
  * here imports the repo's sources.
  */
@@ -33,7 +33,10 @@ async function runScript(file: string): Promise<unknown> {
 beforeAll(async () => {
   redis = await openTestRedis();
   const dir = await tempDir();
-  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', dir], { cwd: REPO, maxBuffer: 16 * 1024 * 1024 });
+  const { stdout } = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], {
+    cwd: REPO,
+    maxBuffer: 16 * 1024 * 1024,
+  });
   const [report] = JSON.parse(stdout) as Array<{ filename: string; files: PackedFile[] }>;
   if (!report) throw new Error(`npm pack reported nothing: ${stdout}`);
   packed = report.files.map((file) => file.path);

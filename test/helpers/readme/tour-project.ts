@@ -1,4 +1,4 @@
-import { chmod, mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CodeBlock } from './code-blocks.js';
 
@@ -25,19 +25,12 @@ export async function makeTourProject(dir: string, repo: string, files: readonly
  * How the README's `'redis-model-gateway'` reaches this repository: a link in node_modules, so that
  * imports resolve through the package's own `exports`, as in a user's project. The one place to change
  * when the package is used another way (a packed tarball, a build to run first).
- *
- * The CLI is reached through a script rather than a link: serve reads no PORT yet, so the test's free
- * port goes to it as a flag. (Drop the flag once serve reads PORT.)
  */
 async function linkPackage(modules: string, repo: string): Promise<void> {
   await symlink(repo, join(modules, 'redis-model-gateway'));
   const bin = join(modules, '.bin', 'redis-model-gateway');
   const cli = join(repo, 'bin', 'redis-model-gateway.js');
-  await writeFile(
-    bin,
-    `#!/bin/sh\nif [ "$1" = serve ] && [ -n "$PORT" ]; then exec node '${cli}' "$@" --port "$PORT"; fi\nexec node '${cli}' "$@"\n`,
-  );
-  await chmod(bin, 0o755);
+  await symlink(cli, bin);
 }
 
 /** A tsconfig as strict as a careful user's, over the project's TypeScript files. */
