@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createRegistry, defineModel, type GatewayError } from '../src/index.js';
+import { createRegistry, defineModel } from '../src/index.js';
 import { graphqlTypeText } from '../src/schema/model-info.js';
-
-const refusal = (define: () => unknown) => {
-  try {
-    define();
-  } catch (error) {
-    return { code: (error as GatewayError).code, message: (error as Error).message };
-  }
-  throw new Error('expected the definition to be refused');
-};
+import { refusal } from './helpers/gateway-error.js';
 
 const fieldType = (schema: z.ZodType) => {
   const [field] = defineModel('Probe', z.object({ value: schema })).fields;

@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { buildSchema, createRegistry, defineModel, ref, type GatewayError, type ModelDefinition } from '../src/index.js';
-import { gatewayError } from './helpers/gateway-error.js';
-
-const refusal = (define: () => unknown) => {
-  try {
-    define();
-  } catch (error) {
-    return { code: (error as GatewayError).code, message: (error as Error).message };
-  }
-  throw new Error('expected the definition to be refused');
-};
+import { buildSchema, createRegistry, defineModel, ref, type ModelDefinition } from '../src/index.js';
+import { gatewayError, refusal } from './helpers/gateway-error.js';
 
 const User = defineModel('User', z.object({ name: z.string() }));
 
