@@ -3,7 +3,7 @@ import type { Plugin } from 'graphql-yoga';
 import { isGatewayError } from '../../errors.js';
 import { requestRefusal } from '../../schema/to-graphql-error.js';
 import { rootFieldNodes } from './root-fields.js';
-import { fieldRun, keysRead, pageRead, RequestBudget, totalOf, type BudgetLimits, type Draw } from '../../store/request-budget.js';
+import { fieldRun, keysRead, pageRead, RequestBudget, type BudgetLimits, type Draw } from '../../store/request-budget.js';
 
 /**
  * Estimates what the operation will draw from the request budget, from its text and variables, and
@@ -28,10 +28,14 @@ export function useCostEstimate(limits: BudgetLimits): Plugin {
       }
       if (!shape) return;
       const variables = (args.variableValues ?? {}) as Record<string, unknown>;
-      const draws: Draw[] = [{ keys: 0, cost: shape.rootFields * fieldRun.cost }];
-      for (const { field, node } of shape.reads) draws.push(readOf(field, node, variables));
+      const total: Draw = { keys: 0, cost: shape.rootFields * fieldRun.cost };
+      for (const { field, node } of shape.reads) {
+        const read = readOf(field, node, variables);
+        total.keys += read.keys;
+        total.cost += read.cost;
+      }
       try {
-        new RequestBudget(limits).draw(totalOf(draws));
+        new RequestBudget(limits).draw(total);
       } catch (error) {
         if (!isGatewayError(error)) throw error;
         setResultAndStopExecution({ errors: [requestRefusal(error)] });
