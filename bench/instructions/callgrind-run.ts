@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
@@ -43,12 +43,14 @@ export async function callgrindRun(options: RunOptions): Promise<Counts> {
       `--callgrind-out-file=${options.outFile}`,
       'node',
       '--single-threaded',
+      '--expose-gc',
       '--import',
       'tsx',
       DRIVER,
       options.root,
       options.redisUrl,
       ...[options.size, options.warmup, options.requests, options.seeded].map(String),
+      options.outFile,
     ],
     { cwd: options.root, env: options.env, stdio: ['ignore', 'ignore', 'pipe'] },
   );
@@ -67,11 +69,12 @@ export async function callgrindRun(options: RunOptions): Promise<Counts> {
   const pid = String(child.pid);
   await waitFor('ready');
   await run('callgrind_control', ['--instr=on', pid]);
-  child.kill('SIGUSR2');
+  await writeFile(`${options.outFile}.go`, '');
   await waitFor('done');
   await run('callgrind_control', ['--instr=off', pid]);
-  child.kill('SIGUSR2');
+  await writeFile(`${options.outFile}.stop`, '');
   const code = await exited;
+  await Promise.all(['go', 'stop'].map((signal) => rm(`${options.outFile}.${signal}`, { force: true })));
   if (code !== 0) throw new Error(`driver exited with ${code}:\n${stderr.slice(-2000)}`);
   return countsOf(options.outFile);
 }

@@ -1,3 +1,4 @@
+import { existsSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { REQUEST_HEADERS } from '../measure.js';
@@ -7,17 +8,23 @@ import { randomNodesBodies } from '../random-bodies.js';
  * One side of `npm run bench:instructions`, run under callgrind with instrumentation off. The gateway of
  * the tree at argv[0], configured as `serve` configures it (the tree's own defaults, logging included),
  * answers `nodes` requests of random keys in-process (yoga.fetch), one after another:
- *   1. `warmup` requests, then "ready" on stderr, then it waits for SIGUSR2
+ *   1. `warmup` requests, a full GC, then "ready" on stderr; it waits for the file <signals>.go
  *      (meanwhile the caller turns callgrind's instrumentation on);
- *   2. `count` requests, the measured ones, then "done", then it waits for SIGUSR2
+ *   2. `count` requests, the measured ones, then "done"; it waits for <signals>.stop
  *      (meanwhile the caller turns instrumentation off);
  *   3. it closes the gateway and exits; callgrind writes what it counted in step 2.
- * argv: <tree root> <redis url> <size> <warmup> <count> <seeded items>.
+ * The waits and the two lines take code paths of their own (a synchronous sleep, a bare write), not the
+ * event emitters and streams the requests use: a signal listener there made V8 drop optimized code of the
+ * hot path, and the measured requests paid for compiling it again. The full GC makes every run start
+ * counting from the same heap, so that a collection the warm-up left half done is not counted by chance.
+ * argv: <tree root> <redis url> <size> <warmup> <count> <seeded items> <signals>.
  */
-const [root, redisUrl, ...numbers] = process.argv.slice(2);
-const [size, warmup, count, seeded] = numbers.map(Number);
-if (!root || !redisUrl || !size || !warmup || !count || !seeded)
-  throw new Error('driver.ts expects <tree root> <redis url> <size> <warmup> <count> <seeded items>.');
+const [root, redisUrl, sizeText, warmupText, countText, seededText, signals] = process.argv.slice(2);
+const [size, warmup, count, seeded] = [sizeText, warmupText, countText, seededText].map(Number);
+if (!root || !redisUrl || !size || !warmup || !count || !seeded || !signals)
+  throw new Error('driver.ts expects <tree root> <redis url> <size> <warmup> <count> <seeded items> <signals>.');
+const collect = (globalThis as { gc?: () => void }).gc;
+if (!collect) throw new Error('driver.ts needs node --expose-gc.');
 
 const load = (file: string) => import(pathToFileURL(join(root, file)).href);
 const { createGateway } = (await load('src/index.ts')) as typeof import('../../src/index.js');
@@ -25,12 +32,16 @@ const { BenchItem } = (await load('bench/bench-model.ts')) as typeof import('../
 const token = process.env.BENCH_TOKEN;
 // A command timeout (where the tree has one) far above what a request takes even under callgrind on a busy
 // machine: the timer is still armed for every command, as with the default, but never fires.
-const gateway = createGateway({ models: [BenchItem], redis: redisUrl, redisTimeoutMs: 600_000, ...(token ? { writeToken: token } : {}) });
+const gateway = createGateway({
+  models: [BenchItem],
+  redis: redisUrl,
+  redisTimeoutMs: 600_000,
+  ...(token ? { writeToken: token } : {}),
+});
 const headers: Record<string, string> = token ? { ...REQUEST_HEADERS, authorization: `Bearer ${token}` } : REQUEST_HEADERS;
 const bodies = randomNodesBodies(size, seeded, 200);
 await gateway.redis.ping();
 
-const nextSignal = () => new Promise<void>((resolve) => process.once('SIGUSR2', () => resolve()));
 let sent = 0;
 async function requests(n: number) {
   for (let i = 0; i < n; i++, sent++) {
@@ -41,12 +52,16 @@ async function requests(n: number) {
   }
 }
 
+const pause = new Int32Array(new SharedArrayBuffer(4));
+function waitForFile(path: string) {
+  while (!existsSync(path)) Atomics.wait(pause, 0, 0, 50);
+}
+
 await requests(warmup);
-let signal = nextSignal();
-process.stderr.write('ready\n');
-await signal;
+collect();
+writeSync(2, 'ready\n');
+waitForFile(`${signals}.go`);
 await requests(count);
-signal = nextSignal();
-process.stderr.write('done\n');
-await signal;
+writeSync(2, 'done\n');
+waitForFile(`${signals}.stop`);
 await gateway.close();
