@@ -14,7 +14,7 @@ import { randomNodesBodies } from '../random-bodies.js';
  *      (meanwhile the caller turns instrumentation off);
  *   3. it closes the gateway and exits; callgrind writes what it counted in step 2.
  * The waits and the two lines take code paths of their own (a synchronous sleep, a bare write), not the
- * event emitters and streams the requests use: a signal listener there made V8 drop optimized code of the
+ * event emitters and streams the requests use: a signal listener there can make V8 drop optimized code of the
  * hot path, and the measured requests paid for compiling it again. The full GC makes every run start
  * counting from the same heap, so that a collection the warm-up left half done is not counted by chance.
  * argv: <tree root> <redis url> <size> <warmup> <count> <seeded items> <signals>.
