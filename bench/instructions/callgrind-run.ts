@@ -43,7 +43,6 @@ export async function callgrindRun(options: RunOptions): Promise<Counts> {
       `--callgrind-out-file=${options.outFile}`,
       'node',
       '--single-threaded',
-      '--expose-gc',
       '--import',
       'tsx',
       DRIVER,

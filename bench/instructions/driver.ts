@@ -8,23 +8,21 @@ import { randomNodesBodies } from '../random-bodies.js';
  * One side of `npm run bench:instructions`, run under callgrind with instrumentation off. The gateway of
  * the tree at argv[0], configured as `serve` configures it (the tree's own defaults, logging included),
  * answers `nodes` requests of random keys in-process (yoga.fetch), one after another:
- *   1. `warmup` requests, a full GC, then "ready" on stderr; it waits for the file <signals>.go
+ *   1. `warmup` requests, then "ready" on stderr; it waits for the file <signals>.go
  *      (meanwhile the caller turns callgrind's instrumentation on);
  *   2. `count` requests, the measured ones, then "done"; it waits for <signals>.stop
  *      (meanwhile the caller turns instrumentation off);
  *   3. it closes the gateway and exits; callgrind writes what it counted in step 2.
  * The waits and the two lines take code paths of their own (a synchronous sleep, a bare write), not the
  * event emitters and streams the requests use: a signal listener there can make V8 drop optimized code of the
- * hot path, and the measured requests paid for compiling it again. The full GC makes every run start
- * counting from the same heap, so that a collection the warm-up left half done is not counted by chance.
+ * hot path, and the measured requests paid for compiling it again. (A full GC before counting, with
+ * --expose-gc, made it worse: half of the counted instructions went to compiling again what it dropped.)
  * argv: <tree root> <redis url> <size> <warmup> <count> <seeded items> <signals>.
  */
 const [root, redisUrl, sizeText, warmupText, countText, seededText, signals] = process.argv.slice(2);
 const [size, warmup, count, seeded] = [sizeText, warmupText, countText, seededText].map(Number);
 if (!root || !redisUrl || !size || !warmup || !count || !seeded || !signals)
   throw new Error('driver.ts expects <tree root> <redis url> <size> <warmup> <count> <seeded items> <signals>.');
-const collect = (globalThis as { gc?: () => void }).gc;
-if (!collect) throw new Error('driver.ts needs node --expose-gc.');
 
 const load = (file: string) => import(pathToFileURL(join(root, file)).href);
 const { createGateway } = (await load('src/index.ts')) as typeof import('../../src/index.js');
@@ -58,7 +56,6 @@ function waitForFile(path: string) {
 }
 
 await requests(warmup);
-collect();
 writeSync(2, 'ready\n');
 waitForFile(`${signals}.go`);
 await requests(count);
