@@ -39,10 +39,14 @@ export function useCostEstimate(limits: BudgetLimits): Plugin {
       }
       if (!shape) return;
       const variables = (args.variableValues ?? {}) as Record<string, unknown>;
-      const draws: Draw[] = [{ keys: 0, cost: shape.rootFields * fieldRun.cost }];
-      for (const { field, node, referents } of shape.reads) draws.push(readOf(field, node, variables, referents));
+      const total: Draw = { keys: 0, cost: shape.rootFields * fieldRun.cost };
+      for (const { field, node, referents } of shape.reads) {
+        const read = readOf(field, node, variables, referents);
+        total.keys += read.keys;
+        total.cost += read.cost;
+      }
       try {
-        new RequestBudget(limits).draw(totalOf(draws));
+        new RequestBudget(limits).draw(total);
       } catch (error) {
         if (!isGatewayError(error)) throw error;
         setResultAndStopExecution({ errors: [requestRefusal(error)] });

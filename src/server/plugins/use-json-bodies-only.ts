@@ -16,7 +16,8 @@ export function useJsonBodiesOnly(): Plugin {
     onRequestParse({ request }) {
       if (request.method !== 'POST') return;
       const contentType = request.headers.get('content-type') ?? '';
-      const mediaType = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
+      const semicolon = contentType.indexOf(';');
+      const mediaType = (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
       if (!ACCEPTED.includes(mediaType)) throw requestRefusal(unsupportedMediaType(contentType || '(none)'));
     },
   };

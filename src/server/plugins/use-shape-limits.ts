@@ -1,6 +1,6 @@
-import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
-import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
-import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
+import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
+import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import type { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
@@ -24,12 +24,20 @@ const refusal = (limit: ShapeLimit, max: number, error: GraphQLError) =>
  * The operation's shape, checked by graphql-armor before it runs: tokens while parsing, depth, aliases
  * and directives while validating. Armor throws plain GraphQLErrors; its onReject callbacks throw ours
  * instead, so a refusal carries a code and a status like every other.
+ *
+ * The three validation rules are made once and added by one hook: armor's own plugins make a rule and
+ * run a hook each on every request, although Yoga's validation cache runs the rules only once per document.
  */
 export function useShapeLimits(limits: Pick<ServerLimits, ShapeLimit>): Plugin[] {
   const reject = (limit: ShapeLimit) => [
     (_context: unknown, error: GraphQLError) => {
       throw refusal(limit, limits[limit], error);
     },
+  ];
+  const rules = [
+    maxDepthRule({ n: limits.maxDepth, flattenFragments: true, onReject: reject('maxDepth') }),
+    maxAliasesRule({ n: limits.maxAliases, allowList: [], onReject: reject('maxAliases') }),
+    maxDirectivesRule({ n: limits.maxDirectives, onReject: reject('maxDirectives') }),
   ];
   return [
     maxTokensPlugin({
@@ -42,8 +50,10 @@ export function useShapeLimits(limits: Pick<ServerLimits, ShapeLimit>): Plugin[]
         },
       ],
     }),
-    maxDepthPlugin({ n: limits.maxDepth, flattenFragments: true, onReject: reject('maxDepth') }),
-    maxAliasesPlugin({ n: limits.maxAliases, allowList: [], onReject: reject('maxAliases') }),
-    maxDirectivesPlugin({ n: limits.maxDirectives, onReject: reject('maxDirectives') }),
+    {
+      onValidate({ addValidationRule }) {
+        for (const rule of rules) addValidationRule(rule);
+      },
+    },
   ];
 }

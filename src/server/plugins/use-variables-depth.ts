@@ -2,14 +2,37 @@ import type { Plugin } from 'graphql-yoga';
 import { queryTooComplex } from '../../errors.js';
 import { requestRefusal } from '../../schema/to-graphql-error.js';
 
-/** Whether `value` nests deeper than `max` objects and arrays; iterative, so any depth is safe to ask about. */
+/**
+ * Whether `value` nests deeper than `max` objects and arrays (a scalar is level 0, `{}` level 1);
+ * iterative, so any depth is safe to ask about. It runs on every request: it keeps two stacks of plain
+ * values rather than a stack of pairs, and pushes only objects, so that the usual variables (a few
+ * scalars, a list of keys) cost no allocation per value.
+ */
 export function nestsDeeperThan(value: unknown, max: number): boolean {
-  const pending: Array<[unknown, number]> = [[value, 0]];
-  for (let next = pending.pop(); next; next = pending.pop()) {
-    const [each, depth] = next;
-    if (each === null || typeof each !== 'object') continue;
-    if (depth + 1 > max) return true;
-    for (const child of Object.values(each)) pending.push([child, depth + 1]);
+  if (value === null || typeof value !== 'object') return false;
+  const pending: object[] = [value];
+  const levels: number[] = [1];
+  while (pending.length > 0) {
+    // The two stacks grow and shrink together.
+    const each = pending.pop() as object;
+    const level = levels.pop() as number;
+    if (level > max) return true;
+    if (Array.isArray(each)) {
+      for (const child of each as unknown[])
+        if (child !== null && typeof child === 'object') {
+          pending.push(child);
+          levels.push(level + 1);
+        }
+      continue;
+    }
+    // Variables come from JSON.parse: every enumerable key is the object's own.
+    for (const key in each) {
+      const child = (each as Record<string, unknown>)[key];
+      if (child !== null && typeof child === 'object') {
+        pending.push(child);
+        levels.push(level + 1);
+      }
+    }
   }
   return false;
 }
