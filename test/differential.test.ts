@@ -116,8 +116,29 @@ describe('each named operation answers the same on every path as in graphql-js',
   });
 });
 
+describe('where the gateway refuses what graphql-js alone would run', () => {
+  // Not a normalisation: the gateway's limits refuse an operation before it runs (docs/security.md),
+  // which graphql-js alone has no reason to do. The generated operations stay inside every limit, and
+  // these cases say what the gateway answers instead, so that a new path keeps refusing them too.
+  const aliases = Array.from({ length: 31 }, (_, i) => `t${i}: __typename`).join(' ');
+
+  it.each([
+    { name: 'more than maxAliases (30) aliases', query: `{ ${aliases} }` },
+    { name: 'more than maxDirectives (50) directives', query: `{ ${'__typename @skip(if: false) '.repeat(51)}}` },
+  ])('$name: refused with QUERY_TOO_COMPLEX, no data', async ({ query }) => {
+    const request = { query, variables: {} };
+    const oracle = JSON.parse(await executors.graphqlJs(request)) as { data?: unknown };
+    const gateway = JSON.parse(await executors.gateway(request)) as { data?: unknown; errors?: Array<{ extensions?: { code?: string } }> };
+    expect(oracle.data).toBeDefined();
+    expect(gateway.data).toBeUndefined();
+    expect(gateway.errors?.map((error) => error.extensions?.code)).toEqual(['QUERY_TOO_COMPLEX']);
+  });
+});
+
 describe('any generated read operation answers the same on every path as in graphql-js', () => {
   it('holds for 200 operations (aliases, fragments, directives, references, every kind of key, finder pages)', async () => {
+    // The codes the oracle met, so that a generator grown too tame (no corrupt or unknown key left) fails.
+    const codes = new Set<string>();
     const requestArb = operationArb.map((operation) => {
       const request = toRequest(operation);
       // fast-check prints the minimal failing operation as GraphQL text rather than as its tree.
@@ -126,11 +147,15 @@ describe('any generated read operation answers the same on every path as in grap
     await fc.assert(
       fc.asyncProperty(requestArb, async (request) => {
         for (const { executor, expected, actual } of await compareWithOracle(executors, request)) {
+          for (const error of (JSON.parse(expected) as { errors?: Array<{ extensions: { code: string } }> }).errors ?? []) {
+            codes.add(error.extensions.code);
+          }
           if (actual !== expected) throw new Error(`${executor} differs from graphqlJs\nexpected: ${expected}\nactual:   ${actual}`);
         }
       }),
       { numRuns: 200 },
     );
+    expect([...codes].sort()).toEqual(['CORRUPT_VALUE', 'INTERNAL_SERVER_ERROR', 'INVALID_KEY', 'KEY_NOT_FOUND', 'MODEL_NOT_FOUND']);
   });
 });
 
