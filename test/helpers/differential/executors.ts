@@ -5,9 +5,9 @@ import type { GraphQLRequest } from './operation.js';
 /** Runs one request and answers the response body as JSON text, as a client would receive it. */
 export type Executor = (request: GraphQLRequest) => Promise<string>;
 
-const URL = 'http://gateway.test/graphql';
+const ENDPOINT = 'http://gateway.test/graphql';
 const post = (request: GraphQLRequest) =>
-  new Request(URL, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) });
+  new Request(ENDPOINT, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) });
 
 /** The gateway as a client reaches it: a JSON POST through the Yoga app, every plugin included. */
 export const viaGateway =
