@@ -118,6 +118,11 @@ export interface Gateway {
   checkRedis(): Promise<string[]>;
   /** Warnings about the configuration itself, known at startup (mutations open to anyone). */
   warnings: readonly string[];
+  /**
+   * The context a request executes with, as the Yoga app builds it: a store session holding the caller's
+   * access (from the request's headers). For running the schema outside Yoga, e.g. `execute` of graphql-js.
+   */
+  context(request: Request): GatewayContext;
   /** Closes the Redis client if the gateway made it. */
   close(): Promise<void>;
 }
@@ -147,13 +152,14 @@ export function createGateway(options: GatewayOptions): Gateway {
           `callers without a key hold the ${anonymousChanges.join(', ')} scope${anonymousChanges.length > 1 ? 's' : ''}: anyone who can reach the gateway can change data. Leave only read in auth.anonymous (--anonymous), or none.`,
         ]
       : [];
+  // The session carries the caller's access: every read and write checks it, whatever path it comes by.
+  // With metrics on, it also counts the request's round trips for them.
+  const context = (request: Request): GatewayContext => ({
+    session: store.session({ access: authenticator.callerOf(request).access, events: metrics?.eventsFor(request) }),
+  });
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     schema,
-    // The session carries the caller's access: every read and write checks it, whatever path it comes by.
-    // With metrics on, it also counts the request's round trips for them.
-    context: ({ request }) => ({
-      session: store.session({ access: authenticator.callerOf(request).access, events: metrics?.eventsFor(request) }),
-    }),
+    context: ({ request }) => context(request),
     plugins: [
       // The request id first, so that every later step (and its log lines) has it.
       requestLog.plugin,
@@ -203,6 +209,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     metrics,
     checkRedis: () => checkSetup(redis, registry),
     warnings,
+    context,
     async close() {
       if (ownsRedis) await redis.quit().catch(() => redis.disconnect());
     },
