@@ -71,6 +71,19 @@ describe('the per-request key and cost budget, estimated before execution', () =
     }
   });
 
+  it('charges a first given as a variable its value, and its default of 50 when the variable is not sent', async () => {
+    const t2 = await openTestGateway({ limits: { ...OPEN, maxCost: 100 } });
+    try {
+      const query = `query ($first: Int) ${aliases(2, 'allUsers(first: $first) { totalCount }')}`;
+      const sent = await expectRefused(t2, query, 'QUERY_TOO_EXPENSIVE', { first: 60 });
+      expect(sent?.extensions).toMatchObject({ estimate: 122, limit: 100 });
+      const unsent = await expectRefused(t2, query, 'QUERY_TOO_EXPENSIVE', {});
+      expect(unsent?.extensions).toMatchObject({ estimate: 102, limit: 100 });
+    } finally {
+      await t2.close();
+    }
+  });
+
   it('refuses 20 aliases of allUsers(keys: 1000 keys) with TOO_MANY_KEYS: maxKeys counts every path of the request', async () => {
     const error = await expectRefused(t, `query ($keys: [ID!]) ${aliases(20, 'allUsers(keys: $keys) { totalCount }')}`, 'TOO_MANY_KEYS', {
       keys: userKeys(1000),

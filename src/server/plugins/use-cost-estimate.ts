@@ -2,6 +2,7 @@ import {
   getArgumentValues,
   getNamedType,
   getOperationAST,
+  Kind,
   type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
@@ -40,8 +41,8 @@ export function useCostEstimate(limits: BudgetLimits): Plugin {
       if (!shape) return;
       const variables = (args.variableValues ?? {}) as Record<string, unknown>;
       const total: Draw = { keys: 0, cost: shape.rootFields * fieldRun.cost };
-      for (const { field, node, referents } of shape.reads) {
-        const read = readOf(field, node, variables, referents);
+      for (const each of shape.reads) {
+        const read = readOf(each, variables);
         total.keys += read.keys;
         total.cost += read.cost;
       }
@@ -59,7 +60,18 @@ export function useCostEstimate(limits: BudgetLimits): Plugin {
 interface OperationShape {
   rootFields: number;
   /** `referents`: the keys each item read resolves through references (see referentsPerItem). */
-  reads: Array<{ field: GraphQLField<unknown, unknown>; node: FieldNode; referents: number }>;
+  reads: FieldRead[];
+}
+
+interface FieldRead {
+  field: GraphQLField<unknown, unknown>;
+  node: FieldNode;
+  referents: number;
+  /**
+   * Where each read argument's value comes from when none is written as a literal: the variable it
+   * names, or nothing (its default). Null when one is a literal, which only graphql-js coerces.
+   */
+  sources: ReadonlyArray<{ name: string; variable: string | undefined; defaultValue: unknown }> | null;
 }
 
 // `ids` and `id`: Relay's node fields, served in place of `keys` and `key` under the relay option.
@@ -77,17 +89,51 @@ function shapeOf(schema: GraphQLSchema, document: DocumentNode, operationName: s
     shape.rootFields += 1;
     const field = root.getFields()[node.name.value];
     if (operation.operation === 'query' && field?.args.some((arg) => READ_ARGUMENTS.includes(arg.name))) {
-      shape.reads.push({ field, node, referents: referentsPerItem(schema, fragments, node, getNamedType(field.type)) });
+      shape.reads.push({
+        field,
+        node,
+        referents: referentsPerItem(schema, fragments, node, getNamedType(field.type)),
+        sources: sourcesOf(field, node),
+      });
     }
   }
   return shape;
 }
 
+/** Where the read arguments' values come from, worked out once per document (see FieldRead.sources). */
+function sourcesOf(field: GraphQLField<unknown, unknown>, node: FieldNode): FieldRead['sources'] {
+  const sources = [];
+  for (const arg of field.args) {
+    if (!READ_ARGUMENTS.includes(arg.name)) continue;
+    const value = node.arguments?.find((argument) => argument.name.value === arg.name)?.value;
+    if (value && value.kind !== Kind.VARIABLE) return null;
+    sources.push({ name: arg.name, variable: value?.name.value, defaultValue: arg.defaultValue });
+  }
+  return sources;
+}
+
+/**
+ * The read arguments' values as graphql-js's getArgumentValues gives them: a variable's value as sent
+ * (graphql-js does not coerce it there either), else the argument's default. Read straight from the
+ * variables when no read argument is a literal: getArgumentValues walks every argument of the field
+ * on every request, for the few values the estimate needs.
+ */
+function argumentValuesOf({ field, node, sources }: FieldRead, variables: Record<string, unknown>): Record<string, unknown> {
+  if (!sources) return getArgumentValues(field, node, variables);
+  const values: Record<string, unknown> = {};
+  for (const { name, variable, defaultValue } of sources) {
+    const value = variable !== undefined && Object.hasOwn(variables, variable) ? variables[variable] : defaultValue;
+    if (value !== undefined) values[name] = value;
+  }
+  return values;
+}
+
 /** What one root field of a query reads, from its arguments with variables and defaults applied. */
-function readOf(field: GraphQLField<unknown, unknown>, node: FieldNode, variables: Record<string, unknown>, referents: number): Draw {
+function readOf(read: FieldRead, variables: Record<string, unknown>): Draw {
+  const { referents } = read;
   let values: Record<string, unknown>;
   try {
-    values = getArgumentValues(field, node, variables);
+    values = argumentValuesOf(read, variables);
   } catch {
     // Invalid arguments: execution reports them with GraphQL's own error, reading nothing.
     return { keys: 0, cost: 0 };
