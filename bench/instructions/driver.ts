@@ -28,6 +28,9 @@ const load = (file: string) => import(pathToFileURL(join(root, file)).href);
 const { createGateway } = (await load('src/index.ts')) as typeof import('../../src/index.js');
 const { BenchItem } = (await load('bench/bench-model.ts')) as typeof import('../bench-model.js');
 const token = process.env.BENCH_TOKEN;
+// --log-level of the bench: how much of the difference is the per-request log line (a tree without a
+// logger option ignores it).
+const logLevel = process.env.BENCH_LOG_LEVEL;
 // A command timeout (where the tree has one) far above what a request takes even under callgrind on a busy
 // machine: the timer is still armed for every command, as with the default, but never fires.
 const gateway = createGateway({
@@ -35,6 +38,7 @@ const gateway = createGateway({
   redis: redisUrl,
   redisTimeoutMs: 600_000,
   ...(token ? { writeToken: token } : {}),
+  ...(logLevel ? { logger: { level: logLevel } } : {}),
 });
 const headers: Record<string, string> = token ? { ...REQUEST_HEADERS, authorization: `Bearer ${token}` } : REQUEST_HEADERS;
 const bodies = randomNodesBodies(size, seeded, 200);

@@ -24,7 +24,9 @@ const USAGE = `Usage: npm run bench:instructions -- [--ref <git ref>] [--head <g
   --sizes 1,10,100   keys per request;  --seed 10000 items stored
   --warmup 5000      requests before counting (the JIT settles);  --requests 2000 counted
   --parallel 3       valgrind runs at a time
-  --token T          as for bench:compare`;
+  --token T          as for bench:compare
+  --log-level L      the gateways' log level (default: each tree's own, one line per request at info);
+                     warn leaves out the request log line, to see what the rest of the path costs`;
 
 const { values: flags } = parseArgs({
   options: {
@@ -37,6 +39,7 @@ const { values: flags } = parseArgs({
     requests: { type: 'string', default: '2000' },
     parallel: { type: 'string', default: '3' },
     token: { type: 'string' },
+    'log-level': { type: 'string' },
   },
 });
 if (flags.help) {
@@ -69,7 +72,11 @@ try {
   dirs.push(redisDir);
   redis = await startEmbeddedRedis({ dir: redisDir, appendOnly: false });
   await seedBenchItems(redis.url, seeded);
-  const env = { ...process.env, ...(token ? { BENCH_TOKEN: token } : {}) };
+  const env = {
+    ...process.env,
+    ...(token ? { BENCH_TOKEN: token } : {}),
+    ...(flags['log-level'] ? { BENCH_LOG_LEVEL: flags['log-level'] } : {}),
+  };
 
   const jobs = sizes.flatMap((size) =>
     (['ref', 'head'] as const).map((side) => ({ size, side, outFile: join(outDir, `callgrind.${side}.${size}.out`) })),
