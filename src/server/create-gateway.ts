@@ -168,6 +168,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       // `/health` (Yoga's own) says the process is alive; `/ready` says whether it can serve: Redis answers.
       useReadiness({ check: () => pingRedis(redis, redisTimeoutMs), retryAfterSeconds: RETRY_AFTER_SECONDS }),
       // While the request is parsed, before its body is read: what a cross-site page could send is refused.
+      // The media type first: the CSRF check leaves every POST to it.
       useJsonBodiesOnly(),
       useCsrfCheck(),
       // Each hook runs at its own stage whatever the order here: the body as it is read, the variables
