@@ -18,6 +18,8 @@ export const REQUEST_HEADERS = { 'content-type': 'application/json', accept: 'ap
 
 export interface Target {
   url: string;
+  /** @default 'POST' */
+  method?: 'GET' | 'POST';
   /** The server's CPU time so far, in µs. */
   cpuMicros(): Promise<number>;
 }
@@ -25,21 +27,21 @@ export interface Target {
 /**
  * A warm-up whose numbers are dropped (JIT, connection setup), then the measured run. Given several
  * bodies, each connection sends them in turn: they are built once here, before timing, so that the load
- * generator, which shares the cores with the server, does no per-request work.
+ * generator, which shares the cores with the server, does no per-request work. A GET has no body.
  */
 export async function measure(
   target: Target,
-  body: string | readonly string[],
+  body: string | readonly string[] | undefined,
   { connections, warmupSeconds, durationSeconds }: LoadOptions,
   headers: Record<string, string> = REQUEST_HEADERS,
 ): Promise<Sample> {
-  const method = 'POST' as const;
+  const method = target.method ?? 'POST';
   const options = {
     url: target.url,
     method,
     headers,
     connections,
-    ...(typeof body === 'string' ? { body } : { requests: body.map((each) => ({ method, headers, body: each })) }),
+    ...(body === undefined || typeof body === 'string' ? { body } : { requests: body.map((each) => ({ method, headers, body: each })) }),
   };
   await run({ ...options, duration: warmupSeconds });
   const cpuBefore = await target.cpuMicros();

@@ -1,5 +1,5 @@
 import type { Sample } from './measure.js';
-import { SYSTEMS, type SystemId } from './servers/systems.js';
+import { labelOf, type NodesSystemId as SystemId } from './nodes-systems.js';
 
 export const median = (values: readonly number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -27,7 +27,7 @@ export function formatTable(samples: Samples): string {
       // Inverted so that it reads like the req/s ratio: below 1 means the system costs more CPU than (b).
       const cpuRatio = bySystem.has('yoga') ? (cpu('yoga') / cpu(system)).toFixed(2) : '-';
       lines.push(
-        `| ${size} | ${SYSTEMS[system].label} | ${Math.round(rps(system))} | ${median(runs.map((run) => run.p99Ms)).toFixed(0)} | ${ratio('http')} | ${ratio('yoga')} | ${runs.map((run) => Math.round(run.requestsPerSecond)).join(', ')} | ${Math.round(cpu(system))} | ${cpuRatio} |`,
+        `| ${size} | ${labelOf(system)} | ${Math.round(rps(system))} | ${median(runs.map((run) => run.p99Ms)).toFixed(0)} | ${ratio('http')} | ${ratio('yoga')} | ${runs.map((run) => Math.round(run.requestsPerSecond)).join(', ')} | ${Math.round(cpu(system))} | ${cpuRatio} |`,
       );
     }
   }
