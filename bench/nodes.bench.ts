@@ -7,6 +7,7 @@ import { benchKey } from './bench-model.js';
 import { positiveInteger } from './flags.js';
 import { loadWarning, machineLine } from './machine.js';
 import { measure, type Sample } from './measure.js';
+import { rssBytesOf } from './proc-stats.js';
 import { formatTable, type Samples } from './report.js';
 import { seedBenchItems } from './seed.js';
 import { isNodesSystemId, labelOf, NODES_SYSTEM_IDS, startNodesServer, type NodesServer, type NodesSystemId } from './nodes-systems.js';
@@ -98,10 +99,12 @@ try {
     }
   }
 
+  // After the last round, before stopping: what each server holds once it has served every size.
+  const rssBytes = new Map(await Promise.all(servers.map(async (server) => [server.system, await rssBytesOf(server.pid)] as const)));
   console.log(
     `\n## nodes: ${load.connections} connections, ${load.warmupSeconds} s warm-up + ${load.durationSeconds} s measured, ${rounds} rounds, ${seedCount} items of a 7-field model without TTL\n`,
   );
-  console.log(formatTable(samples));
+  console.log(formatTable(samples, rssBytes));
   console.log(`\nCommand: ${commandLine()}`);
   console.log(machineLine(loadBefore));
 } catch (error) {
