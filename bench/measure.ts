@@ -20,6 +20,8 @@ export interface Target {
   url: string;
   /** @default 'POST' */
   method?: 'GET' | 'POST';
+  /** The exact answer every request must get; another counts as a failed request. Unchecked when absent. */
+  expectBody?: string;
   /** The server's CPU time so far, in µs. */
   cpuMicros(): Promise<number>;
 }
@@ -41,6 +43,10 @@ export async function measure(
     method,
     headers,
     connections,
+    // verifyBody, not expectBody: autocannon refuses expectBody with a list of requests.
+    ...(target.expectBody === undefined
+      ? {}
+      : { verifyBody: (answer: string | Buffer | undefined) => String(answer) === target.expectBody }),
     ...(body === undefined || typeof body === 'string' ? { body } : { requests: body.map((each) => ({ method, headers, body: each })) }),
   };
   await run({ ...options, duration: warmupSeconds });
@@ -57,9 +63,9 @@ export async function measure(
 /** A run with failed requests measures something else than the others: refuse it. */
 async function run(options: autocannon.Options): Promise<autocannon.Result> {
   const result = await autocannon(options);
-  if (result.errors > 0 || result.non2xx > 0) {
+  if (result.errors > 0 || result.non2xx > 0 || result.mismatches > 0) {
     throw new Error(
-      `${options.url}: ${result.errors} connection errors (${result.timeouts} timeouts) and ${result.non2xx} non-2xx answers in ${result.requests.total} requests; the comparison needs every request to succeed.`,
+      `${options.url}: ${result.errors} connection errors (${result.timeouts} timeouts), ${result.non2xx} non-2xx answers and ${result.mismatches} unexpected answers in ${result.requests.total} requests; the comparison needs every request to succeed.`,
     );
   }
   return result;

@@ -8,8 +8,19 @@ import { positiveInteger } from './flags.js';
 import { loadWarning, machineLine } from './machine.js';
 import { measure, type Sample } from './measure.js';
 import { rssBytesOf } from './proc-stats.js';
-import { formatTable, type Samples } from './report.js';
+import { formatShapesTable, formatTable, type Samples } from './report.js';
 import { seedBenchItems } from './seed.js';
+import {
+  BenchShapeItem,
+  isShapeId,
+  SHAPE_IDS,
+  SHAPE_LABELS,
+  shapeBodies,
+  isCompleteAnswer,
+  expectedAnswer,
+  type ShapeId,
+} from './shapes-model.js';
+import { REQUEST_HEADERS } from './measure.js';
 import { isNodesSystemId, labelOf, NODES_SYSTEM_IDS, startNodesServer, type NodesServer, type NodesSystemId } from './nodes-systems.js';
 import { verifySameAnswers } from './verify.js';
 import { verifyWebdisAnswer } from './verify-webdis.js';
@@ -32,6 +43,7 @@ const { values: flags } = parseArgs({
     sizes: { type: 'string', default: '1,10,100' },
     systems: { type: 'string', default: NODES_SYSTEM_IDS.join(',') },
     seed: { type: 'string', default: '1000' },
+    shapes: { type: 'string', default: SHAPE_IDS.join(',') },
     'cpu-prof': { type: 'boolean', default: false },
   },
 });
@@ -48,6 +60,13 @@ const systems = flags.systems.split(',').map((system) => {
   if (!isNodesSystemId(system)) throw new Error(`--systems takes a list of ${NODES_SYSTEM_IDS.join(', ')}; got "${system}".`);
   return system;
 });
+const shapes = flags.shapes
+  .split(',')
+  .filter((shape) => shape !== '')
+  .map((shape) => {
+    if (!isShapeId(shape)) throw new Error(`--shapes takes a list of ${SHAPE_IDS.join(', ')} (or nothing); got "${shape}".`);
+    return shape;
+  });
 if (Math.max(...sizes) > seedCount)
   throw new Error(`--sizes asks for up to ${Math.max(...sizes)} keys but --seed stores ${seedCount}; raise --seed.`);
 
@@ -61,6 +80,7 @@ const servers: NodesServer[] = [];
 try {
   redis = await startEmbeddedRedis({ dir: redisDir, appendOnly: false });
   await seedBenchItems(redis.url, seedCount);
+  if (shapes.length > 0) await seedBenchItems(redis.url, seedCount, 1000, BenchShapeItem);
   for (const system of systems) {
     const server = await startNodesServer(system, redis.url, { cpuProfDir });
     if (server) servers.push(server);
@@ -83,6 +103,11 @@ try {
     log(`webdis stores and returns the same documents (${webdisBytes.map((size) => `${size} B`).join(', ')}).`);
   }
 
+  const gateway = servers.find((server) => server.system === 'gateway');
+  const shapeRuns = gateway ? shapes.map((shape) => ({ shape, bodies: shapeBodies(shape, seedCount), samples: [] as Sample[] })) : [];
+  if (gateway) for (const { shape, bodies } of shapeRuns) await verifyShape(gateway.requestFor(1).url, shape, bodies[0] ?? '');
+  else if (shapes.length > 0) log("The finder and withLock shapes are the gateway's alone: without it in --systems, they are left out.");
+
   const samples: Samples = new Map(
     sizes.map((size) => [size, new Map(servers.map((server): [NodesSystemId, Sample[]] => [server.system, []]))]),
   );
@@ -97,6 +122,18 @@ try {
         );
       }
     }
+    for (const { shape, bodies, samples: shapeSamples } of shapeRuns) {
+      if (!gateway) break;
+      const sample = await measure(
+        { url: gateway.requestFor(1).url, expectBody: expectedAnswer(shape), cpuMicros: () => gateway.cpuMicros() },
+        bodies,
+        load,
+      );
+      shapeSamples.push(sample);
+      log(
+        `round ${round}/${rounds}, gateway, ${SHAPE_LABELS[shape]}: ${Math.round(sample.requestsPerSecond)} req/s, p99 ${sample.p99Ms} ms, ${Math.round(sample.cpuMicrosPerRequest)} µs CPU/req`,
+      );
+    }
   }
 
   // After the last round, before stopping: what each server holds once it has served every size.
@@ -105,6 +142,10 @@ try {
     `\n## nodes: ${load.connections} connections, ${load.warmupSeconds} s warm-up + ${load.durationSeconds} s measured, ${rounds} rounds, ${seedCount} items of a 7-field model without TTL\n`,
   );
   console.log(formatTable(samples, rssBytes));
+  if (shapeRuns.length > 0) {
+    console.log('\n### The gateway alone: shapes the baselines do not serve\n');
+    console.log(formatShapesTable(shapeRuns.map(({ shape, samples: shapeSamples }) => [SHAPE_LABELS[shape], shapeSamples])));
+  }
   console.log(`\nCommand: ${commandLine()}`);
   console.log(machineLine(loadBefore));
 } catch (error) {
@@ -115,6 +156,14 @@ try {
   await redis?.stop();
   await rm(redisDir, { recursive: true, force: true });
   if (cpuProfDir) log(`CPU profiles of the server processes (open in Chrome DevTools or speedscope): ${cpuProfDir}`);
+}
+
+/** One request before timing: the shape must do its whole work, or the run would measure errors. */
+async function verifyShape(url: string, shape: ShapeId, body: string) {
+  const response = await fetch(url, { method: 'POST', headers: REQUEST_HEADERS, body });
+  const text = await response.text();
+  if (response.status !== 200 || !isCompleteAnswer(shape, JSON.parse(text)))
+    throw new Error(`The gateway's answer to ${SHAPE_LABELS[shape]} is not complete (HTTP ${response.status}): ${text.slice(0, 400)}`);
 }
 
 function keysOf(size: number) {

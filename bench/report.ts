@@ -32,3 +32,17 @@ export function formatTable(samples: Samples, rssBytes: ReadonlyMap<SystemId, nu
   }
   return lines.join('\n');
 }
+
+/** The gateway-only shapes: medians over rounds, no ratio (no baseline serves them). */
+export function formatShapesTable(rows: ReadonlyArray<readonly [label: string, runs: readonly Sample[]]>): string {
+  const lines = [
+    '| shape | req/s (median) | p99 ms (median) | server CPU µs/req (median) | req/s by round |',
+    '| --- | ---: | ---: | ---: | --- |',
+  ];
+  for (const [label, runs] of rows) {
+    lines.push(
+      `| ${label} | ${Math.round(median(runs.map((run) => run.requestsPerSecond)))} | ${median(runs.map((run) => run.p99Ms)).toFixed(0)} | ${Math.round(median(runs.map((run) => run.cpuMicrosPerRequest)))} | ${runs.map((run) => Math.round(run.requestsPerSecond)).join(', ')} |`,
+    );
+  }
+  return lines.join('\n');
+}
