@@ -27,11 +27,13 @@ import { verifyWebdisAnswer } from './verify-webdis.js';
 
 /*
  * `npm run bench:nodes [-- options]`: the gateway's `nodes` query against bare baselines doing the same
- * work (webdis, when installed, doing less: it returns the stored strings), in one run, on a private redis-server. The composition root: every step lives in its own file.
+ * work (webdis, when installed, doing less: it returns the stored strings), then two shapes only the
+ * gateway serves (--shapes: a finder page, a withLock), in one run, on a private redis-server. The
+ * composition root: every step lives in its own file.
  *
  * Each system runs in a process of its own and autocannon runs here, so on a 2-core machine the
  * load generator and the server under test do not share an event loop; the idle servers cost nothing.
- * Rounds interleave the systems (round 1: gateway, a, b for each size; round 2: ...) so that a slow
+ * Rounds interleave the systems (round 1: every system for each size, then the shapes; round 2: ...) so that a slow
  * patch of the machine hits all of them alike, and the table reports medians over rounds.
  */
 const { values: flags } = parseArgs({
