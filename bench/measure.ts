@@ -20,6 +20,8 @@ export interface Target {
   url: string;
   /** @default 'POST' */
   method?: 'GET' | 'POST';
+  /** Paths on `url` that each connection GETs in turn, in place of a body. */
+  paths?: readonly string[];
   /** The exact answer every request must get; another counts as a failed request. Unchecked when absent. */
   expectBody?: string;
   /** The server's CPU time so far, in µs. */
@@ -47,6 +49,7 @@ export async function measure(
     ...(target.expectBody === undefined
       ? {}
       : { verifyBody: (answer: string | Buffer | undefined) => String(answer) === target.expectBody }),
+    ...(target.paths ? { requests: target.paths.map((path) => ({ method, headers, path })) } : {}),
     ...(body === undefined || typeof body === 'string' ? { body } : { requests: body.map((each) => ({ method, headers, body: each })) }),
   };
   await run({ ...options, duration: warmupSeconds });

@@ -1,4 +1,4 @@
-import { benchKey, nodesBody } from './bench-model.js';
+import { benchKey, nodesBody, nodesBodyOf } from './bench-model.js';
 import { cpuMicrosOf } from './proc-stats.js';
 import { isSystemId, SYSTEM_IDS, SYSTEMS, type SystemId } from './servers/systems.js';
 import { findWebdis, startWebdis } from './servers/webdis-server.js';
@@ -16,11 +16,21 @@ export interface NodesRequest {
   body?: string;
 }
 
+/** What the load generator sends for a list of key sets: each connection goes through them in turn. */
+export interface NodesLoad {
+  url: string;
+  method: 'GET' | 'POST';
+  bodies?: string[];
+  paths?: string[];
+}
+
 /** One running system, seen from the load generator: where to send a request for n keys, and its process. */
 export interface NodesServer {
   system: NodesSystemId;
   pid: number;
+  /** The request for the first `size` items: the same for every system, to check that they answer alike. */
   requestFor(size: number): NodesRequest;
+  loadFor(keySets: readonly string[][]): NodesLoad;
   cpuMicros(): Promise<number>;
   stop(): Promise<void>;
 }
@@ -35,11 +45,12 @@ export async function startNodesServer(
     const binary = findWebdis();
     if (!binary) return undefined;
     const webdis = await startWebdis(binary, redisUrl);
-    const keysPath = (size: number) => Array.from({ length: size }, (_, i) => encodeURIComponent(benchKey(i))).join('/');
+    const pathOf = (keys: readonly string[]) => `/MGET/${keys.map((key) => encodeURIComponent(key)).join('/')}`;
     return {
       system,
       pid: webdis.pid,
-      requestFor: (size) => ({ url: `${webdis.baseUrl}/MGET/${keysPath(size)}`, method: 'GET' }),
+      requestFor: (size) => ({ url: `${webdis.baseUrl}${pathOf(Array.from({ length: size }, (_, i) => benchKey(i)))}`, method: 'GET' }),
+      loadFor: (keySets) => ({ url: webdis.baseUrl, method: 'GET', paths: keySets.map(pathOf) }),
       cpuMicros: () => cpuMicrosOf(webdis.pid),
       stop: () => webdis.stop(),
     };
@@ -51,6 +62,7 @@ export async function startNodesServer(
     system,
     pid,
     requestFor: (size) => ({ url: server.url, method: 'POST', body: nodesBody(size) }),
+    loadFor: (keySets) => ({ url: server.url, method: 'POST', bodies: keySets.map(nodesBodyOf) }),
     // From /proc like webdis's, rather than over IPC, so that every system's CPU is counted alike.
     cpuMicros: () => cpuMicrosOf(pid),
     stop: () => server.stop(),

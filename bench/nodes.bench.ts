@@ -9,6 +9,7 @@ import { loadWarning, machineLine } from './machine.js';
 import { measure, type Sample } from './measure.js';
 import { rssBytesOf } from './proc-stats.js';
 import { formatShapesTable, formatTable, type Samples } from './report.js';
+import { randomKeySets } from './random-bodies.js';
 import { seedBenchItems } from './seed.js';
 import {
   BenchShapeItem,
@@ -45,6 +46,7 @@ const { values: flags } = parseArgs({
     sizes: { type: 'string', default: '1,10,100' },
     systems: { type: 'string', default: NODES_SYSTEM_IDS.join(',') },
     seed: { type: 'string', default: '1000' },
+    bodies: { type: 'string', default: '1000' },
     shapes: { type: 'string', default: SHAPE_IDS.join(',') },
     'cpu-prof': { type: 'boolean', default: false },
   },
@@ -57,6 +59,7 @@ const load = {
   durationSeconds: positiveInteger('duration', flags.duration),
 };
 const seedCount = positiveInteger('seed', flags.seed);
+const bodyCount = positiveInteger('bodies', flags.bodies);
 const sizes = flags.sizes.split(',').map((size) => positiveInteger('sizes', size));
 const systems = flags.systems.split(',').map((system) => {
   if (!isNodesSystemId(system)) throw new Error(`--systems takes a list of ${NODES_SYSTEM_IDS.join(', ')}; got "${system}".`);
@@ -110,14 +113,16 @@ try {
   if (gateway) for (const { shape, bodies } of shapeRuns) await verifyShape(gateway.requestFor(1).url, shape, bodies[0] ?? '');
   else if (shapes.length > 0) log("The finder and withLock shapes are the gateway's alone: without it in --systems, they are left out.");
 
+  // Every request asks for another set of keys, as a variable, like a real client; every system gets the same sets.
+  const keySets = new Map(sizes.map((size) => [size, randomKeySets(size, seedCount, bodyCount)]));
   const samples: Samples = new Map(
     sizes.map((size) => [size, new Map(servers.map((server): [NodesSystemId, Sample[]] => [server.system, []]))]),
   );
   for (let round = 1; round <= rounds; round++) {
     for (const size of sizes) {
       for (const server of servers) {
-        const { url, method, body } = server.requestFor(size);
-        const sample = await measure({ url, method, cpuMicros: () => server.cpuMicros() }, body, load);
+        const { url, method, bodies, paths } = server.loadFor(keySets.get(size) ?? []);
+        const sample = await measure({ url, method, paths, cpuMicros: () => server.cpuMicros() }, bodies, load);
         samples.get(size)?.get(server.system)?.push(sample);
         log(
           `round ${round}/${rounds}, ${size} keys, ${labelOf(server.system)}: ${Math.round(sample.requestsPerSecond)} req/s, p99 ${sample.p99Ms} ms, ${Math.round(sample.cpuMicrosPerRequest)} µs CPU/req`,
@@ -141,7 +146,7 @@ try {
   // After the last round, before stopping: what each server holds once it has served every size.
   const rssBytes = new Map(await Promise.all(servers.map(async (server) => [server.system, await rssBytesOf(server.pid)] as const)));
   console.log(
-    `\n## nodes: ${load.connections} connections, ${load.warmupSeconds} s warm-up + ${load.durationSeconds} s measured, ${rounds} rounds, ${seedCount} items of a 7-field model without TTL\n`,
+    `\n## nodes: ${load.connections} connections, ${load.warmupSeconds} s warm-up + ${load.durationSeconds} s measured, ${rounds} rounds, ${seedCount} items of a 7-field model without TTL; every request asks for another of ${bodyCount} random key sets per size\n`,
   );
   console.log(formatTable(samples, rssBytes));
   if (shapeRuns.length > 0) {
