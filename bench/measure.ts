@@ -18,6 +18,12 @@ export const REQUEST_HEADERS = { 'content-type': 'application/json', accept: 'ap
 
 export interface Target {
   url: string;
+  /** @default 'POST' */
+  method?: 'GET' | 'POST';
+  /** Paths on `url` that each connection GETs in turn, in place of a body. */
+  paths?: readonly string[];
+  /** The exact answer every request must get; another counts as a failed request. Unchecked when absent. */
+  expectBody?: string;
   /** The server's CPU time so far, in µs. */
   cpuMicros(): Promise<number>;
 }
@@ -25,21 +31,26 @@ export interface Target {
 /**
  * A warm-up whose numbers are dropped (JIT, connection setup), then the measured run. Given several
  * bodies, each connection sends them in turn: they are built once here, before timing, so that the load
- * generator, which shares the cores with the server, does no per-request work.
+ * generator, which shares the cores with the server, does no per-request work. A GET has no body.
  */
 export async function measure(
   target: Target,
-  body: string | readonly string[],
+  body: string | readonly string[] | undefined,
   { connections, warmupSeconds, durationSeconds }: LoadOptions,
   headers: Record<string, string> = REQUEST_HEADERS,
 ): Promise<Sample> {
-  const method = 'POST' as const;
+  const method = target.method ?? 'POST';
   const options = {
     url: target.url,
     method,
     headers,
     connections,
-    ...(typeof body === 'string' ? { body } : { requests: body.map((each) => ({ method, headers, body: each })) }),
+    // verifyBody, not expectBody: autocannon refuses expectBody with a list of requests.
+    ...(target.expectBody === undefined
+      ? {}
+      : { verifyBody: (answer: string | Buffer | undefined) => String(answer) === target.expectBody }),
+    ...(target.paths ? { requests: target.paths.map((path) => ({ method, headers, path })) } : {}),
+    ...(body === undefined || typeof body === 'string' ? { body } : { requests: body.map((each) => ({ method, headers, body: each })) }),
   };
   await run({ ...options, duration: warmupSeconds });
   const cpuBefore = await target.cpuMicros();
@@ -55,9 +66,9 @@ export async function measure(
 /** A run with failed requests measures something else than the others: refuse it. */
 async function run(options: autocannon.Options): Promise<autocannon.Result> {
   const result = await autocannon(options);
-  if (result.errors > 0 || result.non2xx > 0) {
+  if (result.errors > 0 || result.non2xx > 0 || result.mismatches > 0) {
     throw new Error(
-      `${options.url}: ${result.errors} connection errors (${result.timeouts} timeouts) and ${result.non2xx} non-2xx answers in ${result.requests.total} requests; the comparison needs every request to succeed.`,
+      `${options.url}: ${result.errors} connection errors (${result.timeouts} timeouts), ${result.non2xx} non-2xx answers and ${result.mismatches} unexpected answers in ${result.requests.total} requests; the comparison needs every request to succeed.`,
     );
   }
   return result;

@@ -3,34 +3,51 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../src/server/embedded-redis.js';
-import { nodesBody } from './bench-model.js';
+import { benchKey } from './bench-model.js';
 import { positiveInteger } from './flags.js';
 import { loadWarning, machineLine } from './machine.js';
 import { measure, type Sample } from './measure.js';
-import { formatTable, type Samples } from './report.js';
+import { rssBytesOf } from './proc-stats.js';
+import { formatShapesTable, formatTable, type Samples } from './report.js';
+import { randomKeySets } from './random-bodies.js';
 import { seedBenchItems } from './seed.js';
-import { isSystemId, SYSTEM_IDS, SYSTEMS, type SystemId } from './servers/systems.js';
-import { spawnServer, type ServerProcess } from './spawn-server.js';
+import {
+  BenchShapeItem,
+  isShapeId,
+  SHAPE_IDS,
+  SHAPE_LABELS,
+  shapeBodies,
+  isCompleteAnswer,
+  expectedAnswer,
+  type ShapeId,
+} from './shapes-model.js';
+import { REQUEST_HEADERS } from './measure.js';
+import { isNodesSystemId, labelOf, NODES_SYSTEM_IDS, startNodesServer, type NodesServer, type NodesSystemId } from './nodes-systems.js';
 import { verifySameAnswers } from './verify.js';
+import { verifyWebdisAnswer } from './verify-webdis.js';
 
 /*
- * `npm run bench:nodes [-- options]`: the gateway's `nodes` query against two bare baselines doing the same
- * work, in one run, on a private redis-server. The composition root: every step lives in its own file.
+ * `npm run bench:nodes [-- options]`: the gateway's `nodes` query against bare baselines doing the same
+ * work (webdis, when installed, doing less: it returns the stored strings), then two shapes only the
+ * gateway serves (--shapes: a finder page, a withLock), in one run, on a private redis-server. The
+ * composition root: every step lives in its own file.
  *
- * Each system runs in a child process of its own and autocannon runs here, so on a 2-core machine the
+ * Each system runs in a process of its own and autocannon runs here, so on a 2-core machine the
  * load generator and the server under test do not share an event loop; the idle servers cost nothing.
- * Rounds interleave the systems (round 1: gateway, a, b for each size; round 2: ...) so that a slow
+ * Rounds interleave the systems (round 1: every system for each size, then the shapes; round 2: ...) so that a slow
  * patch of the machine hits all of them alike, and the table reports medians over rounds.
  */
 const { values: flags } = parseArgs({
   options: {
-    rounds: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '5' },
     duration: { type: 'string', default: '5' },
     warmup: { type: 'string', default: '2' },
     connections: { type: 'string', default: '32' },
     sizes: { type: 'string', default: '1,10,100' },
-    systems: { type: 'string', default: SYSTEM_IDS.join(',') },
+    systems: { type: 'string', default: NODES_SYSTEM_IDS.join(',') },
     seed: { type: 'string', default: '1000' },
+    bodies: { type: 'string', default: '1000' },
+    shapes: { type: 'string', default: SHAPE_IDS.join(',') },
     'cpu-prof': { type: 'boolean', default: false },
   },
 });
@@ -42,11 +59,19 @@ const load = {
   durationSeconds: positiveInteger('duration', flags.duration),
 };
 const seedCount = positiveInteger('seed', flags.seed);
+const bodyCount = positiveInteger('bodies', flags.bodies);
 const sizes = flags.sizes.split(',').map((size) => positiveInteger('sizes', size));
 const systems = flags.systems.split(',').map((system) => {
-  if (!isSystemId(system)) throw new Error(`--systems takes a list of ${SYSTEM_IDS.join(', ')}; got "${system}".`);
+  if (!isNodesSystemId(system)) throw new Error(`--systems takes a list of ${NODES_SYSTEM_IDS.join(', ')}; got "${system}".`);
   return system;
 });
+const shapes = flags.shapes
+  .split(',')
+  .filter((shape) => shape !== '')
+  .map((shape) => {
+    if (!isShapeId(shape)) throw new Error(`--shapes takes a list of ${SHAPE_IDS.join(', ')} (or nothing); got "${shape}".`);
+    return shape;
+  });
 if (Math.max(...sizes) > seedCount)
   throw new Error(`--sizes asks for up to ${Math.max(...sizes)} keys but --seed stores ${seedCount}; raise --seed.`);
 
@@ -56,35 +81,78 @@ const loadBefore = loadavg();
 const warning = loadWarning(loadBefore);
 if (warning) log(warning);
 let redis: EmbeddedRedis | undefined;
-const servers: ServerProcess[] = [];
+const servers: NodesServer[] = [];
 try {
   redis = await startEmbeddedRedis({ dir: redisDir, appendOnly: false });
   await seedBenchItems(redis.url, seedCount);
-  for (const system of systems) servers.push(await spawnServer(system, redis.url, { cpuProfDir }));
+  if (shapes.length > 0) await seedBenchItems(redis.url, seedCount, 1000, BenchShapeItem);
+  for (const system of systems) {
+    const server = await startNodesServer(system, redis.url, { cpuProfDir });
+    if (server) servers.push(server);
+    else log('webdis is not installed (apt-get install webdis): the run goes on without it.');
+  }
+  const graphqlServers = servers.filter((server) => server.system !== 'webdis');
   const bytes = await verifySameAnswers(
-    servers.map((server) => ({ label: SYSTEMS[server.system].label, url: server.url })),
+    graphqlServers.map((server) => ({ label: labelOf(server.system), url: server.requestFor(1).url })),
     sizes,
   );
-  log(`All systems answer the same bytes for ${sizes.join(', ')} keys (${sizes.map((size) => `${bytes.get(size)} B`).join(', ')}).`);
+  log(
+    `The GraphQL systems answer the same bytes for ${sizes.join(', ')} keys (${sizes.map((size) => `${bytes.get(size)} B`).join(', ')}).`,
+  );
+  const webdis = servers.find((server) => server.system === 'webdis');
+  const [reference] = graphqlServers;
+  if (webdis && reference) {
+    const webdisBytes = await Promise.all(
+      sizes.map((size) => verifyWebdisAnswer(webdis.requestFor(size), reference.requestFor(size), keysOf(size))),
+    );
+    log(`webdis stores and returns the same documents (${webdisBytes.map((size) => `${size} B`).join(', ')}).`);
+  }
 
-  const samples: Samples = new Map(sizes.map((size) => [size, new Map(systems.map((system): [SystemId, Sample[]] => [system, []]))]));
+  const gateway = servers.find((server) => server.system === 'gateway');
+  const shapeRuns = gateway ? shapes.map((shape) => ({ shape, bodies: shapeBodies(shape, seedCount), samples: [] as Sample[] })) : [];
+  if (gateway) for (const { shape, bodies } of shapeRuns) await verifyShape(gateway.requestFor(1).url, shape, bodies[0] ?? '');
+  else if (shapes.length > 0) log("The finder and withLock shapes are the gateway's alone: without it in --systems, they are left out.");
+
+  // Every request asks for another set of keys, as a variable, like a real client; every system gets the same sets.
+  const keySets = new Map(sizes.map((size) => [size, randomKeySets(size, seedCount, bodyCount)]));
+  const samples: Samples = new Map(
+    sizes.map((size) => [size, new Map(servers.map((server): [NodesSystemId, Sample[]] => [server.system, []]))]),
+  );
   for (let round = 1; round <= rounds; round++) {
     for (const size of sizes) {
-      const body = nodesBody(size);
       for (const server of servers) {
-        const sample = await measure(server, body, load);
+        const { url, method, bodies, paths } = server.loadFor(keySets.get(size) ?? []);
+        const sample = await measure({ url, method, paths, cpuMicros: () => server.cpuMicros() }, bodies, load);
         samples.get(size)?.get(server.system)?.push(sample);
         log(
-          `round ${round}/${rounds}, ${size} keys, ${SYSTEMS[server.system].label}: ${Math.round(sample.requestsPerSecond)} req/s, p99 ${sample.p99Ms} ms, ${Math.round(sample.cpuMicrosPerRequest)} µs CPU/req`,
+          `round ${round}/${rounds}, ${size} keys, ${labelOf(server.system)}: ${Math.round(sample.requestsPerSecond)} req/s, p99 ${sample.p99Ms} ms, ${Math.round(sample.cpuMicrosPerRequest)} µs CPU/req`,
         );
       }
     }
+    for (const { shape, bodies, samples: shapeSamples } of shapeRuns) {
+      if (!gateway) break;
+      const sample = await measure(
+        { url: gateway.requestFor(1).url, expectBody: expectedAnswer(shape), cpuMicros: () => gateway.cpuMicros() },
+        bodies,
+        load,
+      );
+      shapeSamples.push(sample);
+      log(
+        `round ${round}/${rounds}, gateway, ${SHAPE_LABELS[shape]}: ${Math.round(sample.requestsPerSecond)} req/s, p99 ${sample.p99Ms} ms, ${Math.round(sample.cpuMicrosPerRequest)} µs CPU/req`,
+      );
+    }
   }
 
+  // After the last round, before stopping: what each server holds once it has served every size.
+  const rssBytes = new Map(await Promise.all(servers.map(async (server) => [server.system, await rssBytesOf(server.pid)] as const)));
   console.log(
-    `\n## nodes: ${load.connections} connections, ${load.warmupSeconds} s warm-up + ${load.durationSeconds} s measured, ${rounds} rounds, ${seedCount} items of a 7-field model without TTL\n`,
+    `\n## nodes: ${load.connections} connections, ${load.warmupSeconds} s warm-up + ${load.durationSeconds} s measured, ${rounds} rounds, ${seedCount} items of a 7-field model without TTL; every request asks for another of ${bodyCount} random key sets per size\n`,
   );
-  console.log(formatTable(samples));
+  console.log(formatTable(samples, rssBytes));
+  if (shapeRuns.length > 0) {
+    console.log('\n### The gateway alone: shapes the baselines do not serve\n');
+    console.log(formatShapesTable(shapeRuns.map(({ shape, samples: shapeSamples }) => [SHAPE_LABELS[shape], shapeSamples])));
+  }
   console.log(`\nCommand: ${commandLine()}`);
   console.log(machineLine(loadBefore));
 } catch (error) {
@@ -95,6 +163,18 @@ try {
   await redis?.stop();
   await rm(redisDir, { recursive: true, force: true });
   if (cpuProfDir) log(`CPU profiles of the server processes (open in Chrome DevTools or speedscope): ${cpuProfDir}`);
+}
+
+/** One request before timing: the shape must do its whole work, or the run would measure errors. */
+async function verifyShape(url: string, shape: ShapeId, body: string) {
+  const response = await fetch(url, { method: 'POST', headers: REQUEST_HEADERS, body });
+  const text = await response.text();
+  if (response.status !== 200 || !isCompleteAnswer(shape, JSON.parse(text)))
+    throw new Error(`The gateway's answer to ${SHAPE_LABELS[shape]} is not complete (HTTP ${response.status}): ${text.slice(0, 400)}`);
+}
+
+function keysOf(size: number) {
+  return Array.from({ length: size }, (_, i) => benchKey(i));
 }
 
 /** Progress goes to stderr, so that stdout holds only the report. */

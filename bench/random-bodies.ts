@@ -6,6 +6,11 @@ import { benchKey, nodesBodyOf } from './bench-model.js';
  * travel as a variable, so the query text (and Yoga's parse cache entry) stays one.
  */
 export function randomNodesBodies(size: number, seeded: number, count: number, seed = 1): string[] {
+  return randomKeySets(size, seeded, count, seed).map(nodesBodyOf);
+}
+
+/** The key sets of randomNodesBodies: for a system that takes its keys otherwise than in a GraphQL body (webdis). */
+export function randomKeySets(size: number, seeded: number, count: number, seed = 1): string[][] {
   if (size > seeded) throw new Error(`Cannot draw ${size} distinct keys from ${seeded} seeded items; seed more items.`);
   const random = mulberry32(seed * 7919 + size);
   const indexes = Array.from({ length: seeded }, (_, i) => i);
@@ -15,7 +20,7 @@ export function randomNodesBodies(size: number, seeded: number, count: number, s
       const j = i + Math.floor(random() * (seeded - i));
       [indexes[i], indexes[j]] = [indexes[j] ?? j, indexes[i] ?? i];
     }
-    return nodesBodyOf(indexes.slice(0, size).map(benchKey));
+    return indexes.slice(0, size).map(benchKey);
   });
 }
 

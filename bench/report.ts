@@ -1,5 +1,5 @@
 import type { Sample } from './measure.js';
-import { SYSTEMS, type SystemId } from './servers/systems.js';
+import { labelOf, type NodesSystemId as SystemId } from './nodes-systems.js';
 
 export const median = (values: readonly number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -11,25 +11,38 @@ export const median = (values: readonly number[]) => {
 export type Samples = Map<number, Map<SystemId, Sample[]>>;
 
 /**
- * The markdown table: medians over rounds, and each system's median req/s over each baseline's.
+ * The markdown table: medians over rounds; each system's median req/s over webdis's (the floor of "documents
+ * over HTTP") and over bare Yoga's (b); the server's CPU per request and its resident memory after the last round.
  * Medians, not means: one round disturbed by another process on a 2-core machine should not move the result.
  */
-export function formatTable(samples: Samples): string {
+export function formatTable(samples: Samples, rssBytes: ReadonlyMap<SystemId, number>): string {
   const lines = [
-    '| size | system | req/s (median) | p99 ms (median) | ratio vs (a) | ratio vs (b) | req/s by round | server CPU µs/req (median) | CPU ratio (b)/system |',
-    '| ---: | --- | ---: | ---: | ---: | ---: | --- | ---: | ---: |',
+    '| size | system | req/s (median) | × webdis | × (b) Yoga | p99 ms (median) | server CPU µs/req (median) | RSS MiB at end | req/s by round |',
+    '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
   ];
   for (const [size, bySystem] of samples) {
     const rps = (system: SystemId) => median((bySystem.get(system) ?? []).map((sample) => sample.requestsPerSecond));
-    const cpu = (system: SystemId) => median((bySystem.get(system) ?? []).map((sample) => sample.cpuMicrosPerRequest));
     for (const [system, runs] of bySystem) {
       const ratio = (baseline: SystemId) => (bySystem.has(baseline) ? (rps(system) / rps(baseline)).toFixed(2) : '-');
-      // Inverted so that it reads like the req/s ratio: below 1 means the system costs more CPU than (b).
-      const cpuRatio = bySystem.has('yoga') ? (cpu('yoga') / cpu(system)).toFixed(2) : '-';
+      const rss = rssBytes.get(system);
       lines.push(
-        `| ${size} | ${SYSTEMS[system].label} | ${Math.round(rps(system))} | ${median(runs.map((run) => run.p99Ms)).toFixed(0)} | ${ratio('http')} | ${ratio('yoga')} | ${runs.map((run) => Math.round(run.requestsPerSecond)).join(', ')} | ${Math.round(cpu(system))} | ${cpuRatio} |`,
+        `| ${size} | ${labelOf(system)} | ${Math.round(rps(system))} | ${ratio('webdis')} | ${ratio('yoga')} | ${median(runs.map((run) => run.p99Ms)).toFixed(0)} | ${Math.round(median(runs.map((run) => run.cpuMicrosPerRequest)))} | ${rss === undefined ? '-' : (rss / 2 ** 20).toFixed(0)} | ${runs.map((run) => Math.round(run.requestsPerSecond)).join(', ')} |`,
       );
     }
+  }
+  return lines.join('\n');
+}
+
+/** The gateway-only shapes: medians over rounds, no ratio (no baseline serves them). */
+export function formatShapesTable(rows: ReadonlyArray<readonly [label: string, runs: readonly Sample[]]>): string {
+  const lines = [
+    '| shape | req/s (median) | p99 ms (median) | server CPU µs/req (median) | req/s by round |',
+    '| --- | ---: | ---: | ---: | --- |',
+  ];
+  for (const [label, runs] of rows) {
+    lines.push(
+      `| ${label} | ${Math.round(median(runs.map((run) => run.requestsPerSecond)))} | ${median(runs.map((run) => run.p99Ms)).toFixed(0)} | ${Math.round(median(runs.map((run) => run.cpuMicrosPerRequest)))} | ${runs.map((run) => Math.round(run.requestsPerSecond)).join(', ')} |`,
+    );
   }
   return lines.join('\n');
 }

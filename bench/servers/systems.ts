@@ -1,13 +1,24 @@
-import { startBareHttpServer } from './bare-http-server.js';
-import { startBareYogaServer } from './bare-yoga-server.js';
-import { startGatewayServer } from './gateway-server.js';
 import type { RunningServer } from './running-server.js';
 
-/** The systems of one run, in the order each round measures them: the gateway, then its two baselines. */
+/*
+ * The systems of one run, in the order each round measures them: the gateway, then its baselines.
+ * Each start imports its module only when called, so that a server process loads its own system alone
+ * and its resident memory is its own.
+ */
 export const SYSTEMS = {
-  gateway: { label: 'gateway', start: startGatewayServer },
-  http: { label: '(a) node:http + ioredis', start: startBareHttpServer },
-  yoga: { label: '(b) schema-first Yoga', start: startBareYogaServer },
+  gateway: { label: 'gateway', start: async (redisUrl: string) => (await import('./gateway-server.js')).startGatewayServer(redisUrl) },
+  http: {
+    label: '(a) node:http + ioredis',
+    start: async (redisUrl: string) => (await import('./bare-http-server.js')).startBareHttpServer(redisUrl),
+  },
+  yoga: {
+    label: '(b) schema-first Yoga',
+    start: async (redisUrl: string) => (await import('./bare-yoga-server.js')).startBareYogaServer(redisUrl),
+  },
+  jit: {
+    label: '(c) node:http + graphql-jit',
+    start: async (redisUrl: string) => (await import('./bare-jit-server.js')).startBareJitServer(redisUrl),
+  },
 } satisfies Record<string, { label: string; start: (redisUrl: string) => Promise<RunningServer> }>;
 
 export type SystemId = keyof typeof SYSTEMS;
