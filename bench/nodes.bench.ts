@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../src/server/embedded-redis.js';
 import { benchKey } from './bench-model.js';
-import { positiveInteger } from './flags.js';
+import { loadFromFlags, positiveInteger } from './flags.js';
 import { loadWarning, machineLine } from './machine.js';
 import { measure, type Sample } from './measure.js';
 import { rssBytesOf } from './proc-stats.js';
@@ -53,11 +53,7 @@ const { values: flags } = parseArgs({
 });
 
 const rounds = positiveInteger('rounds', flags.rounds);
-const load = {
-  connections: positiveInteger('connections', flags.connections),
-  warmupSeconds: positiveInteger('warmup', flags.warmup),
-  durationSeconds: positiveInteger('duration', flags.duration),
-};
+const load = loadFromFlags(flags);
 const seedCount = positiveInteger('seed', flags.seed);
 const bodyCount = positiveInteger('bodies', flags.bodies);
 const sizes = flags.sizes.split(',').map((size) => positiveInteger('sizes', size));

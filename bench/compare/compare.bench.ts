@@ -3,7 +3,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../src/server/embedded-redis.js';
-import { positiveInteger } from '../flags.js';
+import { loadFromFlags, positiveInteger } from '../flags.js';
 import { loadWarning, machineLine } from '../machine.js';
 import { measure, REQUEST_HEADERS, type Sample } from '../measure.js';
 import { randomNodesBodies } from '../random-bodies.js';
@@ -63,11 +63,7 @@ if (flags.help) {
 }
 const rounds = positiveInteger('rounds', flags.rounds);
 if (rounds < 5) throw new Error(`--rounds must be at least 5, so that a median stands on enough rounds; got ${rounds}.`);
-const load = {
-  connections: positiveInteger('connections', flags.connections),
-  warmupSeconds: positiveInteger('warmup', flags.warmup),
-  durationSeconds: positiveInteger('duration', flags.duration),
-};
+const load = loadFromFlags(flags);
 const seedCount = positiveInteger('seed', flags.seed);
 const bodyCount = positiveInteger('bodies', flags.bodies);
 const cpuRequests = positiveInteger('cpu-requests', flags['cpu-requests']);

@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import { Redis } from 'ioredis';
-import { closeServer, listen } from './listen.js';
+import { runningServer } from './listen.js';
 import type { RunningServer } from './running-server.js';
 
 /**
@@ -25,14 +25,7 @@ export async function startBareHttpServer(redisUrl: string): Promise<RunningServ
       );
     });
   });
-  const port = await listen(server);
-  return {
-    port,
-    async close() {
-      await closeServer(server);
-      await redis.quit();
-    },
-  };
+  return runningServer(server, () => redis.quit());
 }
 
 async function answer(redis: Redis, requestBody: string): Promise<string> {

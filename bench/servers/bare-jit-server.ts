@@ -3,7 +3,7 @@ import { parse, validate, type ExecutionResult, type GraphQLSchema } from 'graph
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import { Redis } from 'ioredis';
 import { createBareSchema } from './bare-schema.js';
-import { closeServer, listen } from './listen.js';
+import { runningServer } from './listen.js';
 import type { RunningServer } from './running-server.js';
 
 /*
@@ -28,14 +28,7 @@ export async function startBareJitServer(redisUrl: string): Promise<RunningServe
       );
     });
   });
-  const port = await listen(server);
-  return {
-    port,
-    async close() {
-      await closeServer(server);
-      await redis.quit();
-    },
-  };
+  return runningServer(server, () => redis.quit());
 }
 
 /** The benchmark sends a handful of query texts, so the cache needs no bound. */

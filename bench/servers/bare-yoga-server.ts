@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import { createYoga } from 'graphql-yoga';
 import { Redis } from 'ioredis';
 import { createBareSchema } from './bare-schema.js';
-import { closeServer, listen } from './listen.js';
+import { runningServer } from './listen.js';
 import type { RunningServer } from './running-server.js';
 
 /*
@@ -19,12 +19,5 @@ export async function startBareYogaServer(redisUrl: string): Promise<RunningServ
   const redis = new Redis(redisUrl);
   const yoga = createBareYoga(redis);
   const server = createServer(yoga);
-  const port = await listen(server);
-  return {
-    port,
-    async close() {
-      await closeServer(server);
-      await redis.quit();
-    },
-  };
+  return runningServer(server, () => redis.quit());
 }

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type { RunningServer } from './running-server.js';
 
 /** Port 0 lets the kernel pick a free loopback port: no probe, so no race with another process. */
 export function listen(server: Server): Promise<number> {
@@ -18,4 +19,16 @@ export function closeServer(server: Server): Promise<void> {
     server.close(() => resolve());
     server.closeAllConnections();
   });
+}
+
+/** The server listening on a free port, and a close that stops it and then what it served from (a Redis client, a gateway). */
+export async function runningServer(server: Server, closeAfter: () => Promise<unknown>): Promise<RunningServer> {
+  const port = await listen(server);
+  return {
+    port,
+    async close() {
+      await closeServer(server);
+      await closeAfter();
+    },
+  };
 }
