@@ -275,11 +275,11 @@ describe('redis-model-gateway serve --max-finder-work --max-where-depth --delete
   });
 });
 
-describe('redis-model-gateway serve --metrics --log-level', () => {
+describe('redis-model-gateway serve --metrics --log-level --access-log', () => {
   let cli: ServingCli;
 
   beforeAll(async () => {
-    cli = await serve(['--metrics', '--log-level', 'debug']);
+    cli = await serve(['--metrics', '--log-level', 'debug', '--access-log']);
   });
 
   afterAll(async () => {

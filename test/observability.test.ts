@@ -361,6 +361,21 @@ describe('logs', () => {
     }
   });
 
+  it('log a request that succeeded at debug, or at info with the access log on', async () => {
+    for (const accessLog of [false, true]) {
+      const { logger, lines } = captureLogs();
+      const logged = await openTestGateway({ logger, logging: true, accessLog });
+      try {
+        await (await post(logged.gateway, '{ __typename }', {}, { 'x-request-id': 'clean-1' })).text();
+        expect(lines.filter((line) => line.reqId === 'clean-1').map((line) => [line.level, line.msg, line.status])).toEqual([
+          [accessLog ? 30 : 20, 'request completed', 200],
+        ]);
+      } finally {
+        await logged.close();
+      }
+    }
+  });
+
   it('log health checks and scrapes at debug only', async () => {
     const { logger, lines } = captureLogs();
     const logged = await openTestGateway({ logger, logging: true, metrics: true });

@@ -32,6 +32,8 @@ export class RequestLog {
 
   constructor(
     private readonly logger: Logger,
+    /** Log every GraphQL request at info; otherwise only those with errors, and clean ones at debug. */
+    private readonly accessLog = false,
     private readonly graphqlPath = '/graphql',
   ) {}
 
@@ -73,22 +75,32 @@ export class RequestLog {
       if (!this.logger.isLevelEnabled('info') && !this.logger.isLevelEnabled('debug')) return;
       // Yoga's own health check answers before any plugin's onRequest: then the URL is parsed here.
       const path = state.path || new URL(request.url, 'http://localhost').pathname;
-      // The GraphQL endpoint's requests are the traffic; health checks and scrapes would only bury them.
-      const level = path === this.graphqlPath ? 'info' : 'debug';
-      if (!this.logger.isLevelEnabled(level)) return;
-      this.logger[level](
-        {
-          reqId: state.id,
-          method: request.method,
-          path,
-          status: response.status,
-          ms: Math.round((performance.now() - state.started) * 10) / 10,
-          ...(state.errors ? { errors: state.errors } : {}),
-        },
-        'request completed',
-      );
+      this.completed(state.id, request.method, path, response.status, state.started, state.errors);
     },
   };
+
+  /**
+   * The line of a completed request, whichever path served it. Requests with errors or an HTTP error
+   * status are logged at info; clean ones at info only with the access log on, else at debug: a line
+   * costs more CPU than the rest of a small request (docs/observability.md). Health checks and
+   * scrapes are debug, so as not to bury the traffic.
+   */
+  completed(id: string, method: string, path: string, status: number, started: number, errors?: Record<string, number>): void {
+    const endpoint = path === this.graphqlPath;
+    const level = endpoint && (this.accessLog || errors !== undefined || status >= 400) ? 'info' : 'debug';
+    if (!this.logger.isLevelEnabled(level)) return;
+    this.logger[level](
+      {
+        reqId: id,
+        method,
+        path,
+        status,
+        ms: Math.round((performance.now() - started) * 10) / 10,
+        ...(errors ? { errors } : {}),
+      },
+      'request completed',
+    );
+  }
 
   /** The id of a request this log has seen, for whatever else logs about it. */
   idOf(request: Request): string {

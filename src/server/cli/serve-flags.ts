@@ -29,6 +29,7 @@ const SERVE_OPTIONS = {
   ...limitFlagOptions,
   'shutdown-timeout-ms': { type: 'string', default: String(DEFAULT_SHUTDOWN_TIMEOUT_MS) },
   'log-level': { type: 'string', default: 'info' },
+  'access-log': { type: 'boolean', default: false },
   metrics: { type: 'boolean', default: false },
 } as const;
 

@@ -39,6 +39,7 @@ export async function serve(argv: string[]): Promise<void> {
     limits,
     redisTimeoutMs,
     logger: { level },
+    accessLog: values['access-log'],
     metrics: values.metrics,
   });
   checkGatewayOptions(gatewayOptions);

@@ -52,8 +52,9 @@ ${redisFlags('an embedded redis-server on a free port,\n                        
                         --delete-step is how many instances one step of a delete by where deletes
   --shutdown-timeout-ms on SIGTERM or SIGINT, how long requests in flight may take to finish before they are cut
                         off and the gateway exits (default: ${DEFAULT_SHUTDOWN_TIMEOUT_MS})
-  --log-level           fatal, error, warn, info, debug, trace or silent: JSON lines on stdout, one per request
-                        with its id (default: info)
+  --log-level           fatal, error, warn, info, debug, trace or silent: JSON lines on stdout, each request
+                        with its id: at info those that failed, at debug every one (default: info)
+  --access-log          log every GraphQL request at info, not only those that failed
   --metrics             serve Prometheus metrics at /metrics on the same port (default: off; anyone who can reach
                         the port can read them)
   --debug               print errors with their stack
