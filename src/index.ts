@@ -20,3 +20,4 @@ export type { CorsOptions } from './server/cors-policy.js';
 export { redisClientOptions } from './server/connect-redis.js';
 export type { GatewayMetrics, MetricsOptions } from './server/gateway-metrics.js';
 export type { LoggerOption } from './server/gateway-logger.js';
+export type { Route, RouteCounts } from './server/lean-path/lean-path.js';

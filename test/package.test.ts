@@ -65,7 +65,7 @@ const MODELS = `const Note = defineModel('Note', z.object({ text: z.string().min
 /** Defines a model, serves a gateway on a free port, inserts and reads a note over HTTP, and prints both answers. */
 const SCRIPT = `
 const gateway = createGateway({ models: [Note], redis: process.env.REDIS_URL, logging: false });
-const server = createServer(gateway.yoga);
+const server = createServer(gateway.handler);
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
 const post = async (query) => {
   const response = await fetch(\`http://127.0.0.1:\${server.address().port}/graphql\`, {
@@ -253,7 +253,7 @@ const options: GatewayOptions = {
 
 export async function main(): Promise<string | null> {
   const gateway = createGateway(options);
-  createServer(gateway.yoga);
+  createServer(gateway.handler);
   const alice = User.create({ name: 'Alice', age: 30 }, { pk: undefined });
   await gateway.store.insert([alice], { onConflict: undefined });
   const found: ModelInstance<typeof User.schema> | null = await gateway.store.get(User, alice.pk, { withTtl: undefined });

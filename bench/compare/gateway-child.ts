@@ -22,7 +22,8 @@ const gateway = createGateway({ models: [BenchItem], redis: redisUrl, ...(token 
 // Connected before the first request: a gateway that refuses commands while its client connects would
 // otherwise fail the answer check, and the warm-up would time the connection.
 await gateway.redis.ping();
-const server = createServer(gateway.yoga);
+// `handler` where the commit has one (the lean path in front of Yoga), as serve serves it.
+const server = createServer((gateway as Partial<Pick<typeof gateway, 'handler'>>).handler ?? gateway.yoga);
 hostOverIpc({
   port: await listen(server),
   async close() {

@@ -8,6 +8,6 @@ import type { RunningServer } from './running-server.js';
 /** The system under test, configured as in production minus logging and GraphiQL; BenchShapeItem serves the finder and withLock shapes. */
 export async function startGatewayServer(redisUrl: string): Promise<RunningServer> {
   const gateway = createGateway({ models: [BenchItem, BenchShapeItem], redis: redisUrl, logging: false, graphiql: false });
-  const server = createServer(gateway.yoga);
+  const server = createServer(gateway.handler);
   return runningServer(server, () => gateway.close());
 }

@@ -23,6 +23,11 @@ export interface AuthOptions {
   anonymous?: readonly Scope[] | Grant | undefined;
 }
 
+/** What the gateway reads of a request's headers: a fetch Request, or a view of node:http's headers (see header-view.ts). */
+export interface RequestHeaders {
+  headers: { get(name: string): string | null };
+}
+
 /** Who the request's caller is: a known key, no credentials, or credentials that match no key. */
 export interface Caller {
   kind: 'key' | 'anonymous' | 'unknown';
@@ -35,7 +40,7 @@ export interface Authenticator {
   /** The scopes of callers without a key: every scope when open. */
   readonly anonymousScopes: readonly Scope[];
   /** The caller of a request, from its `Authorization: Bearer` header; once per request. */
-  callerOf(request: Request): Caller;
+  callerOf(request: RequestHeaders): Caller;
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest();
@@ -69,7 +74,7 @@ export function createAuthenticator(registry: Registry, auth: AuthOptions = {}, 
   }
   const anonymous: Caller = { kind: 'anonymous', access: new Access([anonymousGrant], 'anonymous callers') };
   const unknown: Caller = { kind: 'unknown', access: new Access([], 'a caller with an unknown token') };
-  const callers = new WeakMap<Request, Caller>();
+  const callers = new WeakMap<RequestHeaders, Caller>();
 
   return {
     open: false,

@@ -1,7 +1,11 @@
 import { badUserInput } from '../errors.js';
+import type { RequestHeaders } from './authenticate.js';
+
+/** Yoga's CORS options for a request: false for no CORS header at all. */
+export type CorsPolicy = false | ((request: RequestHeaders) => YogaCors | false);
 
 /** The part of Yoga's CORS options the gateway sets. */
-interface YogaCors {
+export interface YogaCors {
   origin: string[];
   credentials: boolean;
   exposedHeaders: string[];
@@ -20,7 +24,7 @@ export interface CorsOptions {
  * origin list, which answers an unlisted origin with `Access-Control-Allow-Origin: null`, and "null" is
  * the origin of sandboxed iframes and file: pages.
  */
-export function corsPolicy(options: CorsOptions | undefined): false | ((request: Request) => YogaCors | false) {
+export function corsPolicy(options: CorsOptions | undefined): CorsPolicy {
   const origins = options?.origins ?? [];
   if (origins.length === 0) return false;
   origins.forEach((origin, i) => {

@@ -11,6 +11,9 @@ export interface ParseCache {
   errors: LRUCache<string, object>;
 }
 
+/** Heap a cached document costs: its text (its syntax tree keeps the source) and its tree. */
+export const documentSize = (document: DocumentNode, text: string) => text.length + BYTES_PER_TOKEN * tokenCount(document) || 1;
+
 function tokenCount(document: DocumentNode): number {
   let count = 0;
   for (let token: Token | null | undefined = document.loc?.startToken; token; token = token.next) count++;
@@ -26,7 +29,7 @@ export function createParseCache(limits: Pick<ServerLimits, 'parseCacheBytes' | 
   return {
     documents: new LRUCache<string, DocumentNode>({
       ...bounds,
-      sizeCalculation: (document, text) => text.length + BYTES_PER_TOKEN * tokenCount(document) || 1,
+      sizeCalculation: documentSize,
     }),
     errors: new LRUCache<string, object>({ ...bounds, sizeCalculation: (_error, text) => text.length || 1 }),
   };

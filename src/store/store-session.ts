@@ -10,7 +10,7 @@ import { setTtl } from './set-ttl.js';
 import type { Draft } from '../model/define-model.js';
 import type { ModelInstance } from '../model/model-instance.js';
 import type { Registry } from '../model/registry.js';
-import { createBatchLoader, loadRequest, type LoadResult } from './batch-loader.js';
+import { createBatchLoader, loadRequest, type BatchLoader, type LoadResult } from './batch-loader.js';
 import type { LockResult } from './apply-steps.js';
 import {
   acquireLease,
@@ -81,11 +81,21 @@ export class StoreSession {
     readonly registry: Registry,
     readonly limits: StoreLimits,
     options: SessionOptions = {},
+    loader?: BatchLoader,
   ) {
     this.access = options.access ?? Access.full;
     this.events = options.events;
-    this.loader = createBatchLoader(redis, scripts, this.events);
+    this.loader = loader ?? createBatchLoader(redis, scripts, this.events);
     this.budget = new RequestBudget(limits);
+  }
+
+  /**
+   * The same caller, events and documents already read, with the whole budget again: for a request that
+   * one execution path began and another answers from the start, so that it reads nothing twice and is
+   * held to its limits once, by the path that answers it.
+   */
+  continued(): StoreSession {
+    return new StoreSession(this.redis, this.scripts, this.registry, this.limits, { access: this.access, events: this.events }, this.loader);
   }
 
   /**

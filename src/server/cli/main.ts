@@ -1,3 +1,5 @@
+// First: it sets NODE_ENV before graphql-js is loaded (see node-env.ts).
+import './node-env.js';
 import { UsageError } from './cli-error.js';
 import { PACKAGE_VERSION } from './package-root.js';
 import { reindex } from './reindex.js';

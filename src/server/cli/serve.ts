@@ -10,6 +10,7 @@ import { CliError } from './cli-error.js';
 import { readCredentials } from './credentials.js';
 import type { DataDirLock } from './data-dir-lock.js';
 import { listen } from './listen.js';
+import { callerNodeEnv } from './node-env.js';
 import { givenRedis, startOwnRedis, takeDataDir, urlFile } from './redis-source.js';
 import { serveFlags } from './serve-flags.js';
 import { suggestReindex } from './suggest-reindex.js';
@@ -31,7 +32,8 @@ export async function serve(argv: string[]): Promise<void> {
     redis,
     ...credentials,
     cors: values['cors-origin'] ? { origins: values['cors-origin'] } : undefined,
-    production: values.production,
+    // Not NODE_ENV, which the CLI itself defaults to production for speed (node-env.ts).
+    production: values.production ?? callerNodeEnv === 'production',
     introspection: values.introspection,
     suggestions: values.suggestions,
     graphiql: values.graphiql,
@@ -90,7 +92,7 @@ export async function serve(argv: string[]): Promise<void> {
     stillStarting();
 
     const closer = gracefulClose(listening.server);
-    listening.serve(gateway.yoga);
+    listening.serve(gateway.handler);
     if (embedded && lock) {
       await writeFile(urlFile(dataDir), embedded.url);
       teardown.add(() => rm(urlFile(dataDir), { force: true }));

@@ -10,7 +10,7 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { isGatewayError } from '../../errors.js';
+import { isGatewayError, type GatewayError } from '../../errors.js';
 import { requestRefusal } from '../../schema/to-graphql-error.js';
 import { referentsPerItem } from './referents-per-item.js';
 import { rootFieldNodes } from './root-fields.js';
@@ -35,29 +35,37 @@ export function useCostEstimate(limits: BudgetLimits): Plugin {
       const name = args.operationName ?? '';
       let shape = byOperation.get(name);
       if (shape === undefined) {
-        shape = shapeOf(args.schema, args.document, args.operationName);
+        shape = operationShape(args.schema, args.document, args.operationName);
         byOperation.set(name, shape);
       }
-      if (!shape) return;
-      const variables = (args.variableValues ?? {}) as Record<string, unknown>;
-      const total: Draw = { keys: 0, cost: shape.rootFields * fieldRun.cost };
-      for (const each of shape.reads) {
-        const read = readOf(each, variables);
-        total.keys += read.keys;
-        total.cost += read.cost;
-      }
-      try {
-        new RequestBudget(limits).draw(total);
-      } catch (error) {
-        if (!isGatewayError(error)) throw error;
-        setResultAndStopExecution({ errors: [requestRefusal(error)] });
-      }
+      const error = shape && costRefusal(shape, (args.variableValues ?? {}) as Record<string, unknown>, limits);
+      if (error) setResultAndStopExecution({ errors: [requestRefusal(error)] });
     },
   };
 }
 
+/**
+ * TOO_MANY_KEYS or QUERY_TOO_EXPENSIVE when the operation's estimate with these variables is over a
+ * limit, else null: the early refusal of every path that executes an operation (see useCostEstimate).
+ */
+export function costRefusal(shape: OperationShape, variables: Record<string, unknown>, limits: BudgetLimits): GatewayError | null {
+  const total: Draw = { keys: 0, cost: shape.rootFields * fieldRun.cost };
+  for (const each of shape.reads) {
+    const read = readOf(each, variables);
+    total.keys += read.keys;
+    total.cost += read.cost;
+  }
+  try {
+    new RequestBudget(limits).draw(total);
+    return null;
+  } catch (error) {
+    if (isGatewayError(error)) return error;
+    throw error;
+  }
+}
+
 /** An operation's root fields (aliases and fragment spreads each counted), and those of a query that read by their arguments. */
-interface OperationShape {
+export interface OperationShape {
   rootFields: number;
   /** `referents`: the keys each item read resolves through references (see referentsPerItem). */
   reads: FieldRead[];
@@ -77,7 +85,8 @@ interface FieldRead {
 // `ids` and `id`: Relay's node fields, served in place of `keys` and `key` under the relay option.
 const READ_ARGUMENTS = ['keys', 'key', 'ids', 'id', 'first'];
 
-function shapeOf(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined): OperationShape | null {
+/** What the estimate of an operation needs that does not depend on its variables; null for no operation. */
+export function operationShape(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined): OperationShape | null {
   const operation = getOperationAST(document, operationName);
   const root = operation && schema.getRootType(operation.operation);
   if (!operation || !root) return null;

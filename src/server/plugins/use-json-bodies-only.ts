@@ -16,9 +16,13 @@ export function useJsonBodiesOnly(): Plugin {
     onRequestParse({ request }) {
       if (request.method !== 'POST') return;
       const contentType = request.headers.get('content-type') ?? '';
-      const semicolon = contentType.indexOf(';');
-      const mediaType = (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
-      if (!ACCEPTED.includes(mediaType)) throw requestRefusal(unsupportedMediaType(contentType || '(none)'));
+      if (!ACCEPTED.includes(mediaTypeOf(contentType))) throw requestRefusal(unsupportedMediaType(contentType || '(none)'));
     },
   };
+}
+
+/** The media type of a Content-Type header, without its parameters, lower case. */
+export function mediaTypeOf(contentType: string): string {
+  const semicolon = contentType.indexOf(';');
+  return (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
 }
