@@ -32,11 +32,19 @@ export class WriterSource {
   /** The function named `entry`, with every function defined so far in its scope. */
   compile<F>(entry: string): F {
     // `H()` is how generated code gives up; `C` holds the constants.
-    const body = `'use strict';\n${this.functions.join('\n')}\nreturn ${entry};`;
+    const body = `'use strict';\n${STRING_TEXT}\n${this.functions.join('\n')}\nreturn ${entry};`;
     const factory = new Function('C', 'H', body) as (constants: unknown[], giveUp: () => never) => F;
     return factory(this.constants, unanswered);
   }
 }
+
+/**
+ * `q(s)`, the JSON text of string `s`: JSON.stringify's own when `s` holds a character it escapes
+ * (`"`, `\\`, a control character or any surrogate, paired or not), else `s` between quotes, which
+ * is the same text at half the cost.
+ */
+const STRING_TEXT = String.raw`var NEEDS_ESCAPE = /[\u0000-\u001f"\\\ud800-\udfff]/;
+function q(s) { return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : '"' + s + '"'; }`;
 
 /** A JS string literal holding `text`. */
 export const literal = (text: string) => JSON.stringify(text);
