@@ -1,5 +1,4 @@
 import { getOperationAST, type DocumentNode, type GraphQLSchema } from 'graphql';
-import { getVariableValues } from 'graphql/execution/values.js';
 import type { Registry } from '../model/registry.js';
 import type { StoreSession } from '../store/store-session.js';
 import { conditionVariables, fragmentsUsedBy } from './operation-parts.js';
@@ -7,6 +6,7 @@ import { rootPlan, type RootStep } from './root-plan.js';
 import { runPlan } from './run-plan.js';
 import type { SelectionScope } from './selection-scope.js';
 import { readsOnlyNodes } from './supported-operation.js';
+import { variablesCoercer } from './variable-values.js';
 
 /** What a compiled run answers when the request is the general path's to answer. */
 export const HANDOVER: unique symbol = Symbol('handover');
@@ -43,7 +43,7 @@ export function compileOperation(
   const fragments = fragmentsUsedBy(document, operation);
   if (!readsOnlyNodes(schema, operation, fragments)) return null;
   const conditions = conditionVariables(operation, fragments);
-  const variableDefinitions = operation.variableDefinitions ?? [];
+  const coerceVariables = variablesCoercer(schema, operation.variableDefinitions ?? []);
   const plans = new Map<string, RootStep[] | null>();
 
   const planFor = (variables: Readonly<Record<string, unknown>>): RootStep[] | null | undefined => {
@@ -66,12 +66,8 @@ export function compileOperation(
     async run(session, inputs) {
       const spent = session.budget.spent;
       try {
-        let variables: Readonly<Record<string, unknown>> = {};
-        if (variableDefinitions.length > 0) {
-          const coerced = getVariableValues(schema, variableDefinitions, inputs ?? {}, { maxErrors: 1 });
-          if (coerced.errors) return HANDOVER;
-          variables = coerced.coerced;
-        }
+        const variables = coerceVariables(inputs ?? {});
+        if (!variables) return HANDOVER;
         const plan = planFor(variables);
         if (!plan) return HANDOVER;
         return await runPlan(plan, session, variables);
