@@ -24,7 +24,10 @@ export interface CompiledOperation {
   run(session: StoreSession, variables: Record<string, unknown> | undefined): Promise<string | typeof HANDOVER>;
 }
 
-/** Plans kept per operation, one per set of `@skip`/`@include` variable values; beyond, plans are built per request. */
+/**
+ * Plans kept per operation, one per set of `@skip`/`@include` variable values. Beyond, requests are
+ * handed over rather than compiled one by one: generating a plan costs far more than running one.
+ */
 const MAX_PLANS = 64;
 
 /**
@@ -56,9 +59,10 @@ export function compileOperation(
       else return undefined;
     }
     if (plans.has(vector)) return plans.get(vector);
+    if (plans.size >= MAX_PLANS) return undefined;
     const scope: SelectionScope = { schema, fragments, variables };
     const plan = rootPlan(scope, registry, operation);
-    if (plans.size < MAX_PLANS) plans.set(vector, plan);
+    plans.set(vector, plan);
     return plan;
   };
 
