@@ -187,6 +187,22 @@ describe('requests a compiled run answers itself, exactly as graphql-js does', (
     expect(answered).toBe('{"data":{"a":null,"b":[{"id":"User:u1","name":"Ada"},null]}}');
     expect(answered).toBe(await viaGraphqlJs(query, {}, relay.gateway));
   });
+
+  it('answers relay fragments on Node, Model and models, with ttl, from variables', async () => {
+    const query = `query($ids: [ID!]!, $id: ID!, $full: Boolean!) {
+      nodes(ids: $ids) { __typename id ... on Model @include(if: $full) { key ttl } ... on Product { price } }
+      node(id: $id) { ...N }
+    }
+    fragment N on Node { id ... on Order { status ttl } }`;
+    const variables = { ids: ['Product:p1', 'User:nobody', 'Order:o1'], id: 'Order:o1', full: true };
+    const answered = await runCompiled(query, variables, relay.gateway);
+    expect(answered).not.toBe(HANDOVER);
+    expect(answered).toBe(await viaGraphqlJs(query, variables, relay.gateway));
+  });
+
+  it('hands over a malformed id under relay (INVALID_KEY at its path)', async () => {
+    expect(await runCompiled('{ nodes(ids: ["User:u1", "nokey"]) { id } }', {}, relay.gateway)).toBe(HANDOVER);
+  });
 });
 
 describe('requests a compiled run hands over', () => {
