@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operationArb } from './helpers/differential/arbitraries.js';
 import { compareWithOracle, printRequest } from './helpers/differential/compare.js';
-import { executorsOf } from './helpers/differential/executors.js';
+import { compiledTally, executorsOf, type CompiledTally } from './helpers/differential/executors.js';
 import { seedFixture } from './helpers/differential/fixture.js';
 import { normalise, normaliseOracle } from './helpers/differential/normalise.js';
 import { toRequest, type GraphQLRequest } from './helpers/differential/operation.js';
@@ -21,11 +21,13 @@ import { openTestGateway, type TestGateway } from './helpers/test-gateway.js';
 
 let t: TestGateway;
 let executors: ReturnType<typeof executorsOf>;
+let tally: CompiledTally;
 
 beforeAll(async () => {
   t = await openTestGateway();
   await seedFixture(t.gateway.store, t.redis.client);
-  executors = executorsOf(t.gateway);
+  tally = compiledTally();
+  executors = executorsOf(t.gateway, tally);
 });
 afterAll(() => t.close());
 
@@ -139,6 +141,7 @@ describe('any generated read operation answers the same on every path as in grap
   it('holds for 200 operations (aliases, fragments, directives, references, every kind of key, finder pages)', async () => {
     // The codes the oracle met, so that a generator grown too tame (no corrupt or unknown key left) fails.
     const codes = new Set<string>();
+    Object.assign(tally, compiledTally());
     const requestArb = operationArb.map((operation) => {
       const request = toRequest(operation);
       // fast-check prints the minimal failing operation as GraphQL text rather than as its tree.
@@ -156,6 +159,9 @@ describe('any generated read operation answers the same on every path as in grap
       { numRuns: 200 },
     );
     expect([...codes].sort()).toEqual(['CORRUPT_VALUE', 'INTERNAL_SERVER_ERROR', 'INVALID_KEY', 'KEY_NOT_FOUND', 'MODEL_NOT_FOUND']);
+    // And the compiled path answered a good share itself, handing the rest over (a partial run included).
+    expect(tally.answered).toBeGreaterThan(20);
+    expect(tally.handedOver).toBeGreaterThan(10);
   });
 });
 

@@ -75,4 +75,18 @@ export class RequestBudget {
   get spent(): Draw {
     return { keys: this.keys, cost: this.cost };
   }
+
+  /** Whether `draw` would be taken now, without taking it. */
+  allows({ keys, cost }: Draw): boolean {
+    return this.keys + keys <= this.limits.maxKeys && this.cost + cost <= this.limits.maxCost;
+  }
+
+  /**
+   * Gives back everything drawn since `spent` was read. For an execution path that stops partway and
+   * hands the request to another path, which draws the same reads again: the request pays for them once.
+   */
+  rewindTo(spent: Draw): void {
+    this.keys = spent.keys;
+    this.cost = spent.cost;
+  }
 }

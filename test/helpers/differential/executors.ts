@@ -1,5 +1,7 @@
 import { execute, parse, specifiedRules, validate, type ExecutionResult } from 'graphql';
+import { compileOperation, HANDOVER } from '../../../src/execution/compiled-operation.js';
 import type { Gateway } from '../../../src/index.js';
+import { atGatewayEdge } from './normalise.js';
 import type { GraphQLRequest } from './operation.js';
 
 /** Runs one request and answers the response body as JSON text, as a client would receive it. */
@@ -37,11 +39,46 @@ export const viaGraphqlJs =
     return JSON.stringify(result);
   };
 
+/** How the compiled path's requests went, so that a run can tell it answered some of them itself. */
+export interface CompiledTally {
+  answered: number;
+  handedOver: number;
+  notCompiled: number;
+}
+export const compiledTally = (): CompiledTally => ({ answered: 0, handedOver: 0, notCompiled: 0 });
+
 /**
- * Every execution path of the gateway, each compared with `graphqlJs`. A new path (a compiled fast
- * path) is one more entry here.
+ * The compiled path as the server runs it: the operation compiled, then run on the session the gateway
+ * builds for the request. A request it hands over (or an operation that does not compile) is answered
+ * by graphql-js on that same session, after whatever the compiled run read and drew, as the gateway's
+ * edge sends it (masking, validation codes: helpers/differential/normalise.ts).
  */
-export const executorsOf = (gateway: Gateway) => ({
+export const viaCompiled =
+  (gateway: Gateway, tally: CompiledTally): Executor =>
+  async (request) => {
+    const document = parse(request.query);
+    const errors = validate(gateway.schema, document, specifiedRules);
+    if (errors.length > 0) return atGatewayEdge(JSON.stringify({ errors }));
+    const contextValue = gateway.context(post(request));
+    const compiled = compileOperation(gateway.schema, gateway.registry, document, undefined);
+    if (compiled) {
+      const text = await compiled.run(contextValue.session, request.variables);
+      if (text !== HANDOVER) {
+        tally.answered++;
+        return text;
+      }
+      tally.handedOver++;
+    } else tally.notCompiled++;
+    const result = await execute({ schema: gateway.schema, document, variableValues: request.variables, contextValue });
+    return atGatewayEdge(JSON.stringify(result));
+  };
+
+/**
+ * Every execution path of the gateway, each compared with `graphqlJs`. A new path is one more entry
+ * here.
+ */
+export const executorsOf = (gateway: Gateway, tally: CompiledTally = compiledTally()) => ({
   graphqlJs: viaGraphqlJs(gateway),
   gateway: viaGateway(gateway),
+  compiled: viaCompiled(gateway, tally),
 });
