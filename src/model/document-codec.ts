@@ -1,6 +1,7 @@
 import { corruptValue } from '../errors.js';
 import type { ModelDefinition } from './define-model.js';
 import { containsDates, type FieldDescription, type FieldType } from './field-description.js';
+import { compileFastCheck } from './compiled-check.js';
 import { compileFieldsCheck, isObject, StructureFailure } from './structural-check.js';
 import { zodOnlyFeature } from './zod-only-features.js';
 
@@ -10,7 +11,7 @@ import { zodOnlyFeature } from './zod-only-features.js';
  */
 export const encodeDocument = (value: unknown): string => JSON.stringify(value);
 
-type Read = (parsed: unknown, model: ModelDefinition, key: string) => unknown;
+type Read = (parsed: unknown, model: ModelDefinition, key: string, raw: string) => unknown;
 const readers = new WeakMap<ModelDefinition, Read>();
 const revivers = new WeakMap<ModelDefinition, ((value: unknown) => unknown) | null>();
 
@@ -22,7 +23,7 @@ const revivers = new WeakMap<ModelDefinition, ((value: unknown) => unknown) | nu
  * a .readonly(), a rewriting check such as trim()) are read with zod in full, decided once per model.
  */
 export function decodeDocument(model: ModelDefinition, key: string, raw: string): unknown {
-  return readerOf(model)(parseJson(key, raw), model, key);
+  return readerOf(model)(parseJson(key, raw), model, key, raw);
 }
 
 /**
@@ -55,20 +56,22 @@ function readerOf(model: ModelDefinition): Read {
 }
 
 function structuralReader(model: ModelDefinition): Read {
-  const check = compileFieldsCheck(model.fields, model.schema.shape);
-  return (parsed, _model, key) => {
-    if (!isObject(parsed))
-      throw corruptField(
-        model,
-        key,
-        '',
-        `Invalid input: expected object, received ${Array.isArray(parsed) ? 'array' : parsed === null ? 'null' : typeof parsed}`,
-      );
-    const checked = check(parsed);
-    if (checked instanceof StructureFailure) throw corruptField(model, key, checked.path.join('.'), checked.reason);
-    return checked;
+  const fast = compileFastCheck(model.fields, model.schema.shape);
+  const explain = compileFieldsCheck(model.fields, model.schema.shape);
+  return (parsed, _model, key, raw) => {
+    const checked = isObject(parsed) ? fast(parsed) : undefined;
+    if (checked !== undefined) return checked;
+    // The fast check may have settled some fields before it failed: explain from a fresh parse.
+    const fresh: unknown = JSON.parse(raw);
+    if (!isObject(fresh)) throw corruptField(model, key, '', `Invalid input: expected object, received ${receivedType(fresh)}`);
+    const failure = explain(fresh);
+    if (failure instanceof StructureFailure) throw corruptField(model, key, failure.path.join('.'), failure.reason);
+    // Both checks hold the same rules; should they ever disagree, the document is served as the explaining check settled it.
+    return failure;
   };
 }
+
+const receivedType = (value: unknown) => (value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value);
 
 function validateWithZod(parsed: unknown, model: ModelDefinition, key: string): unknown {
   const revive = reviverFor(model);

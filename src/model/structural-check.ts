@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { FieldDescription, FieldType } from './field-description.js';
+import { acceptsNullItems, defOf, outermostDefault, unwrap } from './zod-wrappers.js';
 
 /** Why a stored value does not have the structure its model serves, and where, from the document's top. */
 export class StructureFailure {
@@ -21,19 +22,18 @@ type SlotCheck = (slot: Slot, key: string | number) => StructureFailure | undefi
 /** Checks an object's fields; answers the object to serve (itself, or a copy without unknown keys). */
 export type FieldsCheck = (value: Slot) => Slot | StructureFailure;
 
-interface Wrapped {
-  _zod: { def: { type: string; innerType?: z.ZodType; element?: z.ZodType; shape?: Record<string, z.ZodType>; defaultValue?: unknown } };
-}
-const defOf = (schema: z.ZodType) => (schema as unknown as Wrapped)._zod.def;
-
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
 
 /**
- * The read-side check of a model's documents, compiled once from its field descriptions (the zod shape
- * is walked beside them only for default values). It checks what serving a value relies on: types,
- * integer ranges, finite floats, dates that parse, enum values, nullability, required fields; not the
- * refinements (lengths, formats, bounds), which every write path enforces with zod.
+ * The read-side check of a model's documents, built once from its field descriptions (the zod shape is
+ * walked beside them only for defaults and item nullability). It checks what serving a value relies on:
+ * types, integer ranges, finite floats, dates that parse, enum values, nullability, required fields; not
+ * the refinements (lengths, formats, bounds), which every write path enforces with zod. It settles the
+ * value as zod would: dates revived, defaults filled, unknown keys stripped.
+ *
+ * This is the reference form, and the one that says where and why a document fails; compiled-check.ts
+ * generates the same rules as straight-line code for the happy path.
  */
 export function compileFieldsCheck(fields: readonly FieldDescription[], shape: Readonly<Record<string, z.ZodType>>): FieldsCheck {
   const names = fields.map((field) => field.name);
@@ -77,27 +77,6 @@ function fieldCheck(field: FieldDescription, schema: z.ZodType): SlotCheck {
     return check(slot, key);
   };
 }
-
-/** The default zod applies to an absent value: the first one met from the outside through the wrappers. */
-function outermostDefault(schema: z.ZodType): { defaultValue?: unknown } | null {
-  for (let def = defOf(schema); ; def = defOf(def.innerType as z.ZodType)) {
-    if (def.type === 'default') return def;
-    if (def.type !== 'optional' && def.type !== 'nullable') return null;
-  }
-}
-
-function unwrap(schema: z.ZodType): z.ZodType {
-  let inner = schema;
-  while (['optional', 'nullable', 'default'].includes(defOf(inner).type)) inner = defOf(inner).innerType as z.ZodType;
-  return inner;
-}
-
-const acceptsNullItems = (element: z.ZodType): boolean => {
-  for (let def = defOf(element); ; def = defOf(def.innerType as z.ZodType)) {
-    if (def.type === 'nullable') return true;
-    if (def.type !== 'optional' && def.type !== 'default') return false;
-  }
-};
 
 function typeCheck(type: FieldType, schema: z.ZodType): SlotCheck {
   switch (type.kind) {
