@@ -68,10 +68,10 @@ function typeCode(type: FieldType, schema: z.ZodType, target: string, fail: stri
         : `if (!${h.ref(new Set(type.values))}.has(x)) ${fail}`;
     case 'record':
       // JSON.parse makes "__proto__" an own key; zod leaves it out of a record, and so do reads.
-      return `if (typeof x !== "object" || Array.isArray(x)) ${fail} if (Object.prototype.hasOwnProperty.call(x, "__proto__")) ${target} = ${h.ref(withoutProto)}(x);`;
+      return `if (typeof x !== "object" || x === null || Array.isArray(x)) ${fail} if (Object.prototype.hasOwnProperty.call(x, "__proto__")) ${target} = ${h.ref(withoutProto)}(x);`;
     case 'object': {
       const check = h.ref(compileFastCheck(type.fields, defOf(schema).shape ?? {}));
-      return `if (typeof x !== "object" || Array.isArray(x)) ${fail} { const y = ${check}(x); if (y === undefined) ${fail} if (y !== x) ${target} = y; }`;
+      return `if (typeof x !== "object" || x === null || Array.isArray(x)) ${fail} { const y = ${check}(x); if (y === undefined) ${fail} if (y !== x) ${target} = y; }`;
     }
     case 'list': {
       const element = defOf(schema).element as z.ZodType;
