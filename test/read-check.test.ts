@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { defineModel, type ModelDefinition } from '../src/index.js';
+import { defineModel, ref, type ModelDefinition } from '../src/index.js';
 import { decodeAndValidateDocument, decodeDocument } from '../src/model/document-codec.js';
 
 /*
@@ -115,7 +115,7 @@ describe('each kind refuses a value of another type, naming the field', () => {
       ['null', 'null'],
       ['"text"', 'string'],
       ['3', 'number'],
-    ])
+    ] as const)
       expect(refusalOf(Kinds, text)).toContain(`field "" Invalid input: expected object, received ${received} against model Kinds`);
   });
 
@@ -244,6 +244,26 @@ describe('refinements are write rules', () => {
 
   it('are checked by the full decode that lock saves and reindexing use', () => {
     expect(() => decodeAndValidateDocument(Strict, 'Refined:k', broken)).toThrow(/field "name" .* against model Refined/);
+  });
+});
+
+describe('a reference', () => {
+  // Resolving `user` reads the key the document holds as a User: it must be one, as on writes.
+  const Person = defineModel('Person', z.object({ name: z.string() }));
+  const Ticket = defineModel('Ticket', z.object({ personId: ref(Person), ownerId: ref(Person).nullable() }));
+
+  it('reads when it holds a key of its target model', () => {
+    expect(read(Ticket, '{"personId": "Person:a:b", "ownerId": null}')).toStrictEqual({ personId: 'Person:a:b', ownerId: null });
+  });
+
+  it('is refused when it holds a key of another model, or no key, with the words a write uses', () => {
+    expect(refusalOf(Ticket, '{"personId": "Ticket:1", "ownerId": null}')).toContain(
+      'field "personId" must be the key of a Person, "Person:<pk>", not "Ticket:1" against model Ticket',
+    );
+    expect(refusalOf(Ticket, '{"personId": "Person:a", "ownerId": "Person:"}')).toContain('field "ownerId" must be the key of a Person');
+    expect(refusalOf(Ticket, '{"personId": 7, "ownerId": null}')).toContain(
+      'field "personId" Invalid input: expected string, received number',
+    );
   });
 });
 

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { FieldDescription, FieldType } from './field-description.js';
+import { isKeyOf } from './reference.js';
 import { acceptsNullItems, defOf, outermostDefault, unwrap } from './zod-wrappers.js';
 
 type Slot = Record<string, unknown>;
@@ -49,7 +50,10 @@ export function compileFastCheck(fields: readonly FieldDescription[], shape: Rea
 function typeCode(type: FieldType, schema: z.ZodType, target: string, fail: string, h: Helpers): string {
   switch (type.kind) {
     case 'string':
-      return `if (typeof x !== "string") ${fail}`;
+      // A reference is resolved by reading that key as the target model: it must be one of its keys.
+      return type.reference
+        ? `if (typeof x !== "string" || !${h.ref(isKeyOf)}(x, ${JSON.stringify(type.reference.targetName())})) ${fail}`
+        : `if (typeof x !== "string") ${fail}`;
     case 'boolean':
       return `if (typeof x !== "boolean") ${fail}`;
     case 'float':

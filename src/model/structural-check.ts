@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { FieldDescription, FieldType } from './field-description.js';
+import { isKeyOf, notAKeyOf } from './reference.js';
 import { acceptsNullItems, defOf, outermostDefault, unwrap } from './zod-wrappers.js';
 
 /** Why a stored value does not have the structure its model serves, and where, from the document's top. */
@@ -80,8 +81,15 @@ function fieldCheck(field: FieldDescription, schema: z.ZodType): SlotCheck {
 
 function typeCheck(type: FieldType, schema: z.ZodType): SlotCheck {
   switch (type.kind) {
-    case 'string':
-      return (slot, key) => (typeof slot[key] === 'string' ? undefined : expected('string', slot[key]));
+    case 'string': {
+      if (!type.reference) return (slot, key) => (typeof slot[key] === 'string' ? undefined : expected('string', slot[key]));
+      const target = type.reference.targetName();
+      return (slot, key) => {
+        const value = slot[key];
+        if (typeof value !== 'string') return expected('string', value);
+        return isKeyOf(value, target) ? undefined : new StructureFailure(notAKeyOf(target, value));
+      };
+    }
     case 'boolean':
       return (slot, key) => (typeof slot[key] === 'boolean' ? undefined : expected('boolean', slot[key]));
     case 'float':
