@@ -291,8 +291,12 @@ describe('a stored value that is not a valid document', () => {
     ]);
     await gateway.redis.client.set('Note:not-json', '{"title": "cut sho');
     await gateway.redis.client.set('Note:invalid', JSON.stringify({ title: 'pages is text', pages: 'ten' }));
+    await gateway.redis.client.set('Note:too-big', JSON.stringify({ title: 'past Int', pages: 2 ** 31 }));
+    await gateway.redis.client.set('Note:infinite', '{"title": "1e400 parses to Infinity", "pages": 1e400}');
+    await gateway.redis.client.set('Note:untitled', JSON.stringify({ pages: 4 }));
 
-    const { status, data, errors } = await nodes(['Note:good-1', 'Note:not-json', 'Note:good-2', 'Note:invalid'], 'Note { title pages }');
+    const keys = ['Note:good-1', 'Note:not-json', 'Note:good-2', 'Note:invalid', 'Note:too-big', 'Note:infinite', 'Note:untitled'];
+    const { status, data, errors } = await nodes(keys, 'Note { title pages }');
 
     expect(status).toBe(200);
     expect(data?.nodes).toEqual([
@@ -300,15 +304,19 @@ describe('a stored value that is not a valid document', () => {
       null,
       { key: 'Note:good-2', title: 'second', pages: 2 },
       null,
+      null,
+      null,
+      null,
     ]);
-    expect(errorCodes(errors)).toEqual([
-      { path: 'nodes.1', code: 'CORRUPT_VALUE' },
-      { path: 'nodes.3', code: 'CORRUPT_VALUE' },
+    expect(errorCodes(errors)).toEqual([1, 3, 4, 5, 6].map((index) => ({ path: `nodes.${index}`, code: 'CORRUPT_VALUE' })));
+    expect(errors?.map((error) => error.extensions)).toMatchObject([1, 3, 4, 5, 6].map((index) => ({ key: keys[index], index })));
+    expect(errors?.map((error) => error.message)).toEqual([
+      'The value stored at "Note:not-json" is not a valid document: it is not JSON.',
+      'The value stored at "Note:invalid" is not a valid document: field "pages" Invalid input: expected number, received string against model Note.',
+      'The value stored at "Note:too-big" is not a valid document: field "pages" Too big: expected int to be <=2147483647 against model Note.',
+      'The value stored at "Note:infinite" is not a valid document: field "pages" Invalid input: expected number, received Infinity against model Note.',
+      'The value stored at "Note:untitled" is not a valid document: field "title" Invalid input: expected string, received undefined against model Note.',
     ]);
-    expect(errors?.[0]?.extensions).toMatchObject({ key: 'Note:not-json', index: 1 });
-    expect(errors?.[0]?.message).toContain('not JSON');
-    expect(errors?.[1]?.extensions).toMatchObject({ key: 'Note:invalid', index: 3 });
-    expect(errors?.[1]?.message).toContain('"pages"');
   });
 
   it('makes store.find and store.get throw CORRUPT_VALUE naming the key', async () => {
@@ -347,5 +355,22 @@ describe('a document written under an earlier definition of its model', () => {
     const { data, errors } = await nodes(['Profile:bob'], 'Profile { name address { city } plan badges }');
     expect(errors).toBeUndefined();
     expect(data?.nodes).toEqual([{ key: 'Profile:bob', name: 'Bob', address: { city: 'Lyon' }, plan: 'PRO', badges: ['early'] }]);
+  });
+
+  it('is saved under a lock without the fields the model no longer has', async () => {
+    await gateway.redis.client.set(
+      'Profile:cy',
+      JSON.stringify({ name: 'Cy', plan: 'FREE', legacyScore: 7, address: { city: 'Oslo', zip: '0150' } }),
+    );
+
+    const result = await gateway.gateway.store.withLock('Profile:cy', 'upgrade', () => ({ set: { plan: 'PRO' } }));
+
+    expect(result.applied).toBe(true);
+    expect(JSON.parse((await gateway.redis.client.get('Profile:cy')) ?? 'null')).toStrictEqual({
+      name: 'Cy',
+      address: { city: 'Oslo' },
+      plan: 'PRO',
+      badges: [],
+    });
   });
 });

@@ -43,17 +43,20 @@ export function ref(target: ReferenceTarget, options: ReferenceOptions = {}): z.
   // The check, not the schema, carries the reference: zod clones a schema for every chained method, but
   // keeps its checks, so `ref(User).min(5)` is still a reference.
   const check = z.refine((value: unknown) => typeof value === 'string' && isKeyOf(value, reference.targetName()), {
-    error: (issue) => {
-      const name = reference.targetName();
-      const given = JSON.stringify(issue.input) ?? String(issue.input);
-      return `must be the key of a ${name}, "${name}:<pk>", not ${given.length > 80 ? `${given.slice(0, 77)}...` : given}`;
-    },
+    error: (issue) => notAKeyOf(reference.targetName(), issue.input),
   });
   references.set(check, reference);
   return z.string().check(check);
 }
 
-function isKeyOf(value: string, modelName: string): boolean {
+/** Why a value is no reference to `modelName`: the same words on writes (VALIDATION_FAILED) and reads (CORRUPT_VALUE). */
+export function notAKeyOf(modelName: string, value: unknown): string {
+  const given = JSON.stringify(value) ?? String(value);
+  return `must be the key of a ${modelName}, "${modelName}:<pk>", not ${given.length > 80 ? `${given.slice(0, 77)}...` : given}`;
+}
+
+/** Resolving a reference reads that key as the target model, so reads check it as writes do. */
+export function isKeyOf(value: string, modelName: string): boolean {
   try {
     return parseKey(value).modelName === modelName;
   } catch {

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { lockLost } from '../errors.js';
 import { applyUpdate, type Update } from '../model/apply-update.js';
 import { evaluateCondition, type Condition } from '../model/conditions.js';
-import { decodeDocument } from '../model/document-codec.js';
+import { decodeAndValidateDocument } from '../model/document-codec.js';
 import type { ModelInstance } from '../model/model-instance.js';
 import type { ResolvedKey } from '../model/registry.js';
 import type { Lease } from './locks.js';
@@ -57,7 +57,7 @@ export async function applySteps(
     const texts = await callRedis(context.redis, 'read', () => context.redis.mgetBuffer(steps.map((step) => step.key)));
     const current = steps.map((step, i) => {
       const text = texts[i];
-      return text ? instanceOf(step, decodeDocument(step.model, step.key, text.toString('utf8'))) : null;
+      return text ? instanceOf(step, decodeAndValidateDocument(step.model, step.key, text.toString('utf8'))) : null;
     });
     const refused = () => steps.map((step, i) => ({ key: step.key, applied: false, model: current[i] ?? null, fencingToken: fencing(i) }));
     if (current.some((instance, i) => instance === null || (steps[i]?.when && !evaluateCondition(steps[i].when, instance.value))))

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { isGatewayError } from '../../errors.js';
 import type { ModelDefinition } from '../../model/define-model.js';
-import { decodeDocument } from '../../model/document-codec.js';
+import { decodeAndValidateDocument } from '../../model/document-codec.js';
 import type { GatewayScripts } from '../scripts.js';
 import { sha1Of } from '../write-documents.js';
 import { indexDefinition, indexEntries, indexKind } from './index-entries.js';
@@ -67,7 +67,7 @@ export async function reindexModel(
       const pk = key.slice(model.name.length + 1);
       let entries: string;
       try {
-        const value = decodeDocument(model, key, text.toString('utf8')) as Record<string, unknown>;
+        const value = decodeAndValidateDocument(model, key, text.toString('utf8')) as Record<string, unknown>;
         entries = JSON.stringify(indexEntries(model, pk, value));
       } catch (error) {
         if (!isGatewayError(error)) throw error;

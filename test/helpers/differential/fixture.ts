@@ -49,7 +49,8 @@ export async function seedFixture(store: Store, redis: Redis): Promise<void> {
   ]);
   // Written behind the gateway's back (or by an older model); User:broken keeps its index entries.
   await redis.set('User:bad-json', '{"name": "Eve", ');
-  await redis.set('Product:bad-schema', '{"name": "", "price": -1}');
+  // A structural failure: reads check types, not the refinements (min length, nonnegative) writes enforce.
+  await redis.set('Product:bad-schema', '{"name": "Nib", "price": "cheap"}');
   // User has no ttl, so no read refreshes this one: it stays far beyond 2^31 seconds.
   await redis.expire('User:forever', 4_000_000_000);
   await redis.set('User:broken', '{"name": "Broken", "age": "forty"}');
