@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operationArb } from './helpers/differential/arbitraries.js';
 import { compareWithOracle, printRequest } from './helpers/differential/compare.js';
-import { compiledTally, executorsOf, type CompiledTally } from './helpers/differential/executors.js';
+import { compiledTally, executorsOf, viaHandler, type CompiledTally } from './helpers/differential/executors.js';
 import { seedFixture } from './helpers/differential/fixture.js';
 import { normalise, normaliseOracle } from './helpers/differential/normalise.js';
 import { toRequest, type GraphQLRequest } from './helpers/differential/operation.js';
@@ -22,14 +22,19 @@ import { openTestGateway, type TestGateway } from './helpers/test-gateway.js';
 let t: TestGateway;
 let executors: ReturnType<typeof executorsOf>;
 let tally: CompiledTally;
+let handler: ReturnType<typeof viaHandler>;
 
 beforeAll(async () => {
   t = await openTestGateway();
   await seedFixture(t.gateway.store, t.redis.client);
   tally = compiledTally();
-  executors = executorsOf(t.gateway, tally);
+  handler = viaHandler(t.gateway);
+  executors = executorsOf(t.gateway, tally, handler.executor);
 });
-afterAll(() => t.close());
+afterAll(async () => {
+  await handler.close();
+  await t.close();
+});
 
 const EXAMPLES: Array<{ name: string } & GraphQLRequest> = [
   {
@@ -142,6 +147,7 @@ describe('any generated read operation answers the same on every path as in grap
     // The codes the oracle met, so that a generator grown too tame (no corrupt or unknown key left) fails.
     const codes = new Set<string>();
     Object.assign(tally, compiledTally());
+    const leanBefore = t.gateway.routes.lean;
     const requestArb = operationArb.map((operation) => {
       const request = toRequest(operation);
       // fast-check prints the minimal failing operation as GraphQL text rather than as its tree.
@@ -162,6 +168,8 @@ describe('any generated read operation answers the same on every path as in grap
     // And the compiled path answered a good share itself, handing the rest over (a partial run included).
     expect(tally.answered).toBeGreaterThan(20);
     expect(tally.handedOver).toBeGreaterThan(10);
+    // And the handler answered a good share on its lean path.
+    expect(t.gateway.routes.lean - leanBefore).toBeGreaterThan(20);
   });
 });
 

@@ -95,7 +95,14 @@ export class StoreSession {
    * held to its limits once, by the path that answers it.
    */
   continued(): StoreSession {
-    return new StoreSession(this.redis, this.scripts, this.registry, this.limits, { access: this.access, events: this.events }, this.loader);
+    return new StoreSession(
+      this.redis,
+      this.scripts,
+      this.registry,
+      this.limits,
+      { access: this.access, events: this.events },
+      this.loader,
+    );
   }
 
   /**

@@ -177,5 +177,10 @@ function paramsOf(body: Buffer): Params | null {
 function corsHeaders(policy: CorsPolicy, headers: ReturnType<typeof headerView>, method: string): Record<string, string> {
   if (policy === false) return {};
   const options = policy(headers);
-  return (getCORSHeadersByRequestAndOptions({ headers: headers.headers, method } as unknown as Request, options) as Record<string, string> | null) ?? {};
+  return (
+    (getCORSHeadersByRequestAndOptions({ headers: headers.headers, method } as unknown as Request, options) as Record<
+      string,
+      string
+    > | null) ?? {}
+  );
 }

@@ -19,7 +19,6 @@ export interface OperationPlan {
   shape: OperationShape | null;
 }
 
-
 /**
  * The operations the lean path may serve, by query text and operation name: only those that passed
  * every check of Yoga's that depends on the text alone (parse, the shape limits, validation with the

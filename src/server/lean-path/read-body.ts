@@ -12,7 +12,11 @@ export function readBody(request: IncomingMessage, length: number): Promise<Buff
       chunks.push(chunk);
       received += chunk.length;
     });
-    request.once('end', () => (received === length ? resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)) : reject(new Error('body shorter than its Content-Length'))));
+    request.once('end', () =>
+      received === length
+        ? resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks))
+        : reject(new Error('body shorter than its Content-Length')),
+    );
     request.once('error', reject);
     request.once('aborted', () => reject(new Error('request aborted')));
   });

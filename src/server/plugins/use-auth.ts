@@ -60,7 +60,11 @@ export function useAuth(authenticator: Authenticator, refusal: OperationAuthoriz
     onExecute({ args, setResultAndStopExecution }) {
       const caller = authenticator.callerOf((args.contextValue as { request: Request }).request);
       const operation = getOperationAST(args.document, args.operationName);
-      const error = refusal(caller, operation?.operation ?? OperationTypeNode.QUERY, operation ? rootFieldNames(args.document, operation) : []);
+      const error = refusal(
+        caller,
+        operation?.operation ?? OperationTypeNode.QUERY,
+        operation ? rootFieldNames(args.document, operation) : [],
+      );
       if (error) setResultAndStopExecution({ errors: [requestRefusal(error)] });
     },
   };

@@ -86,7 +86,11 @@ interface FieldRead {
 const READ_ARGUMENTS = ['keys', 'key', 'ids', 'id', 'first'];
 
 /** What the estimate of an operation needs that does not depend on its variables; null for no operation. */
-export function operationShape(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined): OperationShape | null {
+export function operationShape(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+): OperationShape | null {
   const operation = getOperationAST(document, operationName);
   const root = operation && schema.getRootType(operation.operation);
   if (!operation || !root) return null;

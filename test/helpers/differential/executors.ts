@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { execute, parse, specifiedRules, validate, type ExecutionResult } from 'graphql';
 import { compileOperation, HANDOVER } from '../../../src/execution/compiled-operation.js';
 import type { Gateway } from '../../../src/index.js';
@@ -74,11 +76,36 @@ export const viaCompiled =
   };
 
 /**
+ * The gateway as `serve` serves it: `gateway.handler` behind node:http on a loopback port, the lean path
+ * in front of Yoga. Each request is sent twice and the second answer is the one compared: the first
+ * teaches the lean path its operation (Yoga executes it), so that the second takes the lean path
+ * wherever it can (gateway.routes counts how often it did).
+ */
+export function viaHandler(gateway: Gateway): { executor: Executor; close(): Promise<void> } {
+  const server = createServer(gateway.handler);
+  const listening = new Promise<string>((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`)),
+  );
+  const send = async (request: GraphQLRequest) =>
+    (
+      await fetch(await listening, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) })
+    ).text();
+  return {
+    executor: async (request) => {
+      await send(request);
+      return send(request);
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/**
  * Every execution path of the gateway, each compared with `graphqlJs`. A new path is one more entry
  * here.
  */
-export const executorsOf = (gateway: Gateway, tally: CompiledTally = compiledTally()) => ({
+export const executorsOf = (gateway: Gateway, tally: CompiledTally = compiledTally(), handler?: Executor) => ({
   graphqlJs: viaGraphqlJs(gateway),
   gateway: viaGateway(gateway),
   compiled: viaCompiled(gateway, tally),
+  ...(handler ? { handler } : {}),
 });
