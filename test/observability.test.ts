@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { GraphQLError, print, type DocumentNode } from 'graphql';
 import { pino, type Logger } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -135,6 +137,40 @@ describe('metrics at /metrics', () => {
     expect(grew('graphql_envelop_request', { operationType: 'query' })).toBe(1);
     expect(grew('graphql_envelop_phase_execute_count', { operationType: 'query' })).toBe(1);
     expect(grew('graphql_yoga_http_duration_count', { operationType: 'query', method: 'POST', statusCode: '200' })).toBe(1);
+  });
+
+  it('record a request the lean path answers, or begins and hands to Yoga, as they record one Yoga answers', async () => {
+    const server = createServer(t.gateway.handler);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+    const send = async (keys: string[]) =>
+      (
+        await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ query: print(NodesDocument), variables: { keys } }),
+        })
+      ).text();
+    try {
+      await send(['User:a']);
+      for (const [keys, route] of [
+        [['User:a', 'User:b', 'User:c'], 'lean'],
+        [['User:a', 'User:b', 'User:nobody'], 'plan'],
+      ] as const) {
+        const routes = { ...t.gateway.routes };
+        const grew = await growth(t.gateway, () => send([...keys]));
+        expect(t.gateway.routes[route] - routes[route]).toBe(1);
+        expect(grew('gateway_redis_round_trips_count'), route).toBe(1);
+        expect(grew('gateway_redis_round_trips_sum'), route).toBe(1);
+        expect(grew('gateway_loader_batch_size_sum'), route).toBe(3);
+        expect(grew('graphql_envelop_request', { operationType: 'query' }), route).toBe(1);
+        expect(grew('graphql_envelop_phase_execute_count', { operationType: 'query' }), route).toBe(1);
+        expect(grew('graphql_yoga_http_duration_count', { operationType: 'query', method: 'POST', statusCode: '200' }), route).toBe(1);
+        expect(grew('gateway_graphql_errors_total', { code: 'KEY_NOT_FOUND' }), route).toBe(route === 'plan' ? 1 : 0);
+      }
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('record 4 round trips for a withLock (acquire, MGET, write, release) and one lock wait, as Redis counts them', async () => {

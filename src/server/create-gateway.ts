@@ -26,9 +26,8 @@ import { useShapeLimits } from './plugins/use-shape-limits.js';
 import { useVariablesDepth } from './plugins/use-variables-depth.js';
 import { DEFAULT_SERVER_LIMITS, type ServerLimits } from './server-limits.js';
 import { operationAuthorizer, useAuth } from './plugins/use-auth.js';
-import { emptyRouteCounts, leanPath, type RequestListener, type RouteCounts } from './lean-path/lean-path.js';
+import { emptyRouteCounts, leanPath, type HandedOver, type RequestListener, type RouteCounts } from './lean-path/lean-path.js';
 import { OperationPlans } from './lean-path/operation-plans.js';
-import type { StoreSession } from '../store/store-session.js';
 import { useCsrfCheck } from './plugins/use-csrf-check.js';
 import { useHideSuggestions } from './plugins/use-hide-suggestions.js';
 import { useJsonBodiesOnly } from './plugins/use-json-bodies-only.js';
@@ -180,12 +179,14 @@ export function createGateway(options: GatewayOptions): Gateway {
   });
   const plans = new OperationPlans(schema, registry, limits);
   // A request the lean path began and handed over keeps its session, with what it has read.
-  const handedOver = new WeakMap<IncomingMessage, StoreSession>();
+  const handedOver = new WeakMap<IncomingMessage, HandedOver>();
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     schema,
     context: ({ request, req }: { request: Request; req?: IncomingMessage }) => {
-      const session = req && handedOver.get(req);
-      return session ? { session } : context(request);
+      const begun = req && handedOver.get(req);
+      if (!begun) return context(request);
+      if (begun.events) metrics?.adopt(request, begun.events);
+      return { session: begun.session };
     },
     plugins: [
       // The request id first, so that every later step (and its log lines) has it.
@@ -228,22 +229,20 @@ export function createGateway(options: GatewayOptions): Gateway {
     maskedErrors: { maskError: requestLog.maskError },
   });
   const routes = emptyRouteCounts();
-  // With metrics on, every request goes through Yoga, whose plugins count them.
-  const handler: RequestListener = metrics
-    ? yoga
-    : leanPath({
-        general: yoga,
-        plans,
-        store,
-        authenticator,
-        authorize,
-        cors,
-        limits,
-        requestLog,
-        handedOver,
-        graphqlPath: yoga.graphqlEndpoint,
-        routes,
-      });
+  const handler: RequestListener = leanPath({
+    general: yoga,
+    plans,
+    store,
+    authenticator,
+    authorize,
+    cors,
+    limits,
+    requestLog,
+    handedOver,
+    graphqlPath: yoga.graphqlEndpoint,
+    routes,
+    metrics,
+  });
   return {
     handler,
     routes,

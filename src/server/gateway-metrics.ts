@@ -66,7 +66,9 @@ export class GatewayMetrics {
     labelNames: ['code', 'limit'],
     registers: [this.registry],
   });
-  private readonly requests = new WeakMap<Request, RequestEvents>();
+  private readonly requests = new WeakMap<object, RequestEvents>();
+  /** The metrics of Yoga's Prometheus plugin the lean path records into, found once it has registered them. */
+  private yogaMetrics?: { requests?: Counter; execute?: Histogram; http?: Histogram };
 
   constructor({ endpoint = '/metrics' }: MetricsOptions = {}) {
     this.endpoint = endpoint;
@@ -78,16 +80,38 @@ export class GatewayMetrics {
     lockWait: (waitedMs, acquired) => this.lockWait(waitedMs, acquired),
   };
 
-  /** The events of one request's session; `requestDone` records its round trips. */
-  eventsFor(request: Request): StoreEvents {
+  /** The events of one request's session (a fetch Request, or the lean path's node request); `requestDone` records its round trips. */
+  eventsFor(request: object): StoreEvents {
     const events = new RequestEvents(this);
     this.requests.set(request, events);
     return events;
   }
 
-  requestDone(request: Request): void {
+  /** Counts the round trips of `events` (made for a request the lean path began) as the round trips of `request`. */
+  adopt(request: object, events: StoreEvents): void {
+    if (events instanceof RequestEvents) this.requests.set(request, events);
+  }
+
+  requestDone(request: object): void {
     const events = this.requests.get(request);
     if (events) this.roundTrips.observe(events.roundTrips);
+  }
+
+  /**
+   * A request the lean path answered, recorded as Yoga's Prometheus plugin records one it answers, in the
+   * same metrics with the same labels (operationType; method and statusCode for the HTTP duration), so
+   * that the counts do not depend on the path. No parse or validate phase is recorded: none ran.
+   */
+  leanRequestDone(request: object, operationType: string, statusCode: number, seconds: number, executeSeconds: number): void {
+    this.requestDone(request);
+    const yoga = (this.yogaMetrics ??= {
+      requests: this.registry.getSingleMetric('graphql_envelop_request') as Counter | undefined,
+      execute: this.registry.getSingleMetric('graphql_envelop_phase_execute') as Histogram | undefined,
+      http: this.registry.getSingleMetric('graphql_yoga_http_duration') as Histogram | undefined,
+    });
+    yoga.requests?.inc({ operationType });
+    yoga.execute?.observe({ operationType }, executeSeconds);
+    yoga.http?.observe({ operationType, method: 'POST', statusCode }, seconds);
   }
 
   /** Counts the errors of one response, once per code rather than once per error. */

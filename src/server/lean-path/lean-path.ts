@@ -2,7 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getCORSHeadersByRequestAndOptions } from '@whatwg-node/server';
 import { HANDOVER } from '../../execution/compiled-operation.js';
 import type { Store } from '../../store/create-store.js';
+import type { StoreEvents } from '../../store/store-events.js';
 import type { StoreSession } from '../../store/store-session.js';
+import type { GatewayMetrics } from '../gateway-metrics.js';
 import type { Authenticator } from '../authenticate.js';
 import type { CorsPolicy } from '../cors-policy.js';
 import { nestsDeeperThan } from '../plugins/use-variables-depth.js';
@@ -41,6 +43,12 @@ export const emptyRouteCounts = (): RouteCounts => ({
   plan: 0,
 });
 
+/** A request the lean path began, as the general path takes it over. */
+export interface HandedOver {
+  session: StoreSession;
+  events: StoreEvents | undefined;
+}
+
 /** A node:http request listener. */
 export type RequestListener = (request: IncomingMessage, response: ServerResponse) => void;
 
@@ -54,11 +62,13 @@ export interface LeanPathOptions {
   cors: CorsPolicy;
   limits: GatewayLimits;
   requestLog: RequestLog;
-  /** Where a request the lean path began is left for the general path's context (see continued()). */
-  handedOver: WeakMap<IncomingMessage, StoreSession>;
+  /** Where a request the lean path began is left for the general path's context (see continued()), with its session's events. */
+  handedOver: WeakMap<IncomingMessage, HandedOver>;
   graphqlPath: string;
   /** Counted into as each request is routed. */
   routes: RouteCounts;
+  /** The Prometheus metrics, or null when they are off. */
+  metrics: GatewayMetrics | null;
 }
 
 /** The parameters of a GraphQL request in a JSON body, when they are the usual kind. */
@@ -112,9 +122,10 @@ async function serve(
 ): Promise<void> {
   const started = performance.now();
   const body = await readBody(request, length);
+  let events: StoreEvents | undefined;
   const handOver = (route: Route, session?: StoreSession) => {
     options.routes[route]++;
-    if (session) options.handedOver.set(request, session.continued());
+    if (session) options.handedOver.set(request, { session: session.continued(), events });
     // Yoga's node adapter takes a body already read from `body`.
     (request as IncomingMessage & { body?: Buffer }).body = body;
     options.general(request, response);
@@ -131,7 +142,9 @@ async function serve(
   if (options.authorize(caller, plan.operation, plan.rootFields)) return handOver('auth');
   if (plan.shape && costRefusal(plan.shape, variables, options.limits)) return handOver('cost');
 
-  const session = options.store.session({ access: caller.access });
+  events = options.metrics?.eventsFor(request);
+  const session = options.store.session({ access: caller.access, events });
+  const executing = performance.now();
   const text = await plan.compiled.run(session, params.variables).catch((): typeof HANDOVER => HANDOVER);
   if (text === HANDOVER) return handOver('plan', session);
   options.routes.lean++;
@@ -145,6 +158,8 @@ async function serve(
     ...cors,
   });
   response.end(text);
+  const done = performance.now();
+  options.metrics?.leanRequestDone(request, plan.operation, 200, (done - started) / 1000, (done - executing) / 1000);
   options.requestLog.completed(id, 'POST', options.graphqlPath, 200, started);
 }
 
