@@ -211,6 +211,21 @@ describe('gateway.handler', () => {
     expect(JSON.parse(served?.body ?? '').errors[0].extensions).toMatchObject({ code: 'TOO_MANY_KEYS', limit: 5 });
   });
 
+  it('keeps as many operations as the parse cache, and learns an evicted one again from Yoga', async () => {
+    const small = await serveGateway({ limits: { parseCacheEntries: 1 } });
+    try {
+      const [a, b] = ['{ node(key: "User:alice") { key } }', '{ node(key: "User:bob") { key } }'];
+      const routesOfSending = (query: string) => routesOf(small.t, () => post(small.url, query, {}));
+      expect(await routesOfSending(a)).toEqual({ operation: 1 });
+      expect(await routesOfSending(a)).toEqual({ plan: 1 });
+      expect(await routesOfSending(b)).toEqual({ operation: 1 });
+      expect(await routesOfSending(a)).toEqual({ operation: 1 });
+    } finally {
+      small.server.close();
+      await small.t.close();
+    }
+  });
+
   it('reads nothing twice when a request it began is answered by Yoga', async () => {
     await learn(s.url, NODES, { keys: ['User:bob'] });
     let served: Served | undefined;

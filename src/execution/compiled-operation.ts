@@ -22,13 +22,15 @@ export interface CompiledOperation {
    * with the same session reads nothing twice.
    */
   run(session: StoreSession, variables: Record<string, unknown> | undefined): Promise<string | typeof HANDOVER>;
+  /** The most plans it will generate (one per set of `@skip`/`@include` variable values): what a cache of operations sizes it by. */
+  readonly variants: number;
 }
 
 /**
  * Plans kept per operation, one per set of `@skip`/`@include` variable values. Beyond, requests are
  * handed over rather than compiled one by one: generating a plan costs far more than running one.
  */
-const MAX_PLANS = 64;
+const MAX_PLANS = 16;
 
 /**
  * Compiles a parsed and validated document's operation for `run`, or null when it is not one this
@@ -67,6 +69,7 @@ export function compileOperation(
   };
 
   return {
+    variants: Math.min(2 ** conditions.length, MAX_PLANS),
     async run(session, inputs) {
       const spent = session.budget.spent;
       try {

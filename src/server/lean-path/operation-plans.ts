@@ -60,16 +60,15 @@ export class OperationPlans {
       if (this.plans.has(key)) return;
       const operation = getOperationAST(args.document, args.operationName);
       if (!operation) return;
-      this.plans.set(
-        key,
-        {
-          compiled: compileOperation(this.schema, this.registry, args.document, args.operationName),
-          operation: operation.operation,
-          rootFields: rootFieldNames(args.document, operation),
-          shape: operationShape(this.schema, args.document, args.operationName),
-        },
-        { size: documentSize(args.document, key) },
-      );
+      const compiled = compileOperation(this.schema, this.registry, args.document, args.operationName);
+      const plan: OperationPlan = {
+        compiled,
+        operation: operation.operation,
+        rootFields: rootFieldNames(args.document, operation),
+        shape: operationShape(this.schema, args.document, args.operationName),
+      };
+      // The document, and each plan the operation may generate, whose code grows with the document.
+      this.plans.set(key, plan, { size: documentSize(args.document, key) * (1 + (compiled?.variants ?? 0)) });
     },
   };
 }
