@@ -183,6 +183,16 @@ describe('gateway.handler', () => {
     }
   });
 
+  it('never learns an operation over a limit of its shape (aliases, depth, tokens, directives): Yoga refuses it every time', async () => {
+    const aliases = `{ ${Array.from({ length: 31 }, (_, i) => `a${i}: node(key: "User:alice") { key }`).join(' ')} }`;
+    for (let i = 0; i < 2; i++) {
+      let served: Served | undefined;
+      expect(await routesOf(s.t, async () => (served = await post(s.url, aliases, {})))).toEqual({ operation: 1 });
+      expect(served?.status).toBe(400);
+      expect(JSON.parse(served?.body ?? '').errors[0].extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX' });
+    }
+  });
+
   it('hands Yoga a body that is not the usual parameters', async () => {
     for (const body of ['{"query": 1}', '[{"query": "{ __typename }"}]', '{"query": "{ __typename }", "variables": [1]}', 'not json']) {
       const taken = await routesOf(s.t, () => send(s.url, { headers: { 'content-type': 'application/json' }, body }));
