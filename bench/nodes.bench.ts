@@ -45,7 +45,7 @@ import { verifyWebdisAnswer } from './verify-webdis.js';
  *
  * The gateway is `redis-model-gateway serve` as an operator starts it: the bin, which runs dist/ (built
  * here first, from the sources as they are), with the CLI's defaults and --serve-args appended
- * (e.g. --serve-args "--workers 2"). Its CPU time and memory are those of its whole process tree.
+ * (with an equals sign, as the value starts with a dash: --serve-args="--workers 2"). Its CPU time and memory are those of its whole process tree.
  * `--systems handler` adds createGateway's handler in a child process, run from the sources.
  *
  * Each system runs in a process of its own and autocannon runs here, so on a 2-core machine the
@@ -224,7 +224,11 @@ function log(message: string) {
 }
 
 function commandLine() {
-  const args = process.argv.slice(2).join(' ');
+  // Quoted where a value holds a space (--serve-args), so that the line can be pasted back.
+  const args = process.argv
+    .slice(2)
+    .map((arg) => (/\s/.test(arg) ? `'${arg}'` : arg))
+    .join(' ');
   if (process.env.npm_lifecycle_event === 'bench')
     return `npm run bench:nodes${args ? ` -- ${args}` : ''}  (${process.env.npm_lifecycle_script})`;
   return `tsx bench/nodes.bench.ts ${args}`.trimEnd();
