@@ -44,9 +44,10 @@ import { verifyWebdisAnswer } from './verify-webdis.js';
  * withLock), in one run, on a private redis-server. The composition root: every step lives in its own file.
  *
  * The gateway is `redis-model-gateway serve` as an operator starts it: the bin, which runs dist/ (built
- * here first, from the sources as they are), with the CLI's defaults and --serve-args appended
- * (with an equals sign, as the value starts with a dash: --serve-args="--workers 2"). Its CPU time and memory are those of its whole process tree.
- * `--systems handler` adds createGateway's handler in a child process, run from the sources.
+ * here first, from the sources as they are), with the CLI's defaults and --serve-args appended (with an
+ * equals sign, as the value starts with a dash: --serve-args="--workers 2"). Its CPU time and memory, like
+ * every system's, are those of its whole process tree. `--systems handler` adds createGateway's handler
+ * in a child process, run from the sources. --no-node leaves out the node(key) row.
  *
  * Each system runs in a process of its own and autocannon runs here, so on a 2-core machine the
  * load generator and the server under test do not share an event loop; the idle servers cost nothing.

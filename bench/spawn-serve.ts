@@ -22,7 +22,14 @@ export async function spawnServe(
   extraArgs: readonly string[],
   { cpuProfDir }: { cpuProfDir?: string } = {},
 ): Promise<ChildServer> {
-  const { NODE_ENV, REDIS_URL, GATEWAY_WRITE_TOKEN, GATEWAY_WRITE_TOKEN_FILE, GATEWAY_API_KEYS_FILE, ...env } = process.env;
+  const {
+    NODE_ENV: _nodeEnv,
+    REDIS_URL: _redisUrl,
+    GATEWAY_WRITE_TOKEN: _token,
+    GATEWAY_WRITE_TOKEN_FILE: _tokenFile,
+    GATEWAY_API_KEYS_FILE: _keysFile,
+    ...env
+  } = process.env;
   const nodeArgs = cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : [];
   const args = ['serve', '--models', MODELS, '--redis', redisUrl, '--port', '0', '--log-level', 'warn', ...extraArgs];
   const child = spawn(process.execPath, [...nodeArgs, BIN, ...args], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
