@@ -39,5 +39,11 @@ export const NODES_QUERY = `query Nodes($keys: [ID!]!) { nodes(keys: $keys) { ke
 /** The request body for these keys: the bare HTTP server reads only `variables.keys`. */
 export const nodesBodyOf = (keys: readonly string[]) => JSON.stringify({ query: NODES_QUERY, variables: { keys } });
 
+/** One key, the same selection as NODES_QUERY: the node(key) row of bench:nodes; the bare baselines serve a `node` field too. */
+export const NODE_QUERY = `query Node($key: ID!) { node(key: $key) { key ... on BenchItem { ${FIELD_NAMES.join(' ')} } } }`;
+
+/** The request body for one key: the bare HTTP server reads only `variables.key`. */
+export const nodeBodyOf = (key: string) => JSON.stringify({ query: NODE_QUERY, variables: { key } });
+
 /** The one request body every system gets for `size` keys: the first `size` items. */
 export const nodesBody = (size: number) => nodesBodyOf(Array.from({ length: size }, (_, i) => benchKey(i)));

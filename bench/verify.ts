@@ -1,4 +1,4 @@
-import { FIELD_NAMES, nodesBody } from './bench-model.js';
+import { FIELD_NAMES, nodeBodyOf, nodesBody } from './bench-model.js';
 import { REQUEST_HEADERS } from './measure.js';
 
 export interface Target {
@@ -52,4 +52,28 @@ function checkComplete(label: string, text: string, size: number): void {
   if (answer.errors !== undefined || nodes.length !== size || !complete) {
     throw new Error(`${label} did not return ${size} complete nodes (is the data seeded?): ${text.slice(0, 400)}`);
   }
+}
+
+/**
+ * The node(key) row's check: every system answers the very same bytes for one key, the whole item.
+ * Returns the answer size in bytes.
+ */
+export async function verifySameNodeAnswers(
+  targets: readonly Target[],
+  key: string,
+  headers: Record<string, string> = REQUEST_HEADERS,
+): Promise<number> {
+  const body = nodeBodyOf(key);
+  const answers = await Promise.all(targets.map((target) => post(target, body, headers)));
+  const [first = '', ...others] = answers;
+  const node = (JSON.parse(first) as { data?: { node?: Record<string, unknown> | null } }).data?.node;
+  if (!node || node.key !== key || !FIELD_NAMES.every((name) => name in node))
+    throw new Error(`${targets[0]?.label} did not return the whole item ${key} for node(key): ${first.slice(0, 400)}`);
+  others.forEach((answer, i) => {
+    if (answer !== first)
+      throw new Error(
+        `For node(key), ${targets[i + 1]?.label} answers differently from ${targets[0]?.label}:\n${answer.slice(0, 400)}\nvs\n${first.slice(0, 400)}`,
+      );
+  });
+  return Buffer.byteLength(first);
 }

@@ -4,8 +4,8 @@ import { runningServer } from './listen.js';
 import type { RunningServer } from './running-server.js';
 
 /**
- * Baseline (a), the floor: node:http and ioredis, one MGET, JSON.parse each document, JSON.stringify
- * the answer in the gateway's shape. It trusts its input and ignores the query text.
+ * Baseline (a), the floor: node:http and ioredis, one MGET (or, given `variables.key`, one GET), JSON.parse
+ * each document, JSON.stringify the answer in the gateway's shape. It trusts its input and ignores the query text.
  */
 export async function startBareHttpServer(redisUrl: string): Promise<RunningServer> {
   const redis = new Redis(redisUrl);
@@ -29,7 +29,11 @@ export async function startBareHttpServer(redisUrl: string): Promise<RunningServ
 }
 
 async function answer(redis: Redis, requestBody: string): Promise<string> {
-  const keys = (JSON.parse(requestBody) as { variables: { keys: string[] } }).variables.keys;
+  const { keys = [], key } = (JSON.parse(requestBody) as { variables: { keys?: string[]; key?: string } }).variables;
+  if (key !== undefined) {
+    const document = await redis.get(key);
+    return JSON.stringify({ data: { node: document === null ? null : { key, ...(JSON.parse(document) as object) } } });
+  }
   const documents = await redis.mget(keys);
   const nodes = documents.map((document, i) => (document === null ? null : { key: keys[i], ...(JSON.parse(document) as object) }));
   return JSON.stringify({ data: { nodes } });

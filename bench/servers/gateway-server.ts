@@ -5,7 +5,11 @@ import { BenchShapeItem } from '../shapes-model.js';
 import { runningServer } from './listen.js';
 import type { RunningServer } from './running-server.js';
 
-/** The system under test, configured as in production minus logging and GraphiQL; BenchShapeItem serves the finder and withLock shapes. */
+/**
+ * The gateway as a library: createGateway's handler on node:http, run from the sources through tsx and
+ * without the CLI's NODE_ENV default; logging and GraphiQL off. bench:nodes measures it only when asked
+ * (--systems handler): its gateway is `serve` itself.
+ */
 export async function startGatewayServer(redisUrl: string): Promise<RunningServer> {
   const gateway = createGateway({ models: [BenchItem, BenchShapeItem], redis: redisUrl, logging: false, graphiql: false });
   const server = createServer(gateway.handler);

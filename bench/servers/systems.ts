@@ -1,12 +1,15 @@
 import type { RunningServer } from './running-server.js';
 
 /*
- * The systems of one run, in the order each round measures them: the gateway, then its baselines.
- * Each start imports its module only when called, so that a server process loads its own system alone
- * and its resident memory is its own.
+ * The systems hosted in a child process of server-child.ts: createGateway's handler (the gateway as a
+ * library, run from src/), then the baselines. Each start imports its module only when called, so that a
+ * server process loads its own system alone and its resident memory is its own.
  */
 export const SYSTEMS = {
-  gateway: { label: 'gateway', start: async (redisUrl: string) => (await import('./gateway-server.js')).startGatewayServer(redisUrl) },
+  handler: {
+    label: 'gateway.handler, createGateway in a child',
+    start: async (redisUrl: string) => (await import('./gateway-server.js')).startGatewayServer(redisUrl),
+  },
   http: {
     label: '(a) node:http + ioredis',
     start: async (redisUrl: string) => (await import('./bare-http-server.js')).startBareHttpServer(redisUrl),
