@@ -29,8 +29,8 @@ const failureOf = (error: unknown): WorkerFailure =>
     : { message: error instanceof Error ? error.message : String(error), exitCode: 1, known: false, stack: (error as Error)?.stack };
 
 /**
- * A worker of `serve --workers N` (see workers.ts): binds the port the cluster shares, answering 503
- * until the primary has Redis up and checked, then serves a gateway of its own on it. It prints
+ * A worker of `serve --workers N` (see workers.ts): loads the models, binds the port the cluster
+ * shares, answering 503 until the primary has Redis up and checked, then serves a gateway of its own on it. It prints
  * nothing but its request logs: the primary reports startup, failures and shutdown, once. It never
  * exits by itself: the primary says when (or the cluster ends it when the primary is gone).
  */
@@ -47,13 +47,15 @@ export async function serveWorker(argv: string[]): Promise<void> {
   try {
     // The primary has checked the flags and the models already: here they cannot fail but by a change since.
     const flags = serveFlags(argv);
+    const told = whenTold('serve');
+    // Loaded before binding, as serve in one process does: the port then answers 503 only while Redis
+    // starts, not while every worker compiles the models too.
+    const choice = chooseModels(flags.values.models, 'serve');
+    const models = await loadModels(choice.file, choice.flag === DEMO ? 'the demo shop' : choice.flag);
     const listening = await listen(flags.port, flags.host);
     teardown.add(() => listening.close());
     tell({ type: 'listening', port: listening.port });
 
-    const told = whenTold('serve');
-    const choice = chooseModels(flags.values.models, 'serve');
-    const models = await loadModels(choice.file, choice.flag === DEMO ? 'the demo shop' : choice.flag);
     const { redisUrl, settings } = await told;
     const gateway = createGateway(gatewayOptionsOf(flags, models, settings)(redisUrl));
     teardown.add(() => gateway.close());

@@ -77,7 +77,8 @@ class WorkerLink {
  * `serve --workers N`: N processes forked with node:cluster answer HTTP, while this one (the primary)
  * holds the data directory, runs the embedded redis-server and reports to the operator. The cluster
  * shares one listening socket among the workers and hands them connections in turn (round-robin; port
- * 0 gives them all the same port). Each worker binds before Redis starts, answers 503 until told the
+ * 0 gives them all the same port). Each worker loads the models and binds before Redis starts,
+ * answers 503 until told the
  * Redis URL, then builds a gateway of its own (see worker.ts).
  *
  * A worker that dies while serving is not restarted: serve stops and exits 1, as a single process
