@@ -78,8 +78,7 @@ class WorkerLink {
  * holds the data directory, runs the embedded redis-server and reports to the operator. The cluster
  * shares one listening socket among the workers and hands them connections in turn (round-robin; port
  * 0 gives them all the same port). Each worker loads the models and binds before Redis starts,
- * answers 503 until told the
- * Redis URL, then builds a gateway of its own (see worker.ts).
+ * answers 503 until told the Redis URL, then builds a gateway of its own (see worker.ts).
  *
  * A worker that dies while serving is not restarted: serve stops and exits 1, as a single process
  * would on the same crash, so that a supervisor starts it afresh and no crash loop hides behind it.
