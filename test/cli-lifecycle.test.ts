@@ -1,8 +1,8 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { acceptsConnections, bounded, cleanUpClis, post, runCli, serve, stop, type ServingCli } from './helpers/cli-process.js';
+import { acceptsConnections, bounded, cleanUpClis, post, runCli, serve, stop } from './helpers/cli-process.js';
+import { INSERT_ALICE, redisPid, requestWaitingOnLock } from './helpers/request-in-flight.js';
 
 /*
  * How `serve` ends: when its embedded redis-server dies under it, and when it is asked to stop while a
@@ -10,20 +10,6 @@ import { acceptsConnections, bounded, cleanUpClis, post, runCli, serve, stop, ty
  */
 
 afterAll(cleanUpClis);
-
-const INSERT_ALICE = `mutation {
-  insertMany(models: [{ user: { pk: "alice", name: "Alice", age: 30, email: "alice@example.com" } }]) { key }
-}`;
-
-/** The pid of the redis-server listening on `port`, as it reports it. */
-async function redisPid(port: number): Promise<number> {
-  const client = new Redis(port, '127.0.0.1');
-  try {
-    return Number(/process_id:(\d+)/.exec(await client.info('server'))?.[1]);
-  } finally {
-    await client.quit();
-  }
-}
 
 const exists = (path: string) =>
   access(path).then(
@@ -45,35 +31,6 @@ describe('redis-model-gateway serve, when its embedded redis-server dies', () =>
     expect(await exists(join(cli.dataDir, 'gateway.lock'))).toBe(false);
   });
 });
-
-/**
- * The barrier: the test holds the lock of User:alice, and sends a withLock on it, which waits until the
- * test lets go. Resolves once Redis has seen the gateway try the lock, so the request is surely in flight.
- */
-async function requestWaitingOnLock(cli: ServingCli, selection: string) {
-  const lockKey = 'rmg:lock:default:User:alice';
-  const redis = new Redis(cli.redisPort, '127.0.0.1');
-  const monitor = await redis.monitor();
-  for (const client of [redis, monitor]) client.on('error', () => {});
-  await redis.set(lockKey, 'held by the test', 'PX', 60_000);
-  const tried = new Promise<void>((resolve) =>
-    monitor.on('monitor', (_time: string, args: string[]) => args.includes(lockKey) && resolve()),
-  );
-  // A request that is cut off settles with the error fetch gave, so that no rejection goes unhandled meanwhile.
-  const answer = post(
-    cli.url,
-    `mutation { withLock(key: "User:alice", update: { user: { inc: { age: 1 } } }, timeoutMs: 20000) ${selection} }`,
-  ).catch((error: unknown) => error);
-  await bounded(tried, 'the withLock request never tried the lock', cli);
-  return {
-    answer,
-    release: () => redis.del(lockKey),
-    close() {
-      monitor.disconnect();
-      redis.disconnect();
-    },
-  };
-}
 
 describe('redis-model-gateway serve, stopped with SIGTERM while a request runs', () => {
   it('stops accepting, lets the request finish, then stops Redis and exits with code 0', async () => {

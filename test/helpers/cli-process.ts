@@ -109,11 +109,13 @@ export function waitForOutput(cli: CliProcess, pattern: RegExp, what: string): P
 
 /**
  * Starts `serve` with an embedded redis-server in a fresh data dir (or the one given) and waits for
- * the "serving" line.
+ * the "serving" line. One process unless `extraArgs` asks for workers: serve's default is one per CPU,
+ * which would make each spec depend on the machine; test/cli-workers.test.ts specifies the workers.
  */
 export async function serve(extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}, dataDirGiven?: string): Promise<ServingCli> {
   const dataDir = dataDirGiven ?? join(await tempDir(), 'redis');
-  const cli = runCli(['serve', '--port', '0', '--data-dir', dataDir, ...extraArgs], childEnv(env));
+  const workers = extraArgs.includes('--workers') ? [] : ['--workers', '1'];
+  const cli = runCli(['serve', '--port', '0', '--data-dir', dataDir, ...workers, ...extraArgs], childEnv(env));
   const { url, modelNames } = await whenServing(cli);
   const redisPort = Number(EMBEDDED.exec(cli.stdout())?.[1]);
   return { ...cli, url, modelNames, redisPort, dataDir };

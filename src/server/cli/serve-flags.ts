@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { DEFAULT_REDIS_TIMEOUT_MS } from '../connect-redis.js';
 import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from '../graceful-close.js';
@@ -31,6 +32,7 @@ const SERVE_OPTIONS = {
   'log-level': { type: 'string', default: 'info' },
   'access-log': { type: 'boolean', default: false },
   metrics: { type: 'boolean', default: false },
+  workers: { type: 'string' },
 } as const;
 
 /** A flag that must be a whole number of milliseconds, at least 1. */
@@ -43,6 +45,16 @@ function portOf(flag: string | undefined): number {
   if (!/^[0-9]+$/.test(given) || port > 65535)
     throw new UsageError(`${name} is "${given}"; it must be a port number from 0 to 65535.`, '0 picks a free port.');
   return port;
+}
+
+/**
+ * How many processes answer HTTP: --workers, else one per CPU. With --metrics, one unless --workers says
+ * otherwise: each process counts in a Prometheus registry of its own, and /metrics would answer from
+ * whichever one the connection reached.
+ */
+function workersOf(flag: string | undefined, metrics: boolean): number {
+  if (flag !== undefined) return wholeNumberOf('workers', flag);
+  return metrics ? 1 : availableParallelism();
 }
 
 /** serve's flags, every value checked: nothing has started when one is wrong. */
@@ -59,6 +71,7 @@ export function serveFlags(argv: string[]) {
     limits: limitsFromFlags(values),
     redisTimeoutMs: milliseconds('redis-timeout-ms', values['redis-timeout-ms']),
     shutdownTimeoutMs: milliseconds('shutdown-timeout-ms', values['shutdown-timeout-ms']),
+    workers: workersOf(values.workers, values.metrics),
   };
 }
 

@@ -1,49 +1,44 @@
+import cluster from 'node:cluster';
 import { rm, writeFile } from 'node:fs/promises';
-import type { Redis } from 'ioredis';
 import { checkSetup } from '../../store/indexes/check-setup.js';
-import { createGateway, type GatewayOptions } from '../create-gateway.js';
+import { createGateway } from '../create-gateway.js';
 import type { EmbeddedRedis } from '../embedded-redis.js';
-import { gracefulClose } from '../graceful-close.js';
 import { checkGatewayOptions } from './check-gateway-options.js';
 import { chooseModels, loadCheckedModels } from './choose-models.js';
 import { CliError } from './cli-error.js';
 import { readCredentials } from './credentials.js';
 import type { DataDirLock } from './data-dir-lock.js';
-import { listen } from './listen.js';
+import type { HttpFront } from './http-front.js';
+import { inProcessFront } from './in-process-front.js';
 import { callerNodeEnv } from './node-env.js';
 import { givenRedis, startOwnRedis, takeDataDir, urlFile } from './redis-source.js';
 import { serveFlags } from './serve-flags.js';
+import { gatewayOptionsOf, type ServeSettings } from './serve-options.js';
 import { suggestReindex } from './suggest-reindex.js';
 import { Teardown } from './teardown.js';
+import { serveWorker } from './worker.js';
+import { forkWorkers } from './workers.js';
 
 /**
  * `serve`: everything that can be checked is checked first (flags, models, credentials, gateway
  * options), then the data directory is locked and the port bound, and only then does redis-server
  * start. Whatever fails, or a signal during startup, undoes what was started, in reverse order.
+ * With --workers above 1, this process is the primary: it does all of that, and forked workers answer
+ * HTTP (workers.ts); a worker runs worker.ts instead.
  */
 export async function serve(argv: string[]): Promise<void> {
-  const { values, level, port, host, dataDir, limits, redisTimeoutMs, shutdownTimeoutMs } = serveFlags(argv);
+  if (cluster.isWorker) return serveWorker(argv);
+  const flags = serveFlags(argv);
+  const { values, port, host, dataDir, shutdownTimeoutMs, workers } = flags;
   const models = chooseModels(values.models, 'serve');
   const { registry } = await loadCheckedModels(models);
-  const credentials = await readCredentials(values);
-  const given = givenRedis(values.redis);
-  const gatewayOptions = (redis: string | Redis): GatewayOptions => ({
-    models: registry,
-    redis,
-    ...credentials,
-    cors: values['cors-origin'] ? { origins: values['cors-origin'] } : undefined,
+  const settings: ServeSettings = {
+    credentials: await readCredentials(values),
     // Not NODE_ENV, which the CLI itself defaults to production for speed (node-env.ts).
     production: values.production ?? callerNodeEnv === 'production',
-    introspection: values.introspection,
-    suggestions: values.suggestions,
-    graphiql: values.graphiql,
-    relay: values.relay,
-    limits,
-    redisTimeoutMs,
-    logger: { level },
-    accessLog: values['access-log'],
-    metrics: values.metrics,
-  });
+  };
+  const given = givenRedis(values.redis);
+  const gatewayOptions = gatewayOptionsOf(flags, registry, settings);
   checkGatewayOptions(gatewayOptions);
 
   const teardown = new Teardown();
@@ -65,10 +60,10 @@ export async function serve(argv: string[]): Promise<void> {
   try {
     // The lock first, so that a second serve on the directory names the first rather than its port.
     if (!given) lock = await takeDataDir(dataDir, 'serve', teardown);
-    const listening = await listen(port, host);
-    teardown.add(() => listening.close());
+    const front: HttpFront = workers === 1 ? await inProcessFront(port, host) : await forkWorkers(workers);
+    teardown.add(() => front.close());
     stillStarting();
-    const url = `http://${host}:${listening.port}/graphql`;
+    const url = `http://${host}:${front.port}/graphql`;
     if (lock) embedded = await startOwnRedis(dataDir, lock, teardown);
     stillStarting();
     const redisUrl = given?.url ?? (embedded as EmbeddedRedis).url;
@@ -91,8 +86,9 @@ export async function serve(argv: string[]): Promise<void> {
     for (const warning of [...gateway.warnings, ...found]) console.warn(`warning: ${warning}`);
     stillStarting();
 
-    const closer = gracefulClose(listening.server);
-    listening.serve(gateway.handler);
+    await front.serve({ gateway, redisUrl, settings });
+    // Each worker has a gateway of its own: this one only ran the checks.
+    if (workers > 1) await gateway.close();
     if (embedded && lock) {
       await writeFile(urlFile(dataDir), embedded.url);
       teardown.add(() => rm(urlFile(dataDir), { force: true }));
@@ -103,18 +99,27 @@ export async function serve(argv: string[]): Promise<void> {
     if (values.metrics) console.log(`Prometheus metrics at ${url.replace(/\/graphql$/, '/metrics')}`);
 
     // Stop accepting, let the requests in flight finish (they still need Redis), then undo the rest and exit.
+    const stopServing = async (why: string, exitCode: number) => {
+      const { inFlight, cutOff } = await front.drain(shutdownTimeoutMs);
+      // Printed once the port is closed, so that whoever reads it may rely on it.
+      console.log(`${why}: no longer accepting requests; waiting up to ${shutdownTimeoutMs} ms for ${inFlight} in flight`);
+      const cut = await cutOff;
+      if (cut > 0) console.warn(`warning: ${cut} requests were still running after ${shutdownTimeoutMs} ms and were cut off`);
+      await teardown.run();
+      process.exit(exitCode);
+    };
     shutdown = async (signal) => {
       if (stopping) return;
       stopping = signal;
-      const inFlight = closer.inFlight();
-      const closed = closer.close(shutdownTimeoutMs);
-      // Printed once the port is closed, so that whoever reads it may rely on it.
-      console.log(`${signal}: no longer accepting requests; waiting up to ${shutdownTimeoutMs} ms for ${inFlight} in flight`);
-      const cutOff = await closed;
-      if (cutOff > 0) console.warn(`warning: ${cutOff} requests were still running after ${shutdownTimeoutMs} ms and were cut off`);
-      await teardown.run();
-      process.exit(0);
+      await stopServing(signal, 0);
     };
+    // The other workers finish their requests first: they are sound, and Redis still runs.
+    front.onUnexpectedExit((what) => {
+      if (stopping) return;
+      stopping = 'SIGTERM';
+      console.error(`error: ${what}; exiting with code 1 so that a supervisor restarts the gateway.`);
+      void stopServing('a worker exited', 1);
+    });
     // Restarting redis-server here could put two of them on one data dir (if the old one is only hung),
     // the one failure to avoid: exit instead, and let the supervisor start gateway and Redis afresh.
     const running = embedded;

@@ -1,0 +1,222 @@
+import { access, readFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  acceptsConnections,
+  bounded,
+  cleanUpClis,
+  post,
+  processGroupGone,
+  runCli,
+  serve,
+  stop,
+  tempDir,
+  waitForOutput,
+  whenServing,
+  type CliProcess,
+  type ServingCli,
+} from './helpers/cli-process.js';
+import { INSERT_ALICE, redisPid, requestWaitingOnLock } from './helpers/request-in-flight.js';
+
+/*
+ * `serve --workers N`: forked processes answer HTTP on the one port, while the process the operator
+ * started holds the data directory and the embedded redis-server, prints the startup lines and stops
+ * everything. Through the real CLI, its real port and its own redis-server.
+ */
+
+afterAll(cleanUpClis);
+
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
+
+/** A POST on a connection of its own: the cluster hands out connections, not requests, to its workers in turn. */
+function postAlone(url: string, query: string, requestId: string): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    const sent = request(
+      url,
+      {
+        method: 'POST',
+        agent: false,
+        headers: { 'content-type': 'application/json', accept: 'application/json', 'x-request-id': requestId },
+      },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) }));
+      },
+    );
+    sent.on('error', reject);
+    sent.end(JSON.stringify({ query }));
+  });
+}
+
+const logLines = (cli: CliProcess) =>
+  cli
+    .stdout()
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as { reqId?: string; pid?: number; msg?: string });
+
+/** The pid of the process that logged the completion of each request id, once every one is logged (bounded). */
+async function answeredBy(cli: CliProcess, requestIds: string[]): Promise<number[]> {
+  const pids = () => {
+    const done = logLines(cli).filter((line) => line.msg === 'request completed');
+    return requestIds.map((id) => done.find((line) => line.reqId === id)?.pid);
+  };
+  await bounded(
+    new Promise<void>((resolve) => {
+      const check = () => (pids().every((pid) => pid !== undefined) ? resolve() : undefined);
+      cli.child.stdout?.on('data', check);
+      check();
+    }),
+    'the CLI did not log every request',
+    cli,
+  );
+  return pids() as number[];
+}
+
+/** The parent pid of a running process, from /proc. */
+async function parentOf(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+}
+
+describe('redis-model-gateway serve --workers 2', () => {
+  let cli: ServingCli;
+
+  beforeAll(async () => {
+    cli = await serve(['--workers', '2', '--log-level', 'debug']);
+  });
+
+  afterAll(async () => {
+    if (cli) await stop(cli);
+  });
+
+  it('prints its startup lines and warnings once, with the port the system picked', () => {
+    expect(cli.stdout().match(/^redis-model-gateway serving /gm)).toHaveLength(1);
+    expect(cli.stdout().match(/^embedded redis-server on /gm)).toHaveLength(1);
+    expect(cli.stderr().match(/^warning: no API key or write token is configured/gm)).toHaveLength(1);
+    expect(Number(new URL(cli.url).port)).toBeGreaterThan(0);
+  });
+
+  it('answers from two worker processes of serve, one connection each in turn, all on the same Redis', async () => {
+    expect(await postAlone(cli.url, INSERT_ALICE, 'workers-insert')).toEqual({
+      status: 200,
+      body: { data: { insertMany: [{ key: 'User:alice' }] } },
+    });
+    const reads = ['workers-read-1', 'workers-read-2', 'workers-read-3'];
+    for (const id of reads)
+      expect(await postAlone(cli.url, '{ node(key: "User:alice") { ... on User { name } } }', id)).toEqual({
+        status: 200,
+        body: { data: { node: { name: 'Alice' } } },
+      });
+
+    const pids = await answeredBy(cli, ['workers-insert', ...reads]);
+    expect(new Set(pids).size).toBe(2);
+    expect(pids).not.toContain(cli.child.pid);
+    for (const pid of new Set(pids)) expect(await parentOf(pid)).toBe(cli.child.pid);
+  });
+});
+
+describe('redis-model-gateway serve --workers 2, stopped with SIGTERM while a request runs', () => {
+  it('stops accepting, lets the request finish, then stops the workers and Redis, unlocks the data dir and exits with code 0', async () => {
+    const cli = await serve(['--workers', '2', '--shutdown-timeout-ms', '20000']);
+    expect((await post(cli.url, INSERT_ALICE)).status).toBe(200);
+    const request = await requestWaitingOnLock(cli, '{ applied model { ... on User { age } } }');
+    try {
+      cli.child.kill('SIGTERM');
+      await waitForOutput(cli, /SIGTERM: no longer accepting requests; waiting up to 20000 ms for 1 in flight/, 'its shutdown');
+      expect(await acceptsConnections(Number(new URL(cli.url).port))).toBe(false);
+      expect(await acceptsConnections(cli.redisPort)).toBe(true);
+
+      await request.release();
+      expect(await request.answer).toEqual({ status: 200, body: { data: { withLock: { applied: true, model: { age: 31 } } } } });
+    } finally {
+      request.close();
+    }
+    expect(await bounded(cli.exited, 'the CLI did not exit after the request finished', cli)).toBe(0);
+    expect(await processGroupGone(cli)).toBe(true);
+    expect(await exists(join(cli.dataDir, 'gateway.lock'))).toBe(false);
+    expect(await exists(join(cli.dataDir, 'gateway-redis.url'))).toBe(false);
+  });
+});
+
+describe('redis-model-gateway serve --workers 2, when a process dies under it', () => {
+  it('exits with code 1 when its embedded redis-server dies, leaving no worker and no lock', async () => {
+    const cli = await serve(['--workers', '2']);
+    process.kill(await redisPid(cli.redisPort), 'SIGKILL');
+
+    expect(await bounded(cli.exited, 'the CLI did not exit after its redis-server died', cli)).toBe(1);
+    expect(cli.stderr()).toMatch(/embedded redis-server \(pid \d+, redis:\/\/127\.0\.0\.1:\d+\) exited unexpectedly \(SIGKILL\)/);
+    expect(await processGroupGone(cli)).toBe(true);
+    expect(await exists(join(cli.dataDir, 'gateway.lock'))).toBe(false);
+  });
+
+  it('exits with code 1 when a worker dies, naming it, after stopping the other worker and Redis', async () => {
+    const cli = await serve(['--workers', '2', '--log-level', 'debug']);
+    await postAlone(cli.url, '{ models { name } }', 'doomed');
+    const [worker] = await answeredBy(cli, ['doomed']);
+    process.kill(worker as number, 'SIGKILL');
+
+    expect(await bounded(cli.exited, 'the CLI did not exit after a worker died', cli)).toBe(1);
+    expect(cli.stderr()).toContain(
+      `error: a worker (pid ${worker}) exited unexpectedly (SIGKILL); exiting with code 1 so that a supervisor restarts the gateway.`,
+    );
+    expect(await processGroupGone(cli)).toBe(true);
+    expect(await acceptsConnections(cli.redisPort)).toBe(false);
+    expect(await exists(join(cli.dataDir, 'gateway.lock'))).toBe(false);
+  });
+});
+
+describe('redis-model-gateway serve --workers, refusals', () => {
+  let holder: Server;
+  afterAll(() => new Promise<void>((resolve) => (holder ? holder.close(() => resolve()) : resolve())));
+
+  it('refuses a count that is not a whole number above zero, before starting anything, with exit code 2', async () => {
+    for (const given of ['0', 'abc', '1.5']) {
+      const cli = runCli(['serve', '--workers', given, '--data-dir', join(await tempDir(), 'redis')]);
+      expect(await bounded(cli.exited, 'the CLI did not exit', cli)).toBe(2);
+      expect(cli.stderr().trim().split('\n')).toEqual([
+        `error: --workers is "${given}"; it must be a whole number above zero.`,
+        'hint: See redis-model-gateway serve --help',
+      ]);
+    }
+  });
+
+  it('exits with code 1 naming a port in use, before it starts redis-server, leaving nothing running', async () => {
+    holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const port = (holder.address() as { port: number }).port;
+    const dataDir = join(await tempDir(), 'redis');
+
+    const cli = runCli(['serve', '--workers', '2', '--port', String(port), '--data-dir', dataDir]);
+
+    expect(await bounded(cli.exited, 'the CLI did not exit', cli)).toBe(1);
+    expect(cli.stderr().trim().split('\n')).toEqual([
+      `error: port ${port} on 127.0.0.1 is already in use.`,
+      'hint: Pass another --port (or PORT); --port 0 picks a free one. Or stop what listens there.',
+    ]);
+    expect(cli.stdout()).not.toMatch(/embedded redis-server on/);
+    expect(await processGroupGone(cli)).toBe(true);
+    expect(await exists(join(dataDir, 'gateway.lock'))).toBe(false);
+  });
+});
+
+describe('redis-model-gateway serve --metrics without --workers', () => {
+  it('serves from its own process alone, whatever the CPUs, so that /metrics counts every request', async () => {
+    const cli = runCli(['serve', '--port', '0', '--data-dir', join(await tempDir(), 'redis'), '--metrics', '--log-level', 'debug']);
+    const { url } = await whenServing(cli);
+    const ids = ['metrics-1', 'metrics-2', 'metrics-3'];
+    for (const id of ids) expect((await postAlone(url, '{ models { name } }', id)).status).toBe(200);
+
+    expect(new Set(await answeredBy(cli, ids))).toEqual(new Set([cli.child.pid]));
+    const metrics = await (await fetch(url.replace(/\/graphql$/, '/metrics'))).text();
+    expect(metrics).toMatch(/^graphql_envelop_request\{operationType="query"\} 3$/m);
+    expect(await stop(cli)).toBe(0);
+  });
+});
