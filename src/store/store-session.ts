@@ -113,17 +113,20 @@ export class StoreSession {
     this.budget.draw(keysRead(keys.length));
     // Checked once per call, so that a caller who may read everything pays nothing per key.
     const readsAll = this.access.canAll('read');
-    return Promise.all(
-      keys.map((key) => {
-        try {
-          const resolved = this.registry.resolveKey(key);
-          if (!readsAll && !this.access.can('read', resolved.model.name))
-            return this.access.refusal('read', resolved.model.name, 'read this key', resolved.key);
-          return this.loader.load(loadRequest(resolved, withTtl)).catch((error: Error) => error);
-        } catch (error) {
-          return error as Error;
-        }
-      }),
+    const slots: Array<LoadSlot | Promise<LoadResult>> = keys.map((key) => {
+      try {
+        const resolved = this.registry.resolveKey(key);
+        if (!readsAll && !this.access.can('read', resolved.model.name))
+          return this.access.refusal('read', resolved.model.name, 'read this key', resolved.key);
+        return this.loader.load(loadRequest(resolved, withTtl));
+      } catch (error) {
+        return error as Error;
+      }
+    });
+    // Most reads fail nowhere: one Promise.all, rather than a catch and its promise for every key; when a
+    // slot failed (a corrupt document, a Redis fault), each slot is settled on its own, error in place.
+    return Promise.all(slots).catch(() =>
+      Promise.all(slots.map((slot) => (slot instanceof Promise ? slot.catch((error: Error) => error) : slot))),
     );
   }
 
