@@ -15,6 +15,13 @@ export const isScriptCall = (command: SeenCommand) => command.name === 'evalsha'
  */
 export async function monitorCommands(client: Redis, db: number): Promise<{ stop(): Promise<SeenCommand[]> }> {
   const monitor = await client.duplicate().monitor();
+  // A MONITOR line still on its way when the connection closes reaches ioredis with no command waiting
+  // for it, which it reports as an error event: harmless then, and fatal unheard. Before that, an error fails the count.
+  let stopped = false;
+  let failure: Error | undefined;
+  monitor.on('error', (error: Error) => {
+    if (!stopped) failure ??= error;
+  });
   const seen: SeenCommand[] = [];
   const marker = `command-counter-${Math.random().toString(36).slice(2)}`;
   let markerSeen: () => void = () => {};
@@ -29,7 +36,9 @@ export async function monitorCommands(client: Redis, db: number): Promise<{ stop
     async stop() {
       await client.echo(marker);
       await markerArrived;
+      stopped = true;
       monitor.disconnect();
+      if (failure) throw failure;
       return seen;
     },
   };
