@@ -1,4 +1,4 @@
-import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -16,6 +16,7 @@ import {
   waitForOutput,
   writeModelsFile,
   type CliProcess,
+  fileExists,
 } from './helpers/cli-process.js';
 
 /*
@@ -25,12 +26,6 @@ import {
  */
 
 afterAll(cleanUpClis);
-
-const exists = (path: string) =>
-  access(path).then(
-    () => true,
-    () => false,
-  );
 
 /** Runs `serve` to its exit on a fresh data dir and a port nobody listens on; returns what it left behind. */
 async function failedServe(args: string[], port?: number) {
@@ -44,8 +39,8 @@ async function failedServe(args: string[], port?: number) {
 /** What a clean failure leaves: no process of the CLI's, no lock, no URL announced for reindex. */
 async function expectNothingLeft(cli: CliProcess, dataDir: string) {
   expect(await processGroupGone(cli)).toBe(true);
-  expect(await exists(join(dataDir, 'gateway.lock'))).toBe(false);
-  expect(await exists(join(dataDir, 'gateway-redis.url'))).toBe(false);
+  expect(await fileExists(join(dataDir, 'gateway.lock'))).toBe(false);
+  expect(await fileExists(join(dataDir, 'gateway-redis.url'))).toBe(false);
   expect(cli.stdout()).not.toMatch(/embedded redis-server on/);
 }
 
@@ -65,7 +60,7 @@ describe('redis-model-gateway serve, when the models are invalid', () => {
       `hint: Check them without starting anything: redis-model-gateway schema --models ${file}`,
     ]);
     await expectNothingLeft(cli, dataDir);
-    expect(await exists(dataDir)).toBe(false);
+    expect(await fileExists(dataDir)).toBe(false);
     expect(await acceptsConnections(port)).toBe(false);
   });
 
@@ -158,8 +153,8 @@ describe('redis-model-gateway serve, on a data dir another process holds', () =>
     ).toBe(200);
 
     expect(await stop(first)).toBe(0);
-    expect(await exists(join(first.dataDir, 'gateway.lock'))).toBe(false);
-    expect(await exists(join(first.dataDir, 'gateway-redis.url'))).toBe(false);
+    expect(await fileExists(join(first.dataDir, 'gateway.lock'))).toBe(false);
+    expect(await fileExists(join(first.dataDir, 'gateway-redis.url'))).toBe(false);
   });
 
   it('refuses serve and reindex while the redis-server of a gateway killed with SIGKILL runs on it, and serves once that is stopped', async () => {
@@ -221,7 +216,7 @@ describe('redis-model-gateway serve, stopped while it starts', () => {
     expect([0, 1]).toContain(await bounded(cli.exited, 'the CLI did not exit after SIGTERM', cli));
     if (!/serving/.test(cli.stdout())) expect(cli.stderr()).toContain('error: stopped by SIGTERM before serving.');
     expect(await processGroupGone(cli)).toBe(true);
-    expect(await exists(join(dataDir, 'gateway.lock'))).toBe(false);
-    expect(await exists(join(dataDir, 'gateway-redis.url'))).toBe(false);
+    expect(await fileExists(join(dataDir, 'gateway.lock'))).toBe(false);
+    expect(await fileExists(join(dataDir, 'gateway-redis.url'))).toBe(false);
   });
 });

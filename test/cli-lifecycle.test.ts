@@ -1,7 +1,6 @@
-import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { acceptsConnections, bounded, cleanUpClis, post, runCli, serve, stop } from './helpers/cli-process.js';
+import { acceptsConnections, bounded, fileExists, cleanUpClis, post, runCli, serve, stop } from './helpers/cli-process.js';
 import { INSERT_ALICE, redisPid, requestWaitingOnLock } from './helpers/request-in-flight.js';
 
 /*
@@ -11,24 +10,18 @@ import { INSERT_ALICE, redisPid, requestWaitingOnLock } from './helpers/request-
 
 afterAll(cleanUpClis);
 
-const exists = (path: string) =>
-  access(path).then(
-    () => true,
-    () => false,
-  );
-
 describe('redis-model-gateway serve, when its embedded redis-server dies', () => {
   it('exits with code 1, saying what happened, and withdraws the URL it announced for reindex and its lock', async () => {
     const cli = await serve();
-    expect(await exists(join(cli.dataDir, 'gateway-redis.url'))).toBe(true);
+    expect(await fileExists(join(cli.dataDir, 'gateway-redis.url'))).toBe(true);
 
     process.kill(await redisPid(cli.redisPort), 'SIGKILL');
 
     expect(await bounded(cli.exited, 'the CLI did not exit after its redis-server died', cli)).toBe(1);
     expect(cli.stderr()).toMatch(/embedded redis-server \(pid \d+, redis:\/\/127\.0\.0\.1:\d+\) exited unexpectedly \(SIGKILL\)/);
     expect(cli.stderr()).toMatch(/supervisor/);
-    expect(await exists(join(cli.dataDir, 'gateway-redis.url'))).toBe(false);
-    expect(await exists(join(cli.dataDir, 'gateway.lock'))).toBe(false);
+    expect(await fileExists(join(cli.dataDir, 'gateway-redis.url'))).toBe(false);
+    expect(await fileExists(join(cli.dataDir, 'gateway.lock'))).toBe(false);
   });
 });
 

@@ -1,4 +1,4 @@
-import { access, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
@@ -17,6 +17,7 @@ import {
   whenServing,
   type CliProcess,
   type ServingCli,
+  fileExists,
 } from './helpers/cli-process.js';
 import { INSERT_ALICE, redisPid, requestWaitingOnLock } from './helpers/request-in-flight.js';
 
@@ -27,12 +28,6 @@ import { INSERT_ALICE, redisPid, requestWaitingOnLock } from './helpers/request-
  */
 
 afterAll(cleanUpClis);
-
-const exists = (path: string) =>
-  access(path).then(
-    () => true,
-    () => false,
-  );
 
 /** A POST on a connection of its own: the cluster hands out connections, not requests, to its workers in turn. */
 function postAlone(url: string, query: string, requestId: string): Promise<{ status: number; body: unknown }> {
@@ -141,8 +136,8 @@ describe('redis-model-gateway serve --workers 2, stopped with SIGTERM while a re
     }
     expect(await bounded(cli.exited, 'the CLI did not exit after the request finished', cli)).toBe(0);
     expect(await processGroupGone(cli)).toBe(true);
-    expect(await exists(join(cli.dataDir, 'gateway.lock'))).toBe(false);
-    expect(await exists(join(cli.dataDir, 'gateway-redis.url'))).toBe(false);
+    expect(await fileExists(join(cli.dataDir, 'gateway.lock'))).toBe(false);
+    expect(await fileExists(join(cli.dataDir, 'gateway-redis.url'))).toBe(false);
   });
 });
 
@@ -154,7 +149,7 @@ describe('redis-model-gateway serve --workers 2, when a process dies under it', 
     expect(await bounded(cli.exited, 'the CLI did not exit after its redis-server died', cli)).toBe(1);
     expect(cli.stderr()).toMatch(/embedded redis-server \(pid \d+, redis:\/\/127\.0\.0\.1:\d+\) exited unexpectedly \(SIGKILL\)/);
     expect(await processGroupGone(cli)).toBe(true);
-    expect(await exists(join(cli.dataDir, 'gateway.lock'))).toBe(false);
+    expect(await fileExists(join(cli.dataDir, 'gateway.lock'))).toBe(false);
   });
 
   it('exits with code 1 when a worker dies, naming it, after stopping the other worker and Redis', async () => {
@@ -169,7 +164,7 @@ describe('redis-model-gateway serve --workers 2, when a process dies under it', 
     );
     expect(await processGroupGone(cli)).toBe(true);
     expect(await acceptsConnections(cli.redisPort)).toBe(false);
-    expect(await exists(join(cli.dataDir, 'gateway.lock'))).toBe(false);
+    expect(await fileExists(join(cli.dataDir, 'gateway.lock'))).toBe(false);
   });
 });
 
@@ -203,7 +198,7 @@ describe('redis-model-gateway serve --workers, refusals', () => {
     ]);
     expect(cli.stdout()).not.toMatch(/embedded redis-server on/);
     expect(await processGroupGone(cli)).toBe(true);
-    expect(await exists(join(dataDir, 'gateway.lock'))).toBe(false);
+    expect(await fileExists(join(dataDir, 'gateway.lock'))).toBe(false);
   });
 });
 

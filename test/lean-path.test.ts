@@ -1,9 +1,9 @@
-import { createServer, request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Product, User } from '../examples/shop.js';
 import type { GatewayOptions, RouteCounts } from '../src/index.js';
 import { countCommands, describeCommand } from './helpers/command-counter.js';
+import { listenHandler } from './helpers/listen-handler.js';
 import { openTestGateway, type TestGateway } from './helpers/test-gateway.js';
 
 /*
@@ -24,22 +24,24 @@ interface Served {
 /** A gateway behind node:http on a free loopback port, serving `gateway.handler`. */
 async function serveGateway(options: Partial<Omit<GatewayOptions, 'redis'>> = {}) {
   const t = await openTestGateway(options);
-  const server = createServer(t.gateway.handler);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { t, server, url: `http://127.0.0.1:${port}/graphql` };
+  const { url, close } = await listenHandler(t.gateway.handler);
+  return { t, url, close: async () => (await close(), await t.close()) };
 }
 
 /** Only the headers a client reads: connection management and the date differ from one response to the next. */
 const IGNORED = new Set(['date', 'connection', 'keep-alive', 'transfer-encoding']);
 
-async function send(url: string, init: { method?: string; headers?: Record<string, string>; body?: string }): Promise<Served> {
-  const response = await fetch(url, { method: init.method ?? 'POST', headers: init.headers, body: init.body });
+/** Status, the headers a client reads (names in lower case, as they are case-insensitive on the wire) and body. */
+async function served(response: globalThis.Response): Promise<Served> {
   const headers: Record<string, string> = {};
   response.headers.forEach((value, name) => {
-    if (!IGNORED.has(name)) headers[name] = value;
+    if (!IGNORED.has(name.toLowerCase())) headers[name.toLowerCase()] = value;
   });
   return { status: response.status, headers, body: await response.text() };
+}
+
+async function send(url: string, init: { method?: string; headers?: Record<string, string>; body?: string }): Promise<Served> {
+  return served(await fetch(url, { method: init.method ?? 'POST', headers: init.headers, body: init.body }));
 }
 
 const post = (url: string, query: string, variables: unknown, headers: Record<string, string> = {}) =>
@@ -52,15 +54,10 @@ async function viaYoga(t: TestGateway, query: string, variables: unknown, header
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify({ query, variables }),
   });
-  const body = await response.text();
-  const seen: Record<string, string> = {};
-  response.headers.forEach((value, name) => {
-    // Header names are case-insensitive on the wire; Yoga's fetch Response keeps the case it was given.
-    if (!IGNORED.has(name.toLowerCase())) seen[name.toLowerCase()] = value;
-  });
+  const seen = await served(response);
   // node:http adds Content-Length to a body Yoga's fetch response leaves to the server.
-  seen['content-length'] ??= String(Buffer.byteLength(body));
-  return { status: response.status, headers: seen, body };
+  seen.headers['content-length'] ??= String(Buffer.byteLength(seen.body));
+  return seen;
 }
 
 /** Which routes a step took, as counts. */
@@ -98,8 +95,7 @@ describe('gateway.handler', () => {
     await seed(s.t);
   });
   afterAll(async () => {
-    s.server.close();
-    await s.t.close();
+    await s.close();
   });
 
   it('answers an operation Yoga has executed once on the lean path, exactly as Yoga answers it', async () => {
@@ -178,8 +174,7 @@ describe('gateway.handler', () => {
       expect(served?.status).toBe(413);
       expect(JSON.parse(served?.body ?? '').errors[0].extensions.code).toBe('REQUEST_TOO_LARGE');
     } finally {
-      small.server.close();
-      await small.t.close();
+      await small.close();
     }
   });
 
@@ -231,8 +226,7 @@ describe('gateway.handler', () => {
       expect(await routesOfSending(b)).toEqual({ operation: 1 });
       expect(await routesOfSending(a)).toEqual({ operation: 1 });
     } finally {
-      small.server.close();
-      await small.t.close();
+      await small.close();
     }
   });
 
@@ -269,8 +263,7 @@ describe('gateway.handler with API keys', () => {
     await learn(s.url, NODES, { keys: ['User:alice'] }, bearer(READER));
   });
   afterAll(async () => {
-    s.server.close();
-    await s.t.close();
+    await s.close();
   });
 
   it('serves a caller whose key may read', async () => {
@@ -321,7 +314,7 @@ describe('gateway.handler and CORS', () => {
         expect(lean?.headers['access-control-allow-origin'], origin).toBe(origin === 'https://evil.example' ? undefined : origin);
       }
     } finally {
-      await s.t.close();
+      await s.close();
     }
   });
 
@@ -334,8 +327,7 @@ describe('gateway.handler and CORS', () => {
       expect(Object.keys(lean.headers).filter((name) => name.startsWith('access-control-'))).toEqual([]);
       expect(s.t.gateway.routes.lean).toBe(1);
     } finally {
-      s.server.close();
-      await s.t.close();
+      await s.close();
     }
   });
 });

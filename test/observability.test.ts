@@ -1,5 +1,3 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { GraphQLError, print, type DocumentNode } from 'graphql';
 import { pino, type Logger } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +6,7 @@ import { createStore, type Gateway, type StoreEvents } from '../src/index.js';
 import { GatewayMetrics } from '../src/server/gateway-metrics.js';
 import { NodesDocument, WithLockDocument } from './generated/graphql.js';
 import { countCommands, describeCommand } from './helpers/command-counter.js';
+import { listenHandler } from './helpers/listen-handler.js';
 import { openTestRedis, type TestRedis } from './helpers/redis.js';
 import { openTestGateway, type TestGateway } from './helpers/test-gateway.js';
 
@@ -140,9 +139,7 @@ describe('metrics at /metrics', () => {
   });
 
   it('record a request the lean path answers, or begins and hands to Yoga, as they record one Yoga answers', async () => {
-    const server = createServer(t.gateway.handler);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+    const { url, close } = await listenHandler(t.gateway.handler);
     const send = async (keys: string[]) =>
       (
         await fetch(url, {
@@ -169,7 +166,7 @@ describe('metrics at /metrics', () => {
         expect(grew('gateway_graphql_errors_total', { code: 'KEY_NOT_FOUND' }), route).toBe(route === 'plan' ? 1 : 0);
       }
     } finally {
-      await new Promise((resolve) => server.close(resolve));
+      await close();
     }
   });
 

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,6 +39,13 @@ export interface ServingCli extends CliProcess {
 
 const started: CliProcess[] = [];
 const tempDirs: string[] = [];
+
+/** Whether a file the CLI writes (its lock, its URL file) is there. */
+export const fileExists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
 
 export async function tempDir(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'rmg-cli-test-'));

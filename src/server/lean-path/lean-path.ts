@@ -26,22 +26,13 @@ import { responseMediaType } from './response-media-type.js';
  * refused by that check (Yoga answers the refusal); `plan`, the plan met something only the general path
  * answers (an error in a slot, a missing key, a Redis fault).
  */
-export type Route = 'lean' | 'general' | 'body' | 'operation' | 'uncompiled' | 'variables' | 'auth' | 'cost' | 'plan';
+export const ROUTES = ['lean', 'general', 'body', 'operation', 'uncompiled', 'variables', 'auth', 'cost', 'plan'] as const;
+export type Route = (typeof ROUTES)[number];
 
 /** How many requests took each route since the gateway started: what an operator (and a test) can see of the lean path. */
 export type RouteCounts = Record<Route, number>;
 
-export const emptyRouteCounts = (): RouteCounts => ({
-  lean: 0,
-  general: 0,
-  body: 0,
-  operation: 0,
-  uncompiled: 0,
-  variables: 0,
-  auth: 0,
-  cost: 0,
-  plan: 0,
-});
+export const emptyRouteCounts = (): RouteCounts => Object.fromEntries(ROUTES.map((route) => [route, 0])) as RouteCounts;
 
 /** A request the lean path began, as the general path takes it over. */
 export interface HandedOver {

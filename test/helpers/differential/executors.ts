@@ -1,8 +1,7 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { execute, parse, specifiedRules, validate, type ExecutionResult } from 'graphql';
 import { compileOperation, HANDOVER } from '../../../src/execution/compiled-operation.js';
 import type { Gateway } from '../../../src/index.js';
+import { listenHandler } from '../listen-handler.js';
 import { atGatewayEdge } from './normalise.js';
 import type { GraphQLRequest } from './operation.js';
 
@@ -82,20 +81,21 @@ export const viaCompiled =
  * wherever it can (gateway.routes counts how often it did).
  */
 export function viaHandler(gateway: Gateway): { executor: Executor; close(): Promise<void> } {
-  const server = createServer(gateway.handler);
-  const listening = new Promise<string>((resolve) =>
-    server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`)),
-  );
+  const listening = listenHandler(gateway.handler);
   const send = async (request: GraphQLRequest) =>
     (
-      await fetch(await listening, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) })
+      await fetch((await listening).url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(request),
+      })
     ).text();
   return {
     executor: async (request) => {
       await send(request);
       return send(request);
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: async () => (await listening).close(),
   };
 }
 
