@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { createServer, type Server } from 'node:net';
@@ -115,6 +116,29 @@ describe('redis-model-gateway serve --workers 2', () => {
     expect(new Set(pids).size).toBe(2);
     expect(pids).not.toContain(cli.child.pid);
     for (const pid of new Set(pids)) expect(await parentOf(pid)).toBe(cli.child.pid);
+  });
+});
+
+/** Resident memory of one process, in MiB, from /proc. */
+async function residentMiB(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1]) / 1024;
+}
+
+describe('redis-model-gateway serve --workers 2, its primary', () => {
+  it('holds no gateway: it loads neither the models nor GraphQL, and stays about the size of a bare Node process', async () => {
+    const cli = await serve(['--workers', '2']);
+    // Loaded as the CLI is here, through tsx (cli-process.ts).
+    const bare = spawn(process.execPath, ['--import', 'tsx', '-e', 'process.stdout.write("up"); setInterval(() => {}, 1000)']);
+    try {
+      await new Promise((resolve) => bare.stdout.once('data', resolve));
+      const [primary, baseline] = await Promise.all([residentMiB(cli.child.pid as number), residentMiB(bare.pid as number)]);
+      // A process that has built a gateway holds about 90 MiB more than a bare one.
+      expect(primary - baseline).toBeLessThan(30);
+    } finally {
+      bare.kill();
+      await stop(cli);
+    }
   });
 });
 

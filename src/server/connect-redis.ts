@@ -1,8 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
-
-/** How long a Redis command, a connection attempt or a readiness ping may take before it fails. */
-export const DEFAULT_REDIS_TIMEOUT_MS = 1000;
+import { DEFAULT_REDIS_TIMEOUT_MS } from './redis-timeout.js';
 
 /** Reconnection backs off to this, so that the gateway finds a Redis that came back within about a second. */
 const MAX_RECONNECT_DELAY_MS = 1000;

@@ -1,12 +1,4 @@
-import type { Gateway } from '../create-gateway.js';
-import type { ServeSettings } from './serve-options.js';
-
-/** What the front needs to serve: the gateway this process built, and what a worker needs to build its own. */
-export interface ServeWith {
-  gateway: Gateway;
-  redisUrl: string;
-  settings: ServeSettings;
-}
+import type { StartupReport } from './prepared-gateway.js';
 
 export interface Draining {
   /** Requests received whose response had not ended when the port closed. */
@@ -23,12 +15,26 @@ export interface Draining {
 export interface HttpFront {
   /** The port bound: the one asked for, or the one the system picked for port 0. */
   port: number;
-  /** Hands requests to the gateway; resolves once every process serves. */
-  serve(using: ServeWith): Promise<void>;
+  /**
+   * Builds the gateway of each process on the Redis at `redisUrl`, runs the startup checks once, and
+   * serves; resolves once every process serves, with what the checks found. Nothing serves if they fail.
+   */
+  serve(redisUrl: string): Promise<StartupReport>;
   /** Stops accepting (resolves once the port is closed) and lets the requests in flight finish within `timeoutMs`. */
   drain(timeoutMs: number): Promise<Draining>;
   /** Stops at once: closes the port and every connection, and ends the workers. */
   close(): Promise<void>;
   /** Calls `listener` with what happened if a process of the front (a worker) ends by itself once serving. */
   onUnexpectedExit(listener: (what: string) => void): void;
+}
+
+/**
+ * The processes that will serve, once each has checked the models and the gateway options: nothing is
+ * bound yet, so that serve can lock the data directory in between.
+ */
+export interface PreparedFront {
+  /** Binds the port: the front answers 503 "starting" until `serve`. */
+  bind(): Promise<HttpFront>;
+  /** Ends whatever the front started, bound or not. */
+  close(): Promise<void>;
 }

@@ -1,16 +1,34 @@
 import { gracefulClose, type GracefulClose } from '../graceful-close.js';
-import type { HttpFront } from './http-front.js';
-import { listen } from './listen.js';
+import type { HttpFront, PreparedFront } from './http-front.js';
+import { listen, type Listening } from './listen.js';
+import { prepareGateway, type PreparedGateway } from './prepared-gateway.js';
+import type { ServeFlags } from './serve-flags.js';
+import type { ServeSettings } from './serve-options.js';
+import type { Teardown } from './teardown.js';
 
-/** Serves from this process alone, as `--workers 1`: no process is forked. */
-export async function inProcessFront(port: number, host: string): Promise<HttpFront> {
-  const listening = await listen(port, host);
+/**
+ * Serves from this process alone, as `--workers 1`: no process is forked. The gateway's close joins
+ * `teardown` when it is built, so that it closes before Redis stops.
+ */
+export async function prepareInProcess(flags: ServeFlags, settings: ServeSettings, teardown: Teardown): Promise<PreparedFront> {
+  const prepared = await prepareGateway(flags, settings);
+  let listening: Listening | undefined;
+  return {
+    bind: async () => inProcessFront((listening = await listen(flags.port, flags.host)), prepared, teardown),
+    close: async () => listening?.close(),
+  };
+}
+
+function inProcessFront(listening: Listening, prepared: PreparedGateway, teardown: Teardown): HttpFront {
   let closer: GracefulClose | undefined;
   return {
     port: listening.port,
-    async serve({ gateway }) {
+    async serve(redisUrl) {
+      const { gateway, report } = await prepared.start(redisUrl, true);
+      teardown.add(() => gateway.close());
       closer = gracefulClose(listening.server);
       listening.serve(gateway.handler);
+      return report;
     },
     async drain(timeoutMs) {
       closer ??= gracefulClose(listening.server);

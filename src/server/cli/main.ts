@@ -2,10 +2,7 @@
 import './node-env.js';
 import { UsageError } from './cli-error.js';
 import { PACKAGE_VERSION } from './package-root.js';
-import { reindex } from './reindex.js';
 import { reportError } from './report-error.js';
-import { schema } from './schema.js';
-import { serve } from './serve.js';
 import { HELP, helpOf } from './usage.js';
 
 /*
@@ -14,7 +11,12 @@ import { HELP, helpOf } from './usage.js';
  * undoes what it started before its error gets here.
  */
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = { serve, reindex, schema };
+/** Imported when run, so that a process loads only what its command uses (serve's primary loads no GraphQL). */
+const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
+  serve: async (argv) => (await import('./serve.js')).serve(argv),
+  reindex: async (argv) => (await import('./reindex.js')).reindex(argv),
+  schema: async (argv) => (await import('./schema.js')).schema(argv),
+};
 
 async function main([command, ...rest]: string[]): Promise<void> {
   if (command === '--version' || rest.includes('--version')) return console.log(PACKAGE_VERSION);

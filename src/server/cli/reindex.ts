@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { Presets, SingleBar } from 'cli-progress';
 import { reindexModel, type ReindexResult } from '../../store/indexes/reindex.js';
-import { DEFAULT_REDIS_TIMEOUT_MS } from '../connect-redis.js';
+import { DEFAULT_REDIS_TIMEOUT_MS } from '../redis-timeout.js';
 import { createGateway } from '../create-gateway.js';
 import { chooseModels, loadCheckedModels } from './choose-models.js';
 import { UsageError } from './cli-error.js';

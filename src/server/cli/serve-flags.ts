@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { DEFAULT_REDIS_TIMEOUT_MS } from '../connect-redis.js';
+import { DEFAULT_REDIS_TIMEOUT_MS } from '../redis-timeout.js';
 import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from '../graceful-close.js';
 import { limitFlagOptions, limitsFromFlags, wholeNumberOf } from '../limit-flags.js';
 import { UsageError } from './cli-error.js';

@@ -1,17 +1,25 @@
 import type { Redis } from 'ioredis';
 import type { GatewayOptions } from '../create-gateway.js';
-import type { readCredentials } from './credentials.js';
+import { readCredentials } from './credentials.js';
+import { callerNodeEnv } from './node-env.js';
 import type { ServeFlags } from './serve-flags.js';
 
-/** What serve read once and hands to every process that builds a gateway: plain data, sent to workers as it is. */
+/** What serve reads from files and the environment, beside its flags, to build a gateway. */
 export interface ServeSettings {
   credentials: Awaited<ReturnType<typeof readCredentials>>;
-  /**
-   * Resolved by the process the operator started: a worker inherits the NODE_ENV the CLI defaults to
-   * production (node-env.ts), and could no longer tell whether the caller set it.
-   */
   production: boolean;
 }
+
+/**
+ * Each process that builds a gateway reads these itself, from the same flags and environment: a
+ * worker is forked with the caller's NODE_ENV (workers.ts), so that it tells as the primary does
+ * whether the caller set it.
+ */
+export const readServeSettings = async ({ values }: ServeFlags): Promise<ServeSettings> => ({
+  credentials: await readCredentials(values),
+  // Not NODE_ENV, which the CLI itself defaults to production for speed (node-env.ts).
+  production: values.production ?? callerNodeEnv === 'production',
+});
 
 /** The gateway's options from serve's flags, for a Redis client or URL. */
 export const gatewayOptionsOf =

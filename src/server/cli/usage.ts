@@ -1,4 +1,4 @@
-import { DEFAULT_REDIS_TIMEOUT_MS } from '../connect-redis.js';
+import { DEFAULT_REDIS_TIMEOUT_MS } from '../redis-timeout.js';
 import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from '../graceful-close.js';
 
 const OVERVIEW = `Usage: redis-model-gateway <command> [flags]

@@ -1,32 +1,40 @@
-import type { ServeSettings } from './serve-options.js';
+import type { StartupReport } from './prepared-gateway.js';
 
 /*
  * What serve's primary process and its workers say to each other over the cluster's IPC channel. Every
- * message is plain JSON; models are code, so each worker loads them itself.
+ * message is plain JSON. Each worker reads the models, flags and credentials itself, from the argv and
+ * environment it was forked with.
  */
 
 /** From the primary to a worker. */
 export type ToWorker =
-  /** Redis is up and checked: build a gateway on it and serve. */
-  | { type: 'serve'; redisUrl: string; settings: ServeSettings }
+  /** Every worker has checked the models and the data directory is locked: bind the port. */
+  | { type: 'listen' }
+  /** Redis is up: build a gateway on it and run the startup checks (one worker is asked). */
+  | { type: 'check'; redisUrl: string }
+  /** The checks passed: serve (building the gateway, unless the check did). */
+  | { type: 'serve'; redisUrl: string }
   /** Stop accepting; let the requests in flight finish within timeoutMs. */
   | { type: 'drain'; timeoutMs: number }
   /** Close everything at once and exit. */
   | { type: 'close' };
 
-/** What a worker could not do, as the primary reports it: a CliError's message, hint and exit code, or an unforeseen error's stack. */
+/** What a worker could not do, as the primary reports it: a CliError's message, hint and exit code, or an unforeseen error. */
 export interface WorkerFailure {
   message: string;
   hint?: string | undefined;
   exitCode: number;
   /** Whether it was a CliError (printed as is) rather than an error the CLI did not foresee. */
   known: boolean;
-  stack?: string | undefined;
+  /** The whole error as --debug prints it: its stack and its cause's. */
+  detail: string;
 }
 
 /** From a worker to the primary. */
 export type FromWorker =
+  | { type: 'prepared' }
   | { type: 'listening'; port: number }
+  | { type: 'checked'; report: StartupReport }
   | { type: 'serving' }
   | { type: 'draining'; inFlight: number }
   | { type: 'drained'; cutOff: number }

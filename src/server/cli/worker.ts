@@ -1,11 +1,10 @@
-import { createGateway } from '../create-gateway.js';
+import { inspect } from 'node:util';
 import { gracefulClose } from '../graceful-close.js';
-import { chooseModels, DEMO } from './choose-models.js';
 import { CliError } from './cli-error.js';
 import { listen } from './listen.js';
-import { loadModels } from './load-models.js';
-import { gatewayOptionsOf } from './serve-options.js';
+import { prepareGateway } from './prepared-gateway.js';
 import { serveFlags } from './serve-flags.js';
+import { readServeSettings } from './serve-options.js';
 import { Teardown } from './teardown.js';
 import type { FromWorker, ToWorker, WorkerFailure } from './worker-messages.js';
 
@@ -23,16 +22,20 @@ function whenTold<T extends ToWorker['type']>(type: T): Promise<Extract<ToWorker
   });
 }
 
-const failureOf = (error: unknown): WorkerFailure =>
-  error instanceof CliError
-    ? { message: error.message, hint: error.hint, exitCode: error.exitCode, known: true }
-    : { message: error instanceof Error ? error.message : String(error), exitCode: 1, known: false, stack: (error as Error)?.stack };
+const failureOf = (error: unknown): WorkerFailure => {
+  const detail = inspect(error);
+  return error instanceof CliError
+    ? { message: error.message, hint: error.hint, exitCode: error.exitCode, known: true, detail }
+    : { message: error instanceof Error ? error.message : String(error), exitCode: 1, known: false, detail };
+};
 
 /**
- * A worker of `serve --workers N` (see workers.ts): loads the models, binds the port the cluster
- * shares, answering 503 until the primary has Redis up and checked, then serves a gateway of its own on it. It prints
- * nothing but its request logs: the primary reports startup, failures and shutdown, once. It never
- * exits by itself: the primary says when (or the cluster ends it when the primary is gone).
+ * A worker of `serve --workers N` (see workers.ts): checks the flags, credentials and models as a
+ * single process would, binds the port the cluster shares once told to, answering 503 until the primary has Redis
+ * up and checked, then serves a gateway of its own on it. The first worker runs the startup checks
+ * for all and sends what they found to the primary, which prints it. A worker prints nothing but its
+ * request logs. It never exits by itself: the primary says when (or the cluster ends it when the
+ * primary is gone).
  */
 export async function serveWorker(argv: string[]): Promise<void> {
   // The primary decides when to stop: a Ctrl-C or a supervisor's SIGTERM reaches every process of the
@@ -45,20 +48,26 @@ export async function serveWorker(argv: string[]): Promise<void> {
     process.exit(0);
   });
   try {
-    // The primary has checked the flags and the models already: here they cannot fail but by a change since.
+    const binding = whenTold('listen');
+    const checking = whenTold('check');
+    const serving = whenTold('serve');
     const flags = serveFlags(argv);
-    const told = whenTold('serve');
-    // Loaded before binding, as serve in one process does: the port then answers 503 only while Redis
-    // starts, not while every worker compiles the models too.
-    const choice = chooseModels(flags.values.models, 'serve');
-    const models = await loadModels(choice.file, choice.flag === DEMO ? 'the demo shop' : choice.flag);
+    // Before binding, as serve in one process does: a bad model or option fails before the primary
+    // locks the data directory, and the port answers 503 only while Redis starts.
+    const prepared = await prepareGateway(flags, await readServeSettings(flags));
+    tell({ type: 'prepared' });
+    await binding;
     const listening = await listen(flags.port, flags.host);
     teardown.add(() => listening.close());
     tell({ type: 'listening', port: listening.port });
 
-    const { redisUrl, settings } = await told;
-    const gateway = createGateway(gatewayOptionsOf(flags, models, settings)(redisUrl));
+    const told = await Promise.race([checking, serving]);
+    const { gateway, report } = await prepared.start(told.redisUrl, told.type === 'check');
     teardown.add(() => gateway.close());
+    if (told.type === 'check') {
+      tell({ type: 'checked', report });
+      await serving;
+    }
     const closer = gracefulClose(listening.server);
     listening.serve(gateway.handler);
     tell({ type: 'serving' });

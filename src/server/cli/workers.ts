@@ -1,6 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { CliError } from './cli-error.js';
-import type { HttpFront } from './http-front.js';
+import type { HttpFront, PreparedFront } from './http-front.js';
+import { callerNodeEnv } from './node-env.js';
 import type { FromWorker, ToWorker, WorkerFailure } from './worker-messages.js';
 
 /** How long a worker told to close may take before it is killed. */
@@ -12,9 +13,9 @@ const exitOf = (worker: Worker) => {
 };
 
 function errorOf(failure: WorkerFailure): Error {
-  if (failure.known) return new CliError(failure.message, failure.hint, failure.exitCode);
-  const error = new Error(failure.message);
-  if (failure.stack) error.stack = failure.stack;
+  const error = failure.known ? new CliError(failure.message, failure.hint, failure.exitCode) : new Error(failure.message);
+  // What --debug prints: the worker's error whole, not the one rebuilt here.
+  error.stack = failure.detail;
   return error;
 }
 
@@ -75,16 +76,20 @@ class WorkerLink {
 
 /**
  * `serve --workers N`: N processes forked with node:cluster answer HTTP, while this one (the primary)
- * holds the data directory, runs the embedded redis-server and reports to the operator. The cluster
+ * holds the data directory, runs the embedded redis-server and reports to the operator; it loads neither
+ * models nor GraphQL, so that it costs the memory of a bare Node process. The cluster
  * shares one listening socket among the workers and hands them connections in turn (round-robin; port
- * 0 gives them all the same port). Each worker loads the models and binds before Redis starts,
- * answers 503 until told the Redis URL, then builds a gateway of its own (see worker.ts).
+ * 0 gives them all the same port). Each worker loads and checks the models, then binds once told to
+ * (after the primary has locked the data directory) and before Redis starts,
+ * answers 503 until told the Redis URL, then builds a gateway of its own (see worker.ts); the first
+ * runs the startup checks before any serves.
  *
  * A worker that dies while serving is not restarted: serve stops and exits 1, as a single process
  * would on the same crash, so that a supervisor starts it afresh and no crash loop hides behind it.
  */
-export async function forkWorkers(count: number): Promise<HttpFront> {
-  const links = Array.from({ length: count }, () => new WorkerLink(cluster.fork()));
+export async function forkWorkers(count: number): Promise<PreparedFront> {
+  // The caller's NODE_ENV, not the CLI's default (undefined leaves it unset): see serve-options.ts.
+  const links = Array.from({ length: count }, () => new WorkerLink(cluster.fork({ NODE_ENV: callerNodeEnv })));
   let stopping = false;
   let exitListener: ((what: string) => void) | undefined;
   let earlyExit: string | undefined;
@@ -100,14 +105,21 @@ export async function forkWorkers(count: number): Promise<HttpFront> {
     stopping = true;
     await Promise.all(links.map((link) => link.close()));
   };
-  try {
-    const [first] = await Promise.all(links.map((link) => link.next('listening', 'bound the port')));
+  const bind = async (): Promise<HttpFront> => {
+    const listening = links.map((link) => link.next('listening', 'bound the port'));
+    for (const link of links) link.send({ type: 'listen' });
+    const [first] = await Promise.all(listening);
     return {
       port: (first as { port: number }).port,
-      async serve({ redisUrl, settings }) {
+      async serve(redisUrl) {
+        const [checker] = links as [WorkerLink];
+        const checked = checker.next('checked', 'checked the setup');
+        checker.send({ type: 'check', redisUrl });
+        const { report } = await checked;
         const serving = links.map((link) => link.next('serving', 'served'));
-        for (const link of links) link.send({ type: 'serve', redisUrl, settings });
+        for (const link of links) link.send({ type: 'serve', redisUrl });
         await Promise.all(serving);
+        return report;
       },
       async drain(timeoutMs) {
         stopping = true;
@@ -135,8 +147,12 @@ export async function forkWorkers(count: number): Promise<HttpFront> {
         if (earlyExit) listener(earlyExit);
       },
     };
+  };
+  try {
+    await Promise.all(links.map((link) => link.next('prepared', 'checked the models')));
   } catch (error) {
     await close();
     throw error;
   }
+  return { bind, close };
 }

@@ -1,0 +1,58 @@
+import { checkSetup } from '../../store/indexes/check-setup.js';
+import { createGateway, type Gateway } from '../create-gateway.js';
+import { checkGatewayOptions } from './check-gateway-options.js';
+import { chooseModels, loadCheckedModels } from './choose-models.js';
+import { CliError } from './cli-error.js';
+import { givenRedis } from './redis-source.js';
+import type { ServeFlags } from './serve-flags.js';
+import { gatewayOptionsOf, type ServeSettings } from './serve-options.js';
+import { suggestReindex } from './suggest-reindex.js';
+
+/** What serve's startup checks found, for the process the operator started to print once. */
+export interface StartupReport {
+  /** The names of the models served, in the registry's order. */
+  models: string[];
+  warnings: string[];
+}
+
+export interface PreparedGateway {
+  /**
+   * Builds the gateway on the Redis at `redisUrl`. With `check`, first runs the startup checks against
+   * that Redis (one process of serve runs them, whatever the number of workers) and reports them.
+   */
+  start(redisUrl: string, check: boolean): Promise<{ gateway: Gateway; report: StartupReport }>;
+}
+
+/**
+ * Everything serve can check before it binds the port and starts Redis: the models (loaded, registered,
+ * their schema built) and the gateway options. What it returns builds the gateway once Redis is up.
+ * Only the processes that serve GraphQL call this: the primary of `serve --workers N` loads no models
+ * and no GraphQL at all.
+ */
+export async function prepareGateway(flags: ServeFlags, settings: ServeSettings): Promise<PreparedGateway> {
+  const choice = chooseModels(flags.values.models, 'serve');
+  const { registry } = await loadCheckedModels(choice);
+  const gatewayOptions = gatewayOptionsOf(flags, registry, settings);
+  checkGatewayOptions(gatewayOptions);
+  const given = givenRedis(flags.values.redis);
+  return {
+    async start(redisUrl, check) {
+      const gateway = createGateway(gatewayOptions(redisUrl));
+      const report: StartupReport = { models: registry.models.map((model) => model.name), warnings: [...gateway.warnings] };
+      if (!check) return { gateway, report };
+      const reindexCommand = suggestReindex(choice, given, flags.dataDir);
+      try {
+        report.warnings.push(...(await checkSetup(gateway.redis, gateway.registry, { reindexCommand })));
+      } catch (error) {
+        await gateway.close();
+        throw new CliError(
+          `Redis at ${gateway.redis.options.host}:${gateway.redis.options.port} did not answer: ${(error as Error).message}`,
+          'Check --redis (or $REDIS_URL), or leave both out for an embedded redis-server.',
+          1,
+          { cause: error },
+        );
+      }
+      return { gateway, report };
+    },
+  };
+}
