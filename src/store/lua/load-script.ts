@@ -29,8 +29,8 @@ const cache = new Map<string, string>();
 
 /**
  * The text of `<dir>/<name>.lua` with its includes put in place: each include is replaced by the
- * included file, itself with its includes resolved, the first time the script names it, and by
- * nothing after that, so that a local function is defined once. Its `#!lua` shebang, which Redis reads
+ * included file, itself with its includes resolved, the first time the script names it, and removed
+ * after that, so that a local function is defined once. Its `#!lua` shebang, which Redis reads
  * only on the first line, stays there. Read once per process: every client shares the text.
  */
 export function loadScript(name: string, dir: string = LUA_DIR): string {
@@ -67,7 +67,7 @@ function assemble(path: string, root: string, chain: readonly string[], included
   included.add(path);
   const lines = readFileSync(path, 'utf8').split('\n');
   return lines
-    .map((line, i) => {
+    .flatMap((line, i) => {
       if (SHEBANG.test(line) && (i > 0 || chain.length > 0)) {
         throw new LuaScriptError(
           'LUA_MISPLACED_SHEBANG',
@@ -76,11 +76,11 @@ function assemble(path: string, root: string, chain: readonly string[], included
         );
       }
       const include = INCLUDE.exec(line)?.[1];
-      if (include === undefined) return line;
+      if (include === undefined) return [line];
       const target = join(dirname(path), include.endsWith('.lua') ? include : `${include}.lua`);
       const ancestors = [...chain, path];
-      if (included.has(target) && !ancestors.includes(target)) return '';
-      return assemble(target, root, ancestors, included).replace(/\n$/, '');
+      if (included.has(target) && !ancestors.includes(target)) return [];
+      return [assemble(target, root, ancestors, included).replace(/\n$/, '')];
     })
     .join('\n');
 }
