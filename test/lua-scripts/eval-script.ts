@@ -22,7 +22,7 @@ export async function serverMs(redis: Redis): Promise<number> {
 
 /** Every member of a sorted set with its score, as [member, score] pairs. */
 export async function members(redis: Redis, key: string): Promise<Array<[string, number]>> {
-  const flat = await redis.zrange(key, 0, -1, 'WITHSCORES');
+  const flat = await redis.zrange(key, '0', '-1', 'WITHSCORES');
   const pairs: Array<[string, number]> = [];
   for (let i = 0; i < flat.length; i += 2) pairs.push([flat[i] as string, Number(flat[i + 1])]);
   return pairs;

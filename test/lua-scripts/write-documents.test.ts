@@ -146,5 +146,4 @@ describe('write-documents.lua', () => {
     await redis.client.set('T:a', 'there');
     expect(await run([doc('a', { expect: 'absent' })], [{ lockKey: 'lock:gone', value: 'mine' }])).toEqual([2, 1]);
   });
-
 });
