@@ -55,7 +55,6 @@ function assemble(path: string, root: string, chain: readonly string[], included
       path,
     );
   }
-  // Checked before the once-only rule, which would otherwise drop the include that closes a cycle.
   if (chain.includes(path)) {
     const cycle = [...chain.slice(chain.indexOf(path)), path].map(name).join(' -> ');
     throw new LuaScriptError(
@@ -79,6 +78,7 @@ function assemble(path: string, root: string, chain: readonly string[], included
       if (include === undefined) return [line];
       const target = join(dirname(path), include.endsWith('.lua') ? include : `${include}.lua`);
       const ancestors = [...chain, path];
+      // A file already in place is left out, unless it is one being expanded: naming that is a cycle.
       if (included.has(target) && !ancestors.includes(target)) return [];
       return [assemble(target, root, ancestors, included).replace(/\n$/, '')];
     })
