@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { childEnv, cleanUpClis, post, REPO, runNode, stop, tempDir, whenServing } from './helpers/cli-process.js';
@@ -62,7 +63,11 @@ afterAll(async () => {
 
 const MODELS = `const Note = defineModel('Note', z.object({ text: z.string().min(1), stars: z.int32().default(0) }));`;
 
-/** Defines a model, serves a gateway on a free port, inserts and reads a note over HTTP, and prints both answers. */
+/**
+ * Defines a model, serves a gateway on a free port, inserts and reads a note over HTTP, and prints both answers.
+ * Both run Lua scripts read from the package's own files: the insert the write script with its includes,
+ * the read (it asks for the TTL) the read script.
+ */
 const SCRIPT = `
 const gateway = createGateway({ models: [Note], redis: process.env.REDIS_URL, logging: false });
 const server = createServer(gateway.handler);
@@ -76,7 +81,7 @@ const post = async (query) => {
   return response.json();
 };
 const inserted = await post('mutation { insertMany(models: [{ note: { pk: "$PK", text: "hello" } }]) { key } }');
-const read = await post('{ nodes(keys: ["Note:$PK"]) { key ... on Note { text stars } } }');
+const read = await post('{ nodes(keys: ["Note:$PK"]) { key ttl ... on Note { text stars } } }');
 server.close();
 server.closeAllConnections();
 await gateway.close();
@@ -85,7 +90,7 @@ console.log(JSON.stringify({ inserted, read }));
 
 const answers = (pk: string) => ({
   inserted: { data: { insertMany: [{ key: `Note:${pk}` }] } },
-  read: { data: { nodes: [{ key: `Note:${pk}`, text: 'hello', stars: 0 }] } },
+  read: { data: { nodes: [{ key: `Note:${pk}`, ttl: null, text: 'hello', stars: 0 }] } },
 });
 
 describe('npm pack', () => {
@@ -103,6 +108,12 @@ describe('npm pack', () => {
         'package.json',
       ]),
     );
+    // The store reads its Lua scripts from beside its modules: each one, and each include, must ship.
+    const lua = readdirSync(join(REPO, 'src', 'store', 'lua'), { recursive: true, encoding: 'utf8' }).filter((path) =>
+      path.endsWith('.lua'),
+    );
+    expect(lua).toContain('write-documents.lua');
+    expect(packed).toEqual(expect.arrayContaining(lua.map((path) => `dist/src/store/lua/${path.split(sep).join('/')}`)));
     const sources = packed.filter((path) => /\.[cm]?ts$/.test(path) && !path.endsWith('.d.ts'));
     expect(sources).toEqual([]);
     expect(packed.filter((path) => /^(src|test|bench|scripts)\//.test(path) || path.includes('tsbuildinfo'))).toEqual([]);

@@ -112,7 +112,9 @@ describe('reindex', () => {
 
     // The batch as reindex sends it for the text it read before the write: take it out of the indexes.
     const { sha1Of } = await import('../src/store/write-documents.js');
-    const reply = await store.scripts.reindexBatch(['Member:late'], ['rmg:idx:Member:', 'late', sha1Of(stale as Buffer), '']);
+    const reply = await store.scripts.reindexBatch('rmg:idx:Member:', [
+      { key: 'Member:late', pk: 'late', sha1: sha1Of(stale as Buffer), entries: '' },
+    ]);
 
     expect(reply).toEqual([0, []]);
     expect(await pksOf(store, AgeRequired, { age: { eq: 7 } })).toEqual(['late']);

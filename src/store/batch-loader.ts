@@ -60,12 +60,11 @@ async function readBatch(
   const keys = [...new Set(requests.map((request) => request.key))];
   const refresh = new Map(requests.map((request) => [request.key, refreshSeconds(request)]));
   const byKey = new Map(requests.map((request) => [request.key, request]));
-  const args = [wantTtl ? '1' : '0'];
-  for (const key of keys) {
+  const reads = keys.map((key) => {
     const request = byKey.get(key) as LoadRequest;
-    args.push(String(refresh.get(key) ?? 0), indexPrefix(request.model.name), request.pk);
-  }
-  const replies = await scripts.readDocuments(keys, args);
+    return { key, refreshSeconds: refresh.get(key) ?? 0, indexPrefix: indexPrefix(request.model.name), pk: request.pk };
+  });
+  const replies = await scripts.readDocuments(reads, wantTtl);
   const replyOf = new Map(keys.map((key, i): [string, [string | null, number]] => [key, replies[i] ?? [null, -2]]));
   return requests.map((request) => {
     const [document, ttl] = replyOf.get(request.key) ?? [null, -2];

@@ -5,6 +5,7 @@ import { valueTooLarge } from '../errors.js';
 import { indexEntries } from './indexes/index-entries.js';
 import { indexPrefix } from './indexes/index-keys.js';
 import type { GatewayScripts } from './scripts.js';
+import type { WriteOutcome } from './scripts/write-documents.js';
 
 export type OnConflict = 'OVERWRITE' | 'FAIL';
 
@@ -28,12 +29,7 @@ export interface LockCheck {
   value: string;
 }
 
-export type WriteOutcome =
-  | { status: 'written'; ttls: Array<number | null> }
-  | { status: 'exists' | 'changed' | 'gone'; index: number }
-  | { status: 'lockLost'; index: number };
-
-const STATUSES = ['written', 'exists', 'lockLost', 'changed', 'gone'] as const;
+export type { WriteOutcome };
 
 export const sha1Of = (text: Buffer) => createHash('sha1').update(text).digest('hex');
 
@@ -53,26 +49,17 @@ export async function writeDocuments(
     if (size > maxDocumentBytes) throw valueTooLarge(key, size, maxDocumentBytes, index === undefined ? {} : { index });
     return document;
   });
-  const args = [String(writes.length), String(locks.length)];
-  for (const [i, { model, pk, value, expect }] of writes.entries()) {
-    const expectation = typeof expect === 'string' ? expect : `sha1:${sha1Of(expect.unchangedFrom)}`;
-    const entries = JSON.stringify(indexEntries(model, pk, value));
-    args.push(
-      expectation,
-      documents[i] as string,
-      String(model.ttl ?? 0),
-      model.refreshTtl ? '1' : '0',
-      indexPrefix(model.name),
+  return scripts.writeDocuments(
+    writes.map(({ key, model, pk, value, expect }, i) => ({
+      key,
+      expect: typeof expect === 'string' ? expect : `sha1:${sha1Of(expect.unchangedFrom)}`,
+      document: documents[i] as string,
+      ttl: model.ttl ?? 0,
+      refreshTtl: model.refreshTtl,
+      indexPrefix: indexPrefix(model.name),
       pk,
-      entries,
-    );
-  }
-  for (const lock of locks) args.push(lock.value);
-  const [code = 0, ...rest] = await scripts.writeDocuments(
-    [...writes.map((write) => write.key), ...locks.map((lock) => lock.lockKey)],
-    args,
+      entries: JSON.stringify(indexEntries(model, pk, value)),
+    })),
+    locks,
   );
-  const status = STATUSES[code] ?? 'written';
-  if (status === 'written') return { status, ttls: rest.map((ttl) => (ttl < 0 ? null : ttl)) };
-  return { status, index: (rest[0] ?? 1) - 1 };
 }

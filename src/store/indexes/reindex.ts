@@ -3,6 +3,7 @@ import { isGatewayError } from '../../errors.js';
 import type { ModelDefinition } from '../../model/define-model.js';
 import { decodeAndValidateDocument } from '../../model/document-codec.js';
 import type { GatewayScripts } from '../scripts.js';
+import type { ReindexDocument } from '../scripts/reindex-batch.js';
 import { sha1Of } from '../write-documents.js';
 import { indexDefinition, indexEntries, indexKind } from './index-entries.js';
 import { indexPrefix } from './index-keys.js';
@@ -58,8 +59,7 @@ export async function reindexModel(
   for await (const keys of redis.scanStream({ match, count: BATCH }) as AsyncIterable<string[]>) {
     if (keys.length === 0) continue;
     const texts = await redis.mgetBuffer(keys);
-    const args: string[] = [prefix];
-    const batchKeys: string[] = [];
+    const batch: ReindexDocument[] = [];
     const corrupt: CorruptDocument[] = [];
     keys.forEach((key, i) => {
       const text = texts[i];
@@ -76,11 +76,10 @@ export async function reindexModel(
         entries = '';
         corrupt.push({ key, reason: error.message });
       }
-      batchKeys.push(key);
-      args.push(pk, sha1Of(text), entries);
+      batch.push({ key, pk, sha1: sha1Of(text), entries });
     });
-    if (batchKeys.length > 0) {
-      const [indexed, removedPks] = await scripts.reindexBatch(batchKeys, args);
+    if (batch.length > 0) {
+      const [indexed, removedPks] = await scripts.reindexBatch(prefix, batch);
       result.indexed += indexed;
       // A document rewritten since it was read was indexed by that write: only those taken out count.
       const removed = new Set(removedPks);
@@ -112,7 +111,7 @@ async function removeEntriesWithoutDocuments(redis: Redis, scripts: GatewayScrip
   let removed = 0;
   for await (const page of redis.zscanStream(`${indexPrefix(model.name)}@pk`, { count: BATCH }) as AsyncIterable<string[]>) {
     const pks = page.filter((_, i) => i % 2 === 0);
-    if (pks.length > 0) removed += await scripts.unindexMissing([indexPrefix(model.name), `${model.name}:`, ...pks]);
+    if (pks.length > 0) removed += await scripts.unindexMissing(indexPrefix(model.name), `${model.name}:`, pks);
   }
   return removed;
 }

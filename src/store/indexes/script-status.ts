@@ -1,4 +1,4 @@
-/** The first value of a finder or delete-step script's reply (see find-script.ts). */
+/** The first value of a finder or delete-step script's reply (see lua/find.lua and lua/delete-where.lua). */
 export const DONE = 0;
 /** The estimated work is over the limit: nothing was built or changed. */
 export const REFUSED = 1;

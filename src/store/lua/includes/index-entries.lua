@@ -1,9 +1,12 @@
-/**
- * Keeps a document's index entries (see indexes/index-keys.ts): removes what the previous version put
- * in, using the entries remembered in `@entries`, and adds the new ones. Node computes the entries;
- * Lua only decodes that list (never a document) to read it.
- */
-export const INDEX_LIBRARY = `
+--[[
+  Keeps a document's index entries (see src/store/indexes/index-keys.ts): removes what the previous
+  version put in, using the entries remembered in `@entries`, and adds the new ones. Node computes the
+  entries; Lua only decodes that list (never a document) to read it.
+
+  unindex(prefix, pk): takes pk out of every index of the model at prefix.
+  index(prefix, pk, entries, expiresAt): replaces pk's entries with `entries` (JSON); expiresAt is the
+    key's expiry in ms, 0 for none.
+]]
 local function unindex(prefix, pk)
   local old = redis.call('HGET', prefix .. '@entries', pk)
   if old then
@@ -30,9 +33,3 @@ local function index(prefix, pk, entries, expiresAt)
   redis.call('ZADD', prefix .. '@pk', 0, pk)
   if expiresAt > 0 then redis.call('ZADD', prefix .. '@expiry', expiresAt, pk) end
 end
-
-local function nowMs()
-  local now = redis.call('TIME')
-  return now[1] * 1000 + math.floor(now[2] / 1000)
-end
-`;

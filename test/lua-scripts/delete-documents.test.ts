@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DELETE_DOCUMENTS, packDeleteDocumentsArgs } from '../../src/store/scripts/delete-documents.js';
+import { WRITE_DOCUMENTS, packWriteDocumentsArgs } from '../../src/store/scripts/write-documents.js';
+import { openTestRedis, type TestRedis } from '../helpers/redis.js';
+import { evalScript, members, PREFIX } from './eval-script.js';
+
+let redis: TestRedis;
+beforeAll(async () => (redis = await openTestRedis()));
+beforeEach(() => redis.client.flushdb());
+afterAll(() => redis.close());
+
+const write = (pk: string, entries: unknown[]) =>
+  evalScript(
+    redis.client,
+    WRITE_DOCUMENTS,
+    packWriteDocumentsArgs(
+      [
+        {
+          key: `T:${pk}`,
+          expect: 'any',
+          document: '{}',
+          ttl: 60,
+          refreshTtl: true,
+          indexPrefix: PREFIX,
+          pk,
+          entries: JSON.stringify(entries),
+        },
+      ],
+      [],
+    ),
+  );
+
+const run = (pks: string[]) =>
+  evalScript(
+    redis.client,
+    DELETE_DOCUMENTS,
+    packDeleteDocumentsArgs(
+      pks.map((pk) => `T:${pk}`),
+      pks.flatMap((pk) => [PREFIX, pk]),
+    ),
+  );
+
+describe('delete-documents.lua', () => {
+  it('answers 1 per deleted key and 0 per missing one, in order', async () => {
+    await redis.client.set('T:a', '{}');
+    expect(await run(['missing', 'a'])).toEqual([0, 1]);
+    expect(await redis.client.exists('T:a')).toBe(0);
+  });
+
+  it("takes each key's entries out of every index, and leaves the others' alone", async () => {
+    await write('a', [
+      ['age', 's', 7],
+      ['name', 'l', 'x\0\0a'],
+      ['city', 'n'],
+    ]);
+    await write('b', [['age', 's', 8]]);
+    expect(await run(['a'])).toEqual([1]);
+    expect(await members(redis.client, `${PREFIX}@pk`)).toEqual([['b', 0]]);
+    expect(await members(redis.client, `${PREFIX}age`)).toEqual([['b', 8]]);
+    expect((await members(redis.client, `${PREFIX}@expiry`)).map(([pk]) => pk)).toEqual(['b']);
+    expect(await redis.client.exists(`${PREFIX}name`, `${PREFIX}city:@null`)).toBe(0);
+    expect(await redis.client.hkeys(`${PREFIX}@entries`)).toEqual(['b']);
+  });
+
+  it('takes the entries of a key that is already gone out of the indexes too', async () => {
+    await write('a', [['age', 's', 7]]);
+    await redis.client.del('T:a');
+    expect(await run(['a'])).toEqual([0]);
+    expect(await redis.client.exists(`${PREFIX}@pk`, `${PREFIX}age`, `${PREFIX}@entries`)).toBe(0);
+  });
+});

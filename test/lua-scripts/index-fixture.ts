@@ -1,0 +1,33 @@
+import type { Redis } from 'ioredis';
+import { packWriteDocumentsArgs, WRITE_DOCUMENTS } from '../../src/store/scripts/write-documents.js';
+import { evalScript, PREFIX } from './eval-script.js';
+
+/** Stores `T:<pk>` with its `age` in the score index, through the write script, as the store does. */
+export const writeAged = (redis: Redis, pk: string, age: number, ttl = 0) =>
+  evalScript(
+    redis,
+    WRITE_DOCUMENTS,
+    packWriteDocumentsArgs(
+      [
+        {
+          key: `T:${pk}`,
+          expect: 'any',
+          document: `{"age":${age}}`,
+          ttl,
+          refreshTtl: true,
+          indexPrefix: PREFIX,
+          pk,
+          entries: `[["age","s",${age}]]`,
+        },
+      ],
+      [],
+    ),
+  );
+
+/** `count` entries in `@expiry` already due, for keys that no longer exist: a purge backlog. */
+export async function expiredBacklog(redis: Redis, count: number): Promise<void> {
+  const args: Array<string | number> = [];
+  for (let i = 0; i < count; i++) args.push(1, `expired-${i}`);
+  await redis.zadd(`${PREFIX}@expiry`, ...args);
+  await redis.zadd(`${PREFIX}@pk`, ...args.map((arg) => (typeof arg === 'number' ? 0 : arg)));
+}

@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ACQUIRE_LOCK, packAcquireLockArgs } from '../../src/store/scripts/acquire-lock.js';
+import { EXTEND_LOCK, packExtendLockArgs } from '../../src/store/scripts/extend-lock.js';
+import { packReleaseLockArgs, RELEASE_LOCK } from '../../src/store/scripts/release-lock.js';
+import { openTestRedis, type TestRedis } from '../helpers/redis.js';
+import { evalScript, serverMs } from './eval-script.js';
+
+let redis: TestRedis;
+beforeAll(async () => (redis = await openTestRedis()));
+beforeEach(() => redis.client.flushdb());
+afterAll(() => redis.close());
+
+const acquire = (value: string, leaseMs = 10_000) =>
+  evalScript(redis.client, ACQUIRE_LOCK, packAcquireLockArgs('lock:a', 'fence', value, leaseMs)) as Promise<[number, number]>;
+const extend = (value: string, leaseMs: number) => evalScript(redis.client, EXTEND_LOCK, packExtendLockArgs('lock:a', value, leaseMs));
+const release = (value: string) => evalScript(redis.client, RELEASE_LOCK, packReleaseLockArgs('lock:a', value));
+
+describe('acquire-lock.lua', () => {
+  it('takes a free lock for its lease and answers the next fencing token with the server time', async () => {
+    const before = await serverMs(redis.client);
+    const [fence, time] = await acquire('holder-1', 5000);
+    const after = await serverMs(redis.client);
+    expect(fence).toBe(1);
+    expect(time).toBeGreaterThanOrEqual(before);
+    expect(time).toBeLessThanOrEqual(after);
+    expect(await redis.client.get('lock:a')).toBe('holder-1');
+    expect(await redis.client.pttl('lock:a')).toBeGreaterThan(4900);
+  });
+
+  it('answers {0, pttl left} for a held lock, leaving holder, lease and counter as they were', async () => {
+    await acquire('holder-1', 5000);
+    const [fence, pttl] = await acquire('holder-2');
+    expect(fence).toBe(0);
+    expect(pttl).toBeGreaterThan(4900);
+    expect(pttl).toBeLessThanOrEqual(5000);
+    expect(await redis.client.get('lock:a')).toBe('holder-1');
+    expect(await redis.client.get('fence')).toBe('1');
+  });
+
+  it('answers a larger fencing token each time the lock is taken', async () => {
+    await acquire('holder-1');
+    await redis.client.del('lock:a');
+    expect((await acquire('holder-2'))[0]).toBe(2);
+  });
+});
+
+describe('extend-lock.lua', () => {
+  it('sets a new lease for the holder and answers the server time', async () => {
+    await acquire('holder-1', 1000);
+    const before = await serverMs(redis.client);
+    const time = (await extend('holder-1', 60_000)) as number;
+    expect(time).toBeGreaterThanOrEqual(before);
+    expect(await redis.client.pttl('lock:a')).toBeGreaterThan(59_000);
+  });
+
+  it('answers 0 and changes nothing for anyone else, or a lock that is gone', async () => {
+    await acquire('holder-1', 1000);
+    expect(await extend('holder-2', 60_000)).toBe(0);
+    expect(await redis.client.pttl('lock:a')).toBeLessThanOrEqual(1000);
+    await redis.client.del('lock:a');
+    expect(await extend('holder-1', 60_000)).toBe(0);
+    expect(await redis.client.exists('lock:a')).toBe(0);
+  });
+});
+
+describe('release-lock.lua', () => {
+  it('deletes the lock for its holder only, answering 1, else 0', async () => {
+    await acquire('holder-1');
+    expect(await release('holder-2')).toBe(0);
+    expect(await redis.client.get('lock:a')).toBe('holder-1');
+    expect(await release('holder-1')).toBe(1);
+    expect(await redis.client.exists('lock:a')).toBe(0);
+    expect(await release('holder-1')).toBe(0);
+  });
+});
