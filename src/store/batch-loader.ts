@@ -4,7 +4,7 @@ import { isGatewayError } from '../errors.js';
 import { decodeDocument } from '../model/document-codec.js';
 import type { ModelInstance } from '../model/model-instance.js';
 import type { ResolvedKey } from '../model/registry.js';
-import { indexPrefix } from './indexes/index-keys.js';
+import { indexPrefix } from './keyspace.js';
 import { callRedis } from './redis-faults.js';
 import type { GatewayScripts } from './scripts.js';
 import type { StoreEvents } from './store-events.js';

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Registry } from '../../model/registry.js';
 import { indexDefinition } from './index-entries.js';
-import { indexPrefix } from './index-keys.js';
+import { indexPrefix } from '../keyspace.js';
 
 /** How far startup looks for documents written before a model was indexed (SCAN pages of 1000). */
 const SCAN_PAGES = 20;
