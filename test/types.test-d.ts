@@ -1,6 +1,16 @@
+import type { Cluster, Redis } from 'ioredis';
 import { describe, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
-import { defineModel, ref, type Draft, type ModelDefinition, type ModelInstance, type Store } from '../src/index.js';
+import {
+  createGateway,
+  createStore,
+  defineModel,
+  ref,
+  type Draft,
+  type ModelDefinition,
+  type ModelInstance,
+  type Store,
+} from '../src/index.js';
 
 /*
  * Type tests: vitest checks this file with tsc and never runs it, so `store` below only needs a type.
@@ -19,6 +29,8 @@ const User = defineModel('User', userSchema);
 const Item = defineModel('Item', z.object({ sku: z.string(), title: z.string() }), { key: 'sku' });
 
 declare const store: Store;
+declare const redis: Redis;
+declare const cluster: Cluster;
 
 type UserValue = {
   name: string;
@@ -114,5 +126,16 @@ describe('ref', () => {
   it('refers to its own model through a function with a declared return type', () => {
     const Person = defineModel('Person', z.object({ managerId: ref((): ModelDefinition => Person).optional() }));
     expectTypeOf(Person.create({}).value.managerId).toEqualTypeOf<string | undefined>();
+  });
+});
+
+describe('the Redis client', () => {
+  it('is one Redis or a Cluster, and the gateway hands back the type it was given', () => {
+    expectTypeOf(createGateway({ models: [User], redis: 'redis://127.0.0.1' }).redis).toEqualTypeOf<Redis>();
+    expectTypeOf(createGateway({ models: [User], redis }).redis).toEqualTypeOf<Redis>();
+    expectTypeOf(createGateway({ models: [User], redis: cluster }).redis).toEqualTypeOf<Cluster>();
+    expectTypeOf(createStore({ models: [User], redis: cluster })).toEqualTypeOf<Store>();
+    // @ts-expect-error a client, or a URL
+    createGateway({ models: [User], redis: 6379 });
   });
 });

@@ -1,5 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
+import type { RedisClient } from '../store/redis-client.js';
 import { DEFAULT_REDIS_TIMEOUT_MS } from './redis-timeout.js';
 
 /** Reconnection backs off to this, so that the gateway finds a Redis that came back within about a second. */
@@ -51,7 +52,7 @@ export function connectRedis(url: string, timeoutMs: number, logger: Logger): Re
 }
 
 /** Answers whether Redis replies to PING within `timeoutMs`, also on a client without a command timeout. */
-export async function pingRedis(redis: Redis, timeoutMs: number): Promise<boolean> {
+export async function pingRedis(redis: RedisClient, timeoutMs: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
   try {

@@ -3,12 +3,13 @@ import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspect
 import type { GraphQLSchema } from 'graphql';
 import type { IncomingMessage } from 'node:http';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { ModelDefinition } from '../model/define-model.js';
 import { createRegistry, type Registry } from '../model/registry.js';
 import { buildSchema } from '../schema/build-schema.js';
 import { checkSetup } from '../store/indexes/check-setup.js';
+import type { RedisClient } from '../store/redis-client.js';
 import type { GatewayContext } from '../schema/builder.js';
 import { DEFAULT_LIMITS, Store } from '../store/create-store.js';
 import type { StoreLimits } from '../store/store-session.js';
@@ -42,10 +43,13 @@ import { RequestLog } from './request-log.js';
 /** Every numeric limit: the store's (per request) and the server's (per HTTP request and document). */
 export type GatewayLimits = StoreLimits & ServerLimits;
 
-export interface GatewayOptions {
+export interface GatewayOptions<R extends RedisClient = Redis> {
   models: readonly ModelDefinition[] | Registry;
-  /** A client, or a URL for a client the gateway makes (see connect-redis.ts), owns and closes. */
-  redis: Redis | string;
+  /**
+   * A client, or a URL for a client the gateway makes (see connect-redis.ts), owns and closes. A Cluster
+   * client serves reads without TTLs across slots; writes and TTL reads need their keys in one slot.
+   */
+  redis: R | string;
   /** Each limit left out keeps its default; see StoreLimits, BudgetLimits and ServerLimits. */
   limits?: Partial<GatewayLimits> | undefined;
   /**
@@ -110,7 +114,7 @@ export interface GatewayOptions {
   relay?: boolean | undefined;
 }
 
-export interface Gateway {
+export interface Gateway<R extends RedisClient = Redis> {
   /**
    * What to serve over node:http, `createServer(gateway.handler)`: the lean path for the JSON POSTs whose
    * operation it has compiled, Yoga for everything else (see lean-path/lean-path.ts). Same answers, same
@@ -124,7 +128,7 @@ export interface Gateway {
   schema: GraphQLSchema;
   store: Store;
   registry: Registry;
-  redis: Redis;
+  redis: R;
   /** Every limit in force, defaults filled in. */
   limits: GatewayLimits;
   /** Yoga's parse and parse-error caches, bounded by `parseCacheBytes` and `parseCacheEntries`. */
@@ -147,12 +151,15 @@ export interface Gateway {
 }
 
 /** Builds the gateway: registry, store, schema and the Yoga app. Listening is the caller's business. */
-export function createGateway(options: GatewayOptions): Gateway {
+export function createGateway(options: GatewayOptions): Gateway;
+export function createGateway(options: GatewayOptions<Cluster>): Gateway<Cluster>;
+export function createGateway<R extends RedisClient>(options: GatewayOptions<R>): Gateway<R> {
   const registry = 'resolveKey' in options.models ? options.models : createRegistry(options.models);
   const ownsRedis = typeof options.redis === 'string';
   const logger = gatewayLogger(options.logger, options.logging);
   const redisTimeoutMs = options.redisTimeoutMs ?? DEFAULT_REDIS_TIMEOUT_MS;
-  const redis = typeof options.redis === 'string' ? connectRedis(options.redis, redisTimeoutMs, logger) : options.redis;
+  // A URL always makes a single-node client, and the overloads give it the type Redis.
+  const redis = typeof options.redis === 'string' ? (connectRedis(options.redis, redisTimeoutMs, logger) as R) : options.redis;
   const limits: GatewayLimits = { ...DEFAULT_LIMITS, ...DEFAULT_SERVER_LIMITS, ...options.limits };
   const metrics = options.metrics ? new GatewayMetrics(options.metrics === true ? {} : options.metrics) : null;
   const store = new Store({ redis, models: registry, limits, events: metrics?.storeEvents });

@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import { lockLost } from '../errors.js';
 import { applyUpdate, type Update } from '../model/apply-update.js';
 import { evaluateCondition, type Condition } from '../model/conditions.js';
@@ -6,6 +5,7 @@ import { decodeAndValidateDocument } from '../model/document-codec.js';
 import type { ModelInstance } from '../model/model-instance.js';
 import type { ResolvedKey } from '../model/registry.js';
 import type { Lease } from './locks.js';
+import type { RedisClient } from './redis-client.js';
 import { callRedis } from './redis-faults.js';
 import type { GatewayScripts } from './scripts.js';
 import type { StoreEvents } from './store-events.js';
@@ -26,7 +26,7 @@ export interface LockResult {
 }
 
 export interface StepContext {
-  redis: Redis;
+  redis: RedisClient;
   scripts: GatewayScripts;
   /** See StoreLimits.maxDocumentBytes. */
   maxDocumentBytes: number;

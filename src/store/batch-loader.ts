@@ -1,10 +1,11 @@
 import DataLoader from 'dataloader';
-import type { Redis } from 'ioredis';
 import { isGatewayError } from '../errors.js';
 import { decodeDocument } from '../model/document-codec.js';
 import type { ModelInstance } from '../model/model-instance.js';
 import type { ResolvedKey } from '../model/registry.js';
-import { indexPrefix } from './indexes/index-keys.js';
+import { mgetPerNode } from './cluster/read-per-node.js';
+import { indexPrefix } from './keyspace.js';
+import { isCluster, type RedisClient } from './redis-client.js';
 import { callRedis } from './redis-faults.js';
 import type { GatewayScripts } from './scripts.js';
 import type { StoreEvents } from './store-events.js';
@@ -33,16 +34,19 @@ export const cacheKeyOf = (request: Pick<LoadRequest, 'key' | 'wantTtl'>) => (re
  * One loader per request. DataLoader collects every load made before `process.nextTick` fires (all root
  * fields of an operation start in the same tick), so a request's reads become a single Redis command:
  * MGET when nothing needs a TTL, else one script call that also refreshes TTLs and reports them.
+ * On a cluster the MGET becomes one pipeline per node, all sent together: still one round trip of
+ * wall-clock time. The script call is not split yet, so on a cluster a batch that needs TTLs must keep
+ * its keys in one slot.
  * Batching lives here and nowhere else: ioredis auto-pipelining is left off so that counts stay exact.
  */
-export function createBatchLoader(redis: Redis, scripts: GatewayScripts, events?: StoreEvents): BatchLoader {
+export function createBatchLoader(redis: RedisClient, scripts: GatewayScripts, events?: StoreEvents): BatchLoader {
   return new DataLoader<LoadRequest, LoadResult, string>((requests) => readBatch(redis, scripts, requests, events), {
     cacheKeyFn: cacheKeyOf,
   });
 }
 
 async function readBatch(
-  redis: Redis,
+  redis: RedisClient,
   scripts: GatewayScripts,
   requests: readonly LoadRequest[],
   events: StoreEvents | undefined,
@@ -53,7 +57,8 @@ async function readBatch(
     // Without TTLs every cache key is a plain key, so the batch holds each key once: read by position.
     // MGET goes to the client, not through the scripts, so it reports its round trip itself.
     events?.roundTrip?.('mget');
-    const documents = await callRedis(redis, 'read', () => redis.mget(requests.map((request) => request.key)));
+    const keys = requests.map((request) => request.key);
+    const documents = await callRedis(redis, 'read', () => (isCluster(redis) ? mgetPerNode(redis, keys) : redis.mget(keys)));
     return requests.map((request, i) => toResult(request, documents[i] ?? null, undefined));
   }
   // A key asked for with and without its TTL is two cache entries but one key to read.

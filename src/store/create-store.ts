@@ -5,6 +5,7 @@ import { formatKey } from '../model/keys.js';
 import type { ModelInstance } from '../model/model-instance.js';
 import { createRegistry, type Registry } from '../model/registry.js';
 import { Access } from './access.js';
+import type { RedisClient } from './redis-client.js';
 import { gatewayScripts, type GatewayScripts } from './scripts.js';
 import { reportRoundTrips, type StoreEvents } from './store-events.js';
 import { StoreSession, type ReadOptions, type SessionOptions, type StoreLimits } from './store-session.js';
@@ -15,7 +16,8 @@ import type { HoldOptions, LockStep } from './lock-operations.js';
 import type { LockOptions } from './locks.js';
 
 export interface StoreOptions {
-  redis: Redis;
+  /** One Redis, or a Redis Cluster: on a cluster only reads without TTLs work across slots so far. */
+  redis: RedisClient;
   models: readonly ModelDefinition[] | Registry;
   limits?: Partial<StoreLimits> | undefined;
   /** Told of every round trip, read batch and lock wait of the store's own calls. @default none */
@@ -49,7 +51,9 @@ export class Store {
   constructor(private readonly options: StoreOptions) {
     this.registry = 'resolveKey' in options.models ? options.models : createRegistry(options.models);
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
-    this.scripts = gatewayScripts(options.redis);
+    // The scripts register through defineCommand, which a Cluster client has too; it routes each call by
+    // its first key, so on a cluster a call works while all its keys share a slot.
+    this.scripts = gatewayScripts(options.redis as Redis);
   }
 
   /**

@@ -2,8 +2,7 @@ import { badUserInput, GatewayError, isGatewayError, queryTooExpensive } from '.
 import type { Condition } from '../model/conditions.js';
 import type { ModelDefinition } from '../model/define-model.js';
 import type { ResolvedKey } from '../model/registry.js';
-import { randomBytes } from 'node:crypto';
-import { indexPrefix } from './indexes/index-keys.js';
+import { indexPrefix, temporaryPrefix } from './keyspace.js';
 import type { FinderLimits } from './indexes/find-models.js';
 import { compilePlan, selectsAll, type PlanNode } from './indexes/plan.js';
 import { PURGING, REFUSED } from './indexes/script-status.js';
@@ -59,7 +58,7 @@ export async function deleteWhere(
   const args = [
     indexPrefix(model.name),
     `${model.name}:`,
-    `rmg:tmp:${randomBytes(8).toString('hex')}:`,
+    temporaryPrefix(),
     JSON.stringify(plan),
     String(limits.maxFinderWork),
     String(limits.deleteStep),

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { badUserInput, lockLost, lockTimeout } from '../errors.js';
+import { FENCE_KEY, lockKeyOf } from './keyspace.js';
 import type { GatewayScripts } from './scripts.js';
 import type { StoreEvents } from './store-events.js';
 
@@ -28,14 +29,6 @@ export interface Lease {
 export const LEASE_MS = { default: 30_000, min: 100, max: 600_000 };
 export const TIMEOUT_MS = { default: 10_000, min: 0, max: 60_000 };
 const ACTION = /^[A-Za-z0-9_.-]{1,64}$/;
-const FENCE_KEY = 'rmg:fence';
-
-/**
- * `rmg:lock:<action>:<key>`. Model names start with a capital letter, so no lock key is a model key;
- * an action has no colon, so the first colon after the prefix ends it and no two (key, action) pairs
- * share a lock key.
- */
-export const lockKeyOf = (key: string, action: string) => `rmg:lock:${action}:${key}`;
 
 export function checkAction(action: string): string {
   if (!ACTION.test(action)) throw badUserInput(`Lock action "${action}" is invalid: it must match ${ACTION}.`, { action });

@@ -1,5 +1,6 @@
-import { ReplyError, type Redis } from 'ioredis';
+import { ReplyError } from 'ioredis';
 import { redisUnavailable, writeOutcomeUnknown, type GatewayError } from '../errors.js';
+import { commandTimeoutOf, type RedisClient } from './redis-client.js';
 import type { GatewayScripts } from './scripts.js';
 
 /**
@@ -77,17 +78,17 @@ function lostReplyReason(error: Error, timeoutMs: number | undefined): string | 
 }
 
 /** Runs one Redis call; a failure for want of Redis becomes REDIS_UNAVAILABLE or WRITE_OUTCOME_UNKNOWN. */
-export async function callRedis<T>(redis: Redis, kind: RedisCallKind, call: () => Promise<T>): Promise<T> {
+export async function callRedis<T>(redis: RedisClient, kind: RedisCallKind, call: () => Promise<T>): Promise<T> {
   const closedBefore = redis.status === 'end';
   try {
     return await call();
   } catch (error) {
-    throw redisFault(error, kind, closedBefore, redis.options.commandTimeout) ?? error;
+    throw redisFault(error, kind, closedBefore, commandTimeoutOf(redis)) ?? error;
   }
 }
 
 /** The scripts with every call classified as above: the one place the store's script calls meet Redis faults. */
-export function guardScripts(redis: Redis, scripts: GatewayScripts): GatewayScripts {
+export function guardScripts(redis: RedisClient, scripts: GatewayScripts): GatewayScripts {
   const guarded: Record<string, unknown> = {};
   for (const [name, kind] of Object.entries(SCRIPT_KINDS) as Array<[keyof GatewayScripts, RedisCallKind]>) {
     const script = scripts[name] as (...args: unknown[]) => Promise<unknown>;

@@ -3,7 +3,7 @@ import { MAX_TTL_SECONDS } from '../model/define-model.js';
 import { decodeDocument } from '../model/document-codec.js';
 import type { ModelInstance } from '../model/model-instance.js';
 import type { ResolvedKey } from '../model/registry.js';
-import { indexPrefix } from './indexes/index-keys.js';
+import { indexPrefix } from './keyspace.js';
 import type { GatewayScripts } from './scripts.js';
 
 /**

@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import { badUserInput, isGatewayError, keyExists, keyNotFound, tooManyKeys, wrongModel, type GatewayError } from '../errors.js';
 import { Access, type Scope } from './access.js';
 import type { Condition } from '../model/conditions.js';
@@ -29,6 +28,7 @@ import type { GatewayScripts } from './scripts.js';
 import type { StoreEvents } from './store-events.js';
 import { writeDocuments, type OnConflict } from './write-documents.js';
 import { keysRead, pageRead, RequestBudget, type BudgetLimits } from './request-budget.js';
+import type { RedisClient } from './redis-client.js';
 
 /** maxKeys and maxCost are per request (see RequestBudget): a GraphQL request, a Store call, or a `store.session()`. */
 export interface StoreLimits extends BudgetLimits {
@@ -76,7 +76,7 @@ export class StoreSession {
   private finders: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly scripts: GatewayScripts,
     readonly registry: Registry,
     readonly limits: StoreLimits,

@@ -3,7 +3,7 @@ import type { ModelDefinition } from '../model/define-model.js';
 import { encodeDocument } from '../model/document-codec.js';
 import { valueTooLarge } from '../errors.js';
 import { indexEntries } from './indexes/index-entries.js';
-import { indexPrefix } from './indexes/index-keys.js';
+import { indexPrefix } from './keyspace.js';
 import type { GatewayScripts } from './scripts.js';
 import type { WriteOutcome } from './scripts/write-documents.js';
 

@@ -12,8 +12,14 @@ export const isScriptCall = (command: SeenCommand) => command.name === 'evalsha'
  * Records the commands Redis itself receives for one database, through MONITOR (as the ioredis test
  * suite does): the count is what reached the server, not what the client meant to send.
  * `stop()` waits for a marker command to come through, so every earlier command has been seen.
+ * `from`: only commands from these client addresses (`host:port`, as CLIENT LIST's `addr`), for a server
+ * that other test files talk to in the same database (a cluster node).
  */
-export async function monitorCommands(client: Redis, db: number): Promise<{ stop(): Promise<SeenCommand[]> }> {
+export async function monitorCommands(
+  client: Redis,
+  db: number,
+  { from }: { from?: readonly string[] } = {},
+): Promise<{ stop(): Promise<SeenCommand[]> }> {
   const monitor = await client.duplicate().monitor();
   // A MONITOR line still on its way when the connection closes reaches ioredis with no command waiting
   // for it, which it reports as an error event: harmless then, and fatal unheard. Before that, an error fails the count.
@@ -30,7 +36,7 @@ export async function monitorCommands(client: Redis, db: number): Promise<{ stop
     // Commands a script runs show up with source "lua": they are part of the script's one round trip.
     if (Number(database) !== db || source === 'lua') return;
     if (args[0]?.toLowerCase() === 'echo' && args[1] === marker) markerSeen();
-    else seen.push({ name: (args[0] ?? '').toLowerCase(), args: args.slice(1) });
+    else if (from === undefined || from.includes(source)) seen.push({ name: (args[0] ?? '').toLowerCase(), args: args.slice(1) });
   });
   return {
     async stop() {

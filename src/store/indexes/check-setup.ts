@@ -1,7 +1,7 @@
-import type { Redis } from 'ioredis';
 import type { Registry } from '../../model/registry.js';
 import { indexDefinition } from './index-entries.js';
-import { indexPrefix } from './index-keys.js';
+import { indexPrefix } from '../keyspace.js';
+import type { RedisClient } from '../redis-client.js';
 
 /** How far startup looks for documents written before a model was indexed (SCAN pages of 1000). */
 const SCAN_PAGES = 20;
@@ -21,9 +21,10 @@ const reindexTemplate = (modelName: string) =>
  * What an operator should know before serving: an eviction policy that may drop documents behind the
  * indexes' back, and models whose stored index was built with another definition (or none).
  * Records the definition of models that have no documents yet. Returns the warnings.
+ * On a cluster the eviction policy and the scan for documents are asked of one node only.
  */
 export async function checkSetup(
-  redis: Redis,
+  redis: RedisClient,
   registry: Registry,
   { reindexCommand = reindexTemplate }: CheckSetupOptions = {},
 ): Promise<string[]> {
@@ -54,7 +55,7 @@ export async function checkSetup(
   return warnings;
 }
 
-async function hasDocuments(redis: Redis, modelName: string): Promise<boolean> {
+async function hasDocuments(redis: RedisClient, modelName: string): Promise<boolean> {
   if ((await redis.zcard(`${indexPrefix(modelName)}@pk`)) > 0) return true;
   let cursor = '0';
   for (let page = 0; page < SCAN_PAGES; page++) {

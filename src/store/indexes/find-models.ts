@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { badUserInput, isGatewayError, queryTooExpensive, type GatewayError } from '../../errors.js';
 import type { Condition } from '../../model/conditions.js';
 import type { ModelDefinition } from '../../model/define-model.js';
@@ -8,7 +7,7 @@ import type { ModelInstance } from '../../model/model-instance.js';
 import type { GatewayScripts } from '../scripts.js';
 import { decodeCursor, encodeCursor, type OrderKind } from './cursor.js';
 import { indexKind } from './index-entries.js';
-import { indexPrefix } from './index-keys.js';
+import { indexPrefix, temporaryPrefix } from '../keyspace.js';
 import { compilePlan } from './plan.js';
 import { PURGING, REFUSED } from './script-status.js';
 
@@ -73,7 +72,7 @@ export async function findModels(
   const args = [
     indexPrefix(model.name),
     `${model.name}:`,
-    `rmg:tmp:${randomBytes(8).toString('hex')}:`,
+    temporaryPrefix(),
     JSON.stringify(compilePlan(model, options.where, limits.maxWhereDepth)),
     JSON.stringify([order.kind, order.field, order.direction]),
     cursor ? JSON.stringify(cursor) : '',

@@ -6,7 +6,7 @@ import type { GatewayScripts } from '../scripts.js';
 import type { ReindexDocument } from '../scripts/reindex-batch.js';
 import { sha1Of } from '../write-documents.js';
 import { indexDefinition, indexEntries, indexKind } from './index-entries.js';
-import { indexPrefix } from './index-keys.js';
+import { indexPrefix } from '../keyspace.js';
 
 export interface ReindexProgress {
   /** Documents seen so far, and the count found by the first pass. */

@@ -1,0 +1,166 @@
+import { randomBytes } from 'node:crypto';
+import { print } from 'graphql';
+import type { Cluster, Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { models } from '../examples/shop.js';
+import { createGateway, createStore, type Gateway } from '../src/index.js';
+import { keySlot } from '../src/store/cluster/key-slot.js';
+import { NodesDocument, type NodesQuery } from './generated/graphql.js';
+import { monitorCommands, type SeenCommand } from './helpers/command-counter.js';
+import { openTestCluster, type TestCluster } from './helpers/test-cluster.js';
+import type { GraphQLErrorBody } from './helpers/test-gateway.js';
+
+// The cluster is shared with other spec files: this one keeps to keys of its own run, and counts only
+// what its own client's connections send.
+const run = randomBytes(4).toString('hex');
+const connectionName = `cluster-reads-${run}`;
+const userKey = (name: string) => `User:${run}-${name}`;
+const userDocument = (name: string) => JSON.stringify({ name: `User ${name}`, age: name.length, email: `u@example.com`, balance: 0 });
+
+let cluster: TestCluster;
+let client: Cluster;
+let gateway: Gateway<Cluster>;
+let primaries: Map<string, Redis>;
+
+beforeAll(async () => {
+  cluster = await openTestCluster();
+  client = cluster.connect({ redisOptions: { connectionName } });
+  gateway = createGateway({ models, redis: client, logging: false });
+  primaries = await cluster.primaries();
+  // Every primary gets its connection from the client now, so that its address is known before counting.
+  await client.ping();
+  await Promise.all(client.nodes('master').map((node) => node.ping()));
+});
+afterAll(async () => {
+  await gateway.close();
+  await cluster.close();
+});
+
+/** The primary serving `key`, by ioredis's name for it (`host:port`), as the client's slot map says. */
+const primaryOf = (key: string, on: Cluster = client) => on.slots[keySlot(key)]?.[0] ?? 'none';
+
+/** The commands each primary received from `client` while `action` ran, and how many pipelines the client made. */
+async function perPrimary<T>(action: () => Promise<T>): Promise<{ result: T; commands: Map<string, SeenCommand[]>; pipelines: number }> {
+  const recorders = await Promise.all(
+    [...primaries].map(async ([node, primary]) => {
+      const list = (await primary.client('LIST')) as string;
+      const from = list
+        .split('\n')
+        .flatMap((line) => (line.includes(` name=${connectionName} `) ? [/addr=(\S+)/.exec(line)?.[1] ?? ''] : []));
+      expect(from).toHaveLength(1);
+      return [node, await monitorCommands(primary, 0, { from })] as const;
+    }),
+  );
+  const pipelines = vi.spyOn(client, 'pipeline');
+  try {
+    const result = await action();
+    const commands = new Map(await Promise.all(recorders.map(async ([node, recorder]) => [node, await recorder.stop()] as const)));
+    return { result, commands, pipelines: pipelines.mock.calls.length };
+  } finally {
+    pipelines.mockRestore();
+  }
+}
+
+async function nodes(keys: readonly string[]): Promise<{ data: NodesQuery | undefined; errors: GraphQLErrorBody[] | undefined }> {
+  const response = await gateway.yoga.fetch('http://gateway.test/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: print(NodesDocument), variables: { keys } }),
+  });
+  return (await response.json()) as { data: NodesQuery | undefined; errors: GraphQLErrorBody[] | undefined };
+}
+
+/** The MGETs a primary received, checked to be nothing else, each within one slot. */
+function mgetsOf(commands: readonly SeenCommand[]): string[][] {
+  expect(commands.map((command) => command.name)).toEqual(commands.map(() => 'mget'));
+  for (const { args } of commands) expect(new Set(args.map(keySlot)).size).toBe(1);
+  return commands.map((command) => command.args);
+}
+
+describe('reads on a Redis Cluster', () => {
+  const names = Array.from({ length: 100 }, (_, i) => `n${i}`);
+  const stored = names.filter((_, i) => i % 5 !== 0);
+
+  beforeAll(async () => {
+    await Promise.all(stored.map((name) => client.set(userKey(name), userDocument(name))));
+  });
+
+  it('answers nodes(keys) of 100 keys in key order, missing keys null, with one pipeline per primary', async () => {
+    const keys = names.map(userKey);
+    expect(new Set(keys.map((key) => primaryOf(key))).size).toBe(3);
+    const { result, commands, pipelines } = await perPrimary(() => nodes(keys));
+    expect(result.data?.nodes.map((node) => node?.key ?? null)).toEqual(
+      names.map((name) => (stored.includes(name) ? userKey(name) : null)),
+    );
+    expect(result.data?.nodes[1]).toMatchObject({ key: userKey('n1'), name: 'User n1', age: 2 });
+    expect(result.errors?.map((error) => [error.path?.join('.'), error.extensions?.code])).toEqual(
+      names.flatMap((name, i) => (stored.includes(name) ? [] : [[`nodes.${i}`, 'KEY_NOT_FOUND']])),
+    );
+    expect(pipelines).toBe(3);
+    for (const [node, seen] of commands) {
+      const mine = keys.filter((key) => primaryOf(key) === node);
+      const mgets = mgetsOf(seen);
+      expect(mgets.flat().sort()).toEqual([...mine].sort());
+      // One MGET per slot: keys of one slot share it.
+      expect(mgets).toHaveLength(new Set(mine.map(keySlot)).size);
+    }
+  });
+
+  it('sends nothing to a primary that holds none of the batch keys (Store.find)', async () => {
+    const skipped = primaryOf(userKey('n0'));
+    const chosen = names.filter((name) => primaryOf(userKey(name)) !== skipped);
+    const store = createStore({ redis: client, models });
+    const { result, commands, pipelines } = await perPrimary(() => store.find(chosen.map(userKey), { skipMissing: true }));
+    expect(result.map((instance) => instance.key)).toEqual(chosen.filter((name) => stored.includes(name)).map(userKey));
+    expect(commands.get(skipped)).toEqual([]);
+    expect(pipelines).toBe(2);
+  });
+
+  // MOVED: the slot is the other primary's now. ASK: it is being migrated, its keys are gone already.
+  it.each(['moved', 'migrating'] as const)(
+    'still reads every key when a slot is %s to another primary after the client learned the slot map',
+    async (state) => {
+      const reader = cluster.connect();
+      await reader.ping();
+      const store = createStore({ redis: reader, models });
+      const keys = names.map(userKey);
+      const moved = userKey(stored[0]!);
+      const slot = keySlot(moved);
+      const from = primaries.get(primaryOf(moved, reader))!;
+      const to = [...primaries].find(([node]) => node !== primaryOf(moved, reader))!;
+      // The primary serves other slots of the batch too, so the slot is one MGET of several in its pipeline.
+      expect(new Set(keys.filter((key) => primaryOf(key, reader) === primaryOf(moved, reader)).map(keySlot)).size).toBeGreaterThan(1);
+      await migrateKeys(slot, from, to[1]);
+      if (state === 'moved') await assignSlot(slot, [from, to[1]], to[1]);
+      try {
+        const found = await store.find(keys, { skipMissing: true });
+        expect(found.map((instance) => instance.key)).toEqual(stored.map(userKey));
+        if (state === 'moved') expect(reader.slots[slot]?.[0]).toBe(to[0]);
+      } finally {
+        // A migrating slot's old owner refuses its keys back (ASK): finish the move, then move it back.
+        if (state === 'migrating') await assignSlot(slot, [from, to[1]], to[1]);
+        await migrateKeys(slot, to[1], from);
+        await assignSlot(slot, [from, to[1]], from);
+      }
+    },
+  );
+});
+
+/** Starts moving a slot between primaries the way redis-cli's reshard does, and moves its keys. */
+async function migrateKeys(slot: number, from: Redis, to: Redis): Promise<void> {
+  await to.call('CLUSTER', 'SETSLOT', slot, 'IMPORTING', await nodeId(from));
+  await from.call('CLUSTER', 'SETSLOT', slot, 'MIGRATING', await nodeId(to));
+  for (;;) {
+    const keys = (await from.call('CLUSTER', 'GETKEYSINSLOT', slot, 100)) as string[];
+    if (keys.length === 0) return;
+    await from.call('MIGRATE', to.options.host ?? '127.0.0.1', to.options.port ?? 6379, '', 0, 5000, 'KEYS', ...keys);
+  }
+}
+
+/** Ends a migration: `owner` serves the slot, as both primaries involved are told at once. */
+async function assignSlot(slot: number, primaries: readonly Redis[], owner: Redis): Promise<void> {
+  const id = await nodeId(owner);
+  await Promise.all(primaries.map((primary) => primary.call('CLUSTER', 'SETSLOT', slot, 'NODE', id)));
+}
+
+const nodeId = async (node: Redis) => (await node.call('CLUSTER', 'MYID')) as string;
