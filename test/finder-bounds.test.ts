@@ -141,8 +141,8 @@ describe('the estimate', () => {
   });
 
   it('grows with the matches a plan materialises, not with the page', async () => {
-    const few = await session().findModels(User, { where: { age: { eq: 1 } }, first: 1 });
-    const many = await session().findModels(User, { where: { age: { lt: 25 } }, first: 1 });
+    const few = await session().findModels(User, { where: { age: { eq: 1 } }, first: 1, withTotalCount: true });
+    const many = await session().findModels(User, { where: { age: { lt: 25 } }, first: 1, withTotalCount: true });
     expect(many.work).toBeGreaterThan(few.work * 10);
     const noWhere = await session().findModels(User, { first: 1 });
     expect(noWhere.work).toBeLessThan(few.work);
@@ -164,7 +164,7 @@ describe('the estimate', () => {
   });
 
   it('is shared by every page of a request, so that aliases cannot multiply it', async () => {
-    const { work } = await session().findModels(User, { where: { age: { lt: 10 } }, first: 1 });
+    const { work } = await session().findModels(User, { where: { age: { lt: 10 } }, first: 1, withTotalCount: true });
     const gateway = createGateway({ models, redis, logging: false, limits: { maxFinderWork: work * 2 } });
     const page = `(where: { age: { lt: 10 } }, first: 1) { totalCount }`;
     const within = await execute(gateway, `{ a: allUsers${page} b: allUsers${page} }`);
@@ -182,6 +182,54 @@ describe('the estimate', () => {
     // The third page was refused by its script's estimate, before it built anything: three script calls in all.
     expect(commands.filter(isScriptCall)).toHaveLength(3);
     await gateway.close();
+  });
+
+  describe('of a page in pk order', () => {
+    const broad: FindOptions = { where: { age: { lt: 25 } }, first: 10 };
+
+    it('walks the pk index when the filter is broad: the same page, no set built, and the work of about the page', async () => {
+      const built = await session().findModels(User, { ...broad, withTotalCount: true });
+      const before = await figures();
+      const walked = await session().findModels(User, broad);
+      const after = await figures();
+      expect(walked.edges.map((edge) => edge.node?.pk)).toEqual(built.edges.map((edge) => edge.node?.pk));
+      expect(walked.pageInfo).toEqual(built.pageInfo);
+      expect(after.setsBuilt).toBe(before.setsBuilt);
+      // Half the users match: about two pks checked per item of the page, against a set of 1000 built.
+      expect(walked.work).toBeLessThan(built.work / 10);
+    });
+
+    it('walks on from a cursor to the page the built set gives', async () => {
+      const first = await session().findModels(User, broad);
+      const next = await session().findModels(User, { ...broad, after: first.pageInfo.endCursor });
+      const nextBuilt = await session().findModels(User, { ...broad, after: first.pageInfo.endCursor, withTotalCount: true });
+      expect(next.edges).toHaveLength(10);
+      expect(next.edges.map((edge) => edge.node?.pk)).toEqual(nextBuilt.edges.map((edge) => edge.node?.pk));
+      expect(next.edges[0]?.node?.pk).not.toBe(first.edges[0]?.node?.pk);
+    });
+
+    it('builds the set when the filter is narrow, where walking would check most pks', async () => {
+      const before = await figures();
+      const page = await session().findModels(User, { where: { age: { eq: 1 } }, first: 10 });
+      const after = await figures();
+      expect(page.edges).toHaveLength(10);
+      expect(after.setsBuilt).toBeGreaterThan(before.setsBuilt);
+    });
+
+    it('builds the set after all when the walk would spend more than the limit leaves, and stays within the limit', async () => {
+      // Each range holds half the users, so the estimate expects half to match; none does.
+      const never: FindOptions = { where: { and: [{ age: { lt: 25 } }, { age: { gte: 25 } }] }, first: 10 };
+      const estimate = (await session().findModels(User, { ...never, withTotalCount: true })).work;
+      // Enough room for the walk the estimate expects (22 pks of 5 each), not for the 2000 it would need.
+      const room = 200;
+      const before = await figures();
+      const page = await session({ maxFinderWork: estimate + room }).findModels(User, never);
+      const after = await figures();
+      expect(page.edges).toEqual([]);
+      expect(page.work).toBeGreaterThan(estimate);
+      expect(page.work).toBeLessThanOrEqual(estimate + room);
+      expect(after.setsBuilt).toBeGreaterThan(before.setsBuilt);
+    });
   });
 
   it('applies to the TypeScript store and to GraphQL alike, with the same code and figures', async () => {

@@ -39,7 +39,7 @@ export interface Page {
   edges: Edge[];
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
   totalCount: number | null;
-  /** The work the script estimated before it ran (see docs/finders.md), for budgets over a whole request; 0 when not from an index. */
+  /** The work the page cost as the script counts it (see docs/finders.md): its estimate, or what a walk of `@pk` spent; for budgets over a whole request. */
   work: number;
 }
 

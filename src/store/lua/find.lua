@@ -1,7 +1,7 @@
 #!lua
 --[[
-  One page of a finder: purges expired entries, selects by the plan, orders, pages, and fetches the
-  page's documents.
+  One page of a finder: purges expired entries, selects by the plan (building its set, or walking @pk
+  and checking each pk when that costs less), orders, pages, and fetches the page's documents.
 
   Input:
     ARGV[1]     the model's index prefix
@@ -51,11 +51,90 @@ end
 work = work + (first + 1) * W.doc
 if work > limit then return {1, work} end
 
-local result = run(plan)
+local result
 local want = first + 1
 local items = {}
 
 local function take(pk, phase, sortValue) items[#items + 1] = {pk, phase, sortValue} end
+
+-- Checking one pk against a plan, for the walk below: a ZSCORE per score or null condition. Plans with a
+-- string condition are not checked this way (it would need each pk's entries): checkable gives nil for
+-- them, and otherwise how many conditions a check may look up.
+local function checkable(node)
+  local op = node[1]
+  if op == 'all' or op == 'none' or op == 'score' or op == 'null' then return 1 end
+  if op == 'not' then return checkable(node[2]) end
+  if op ~= 'and' and op ~= 'or' then return nil end
+  local lookups = 0
+  for i = 2, #node do
+    local child = checkable(node[i])
+    if not child then return nil end
+    lookups = lookups + child
+  end
+  return lookups
+end
+
+local function holds(node, pk)
+  local op = node[1]
+  if op == 'all' then return true end
+  if op == 'none' then return false end
+  if op == 'null' then return redis.call('ZSCORE', prefix .. node[2] .. ':@null', pk) ~= false end
+  if op == 'score' then
+    local score = redis.call('ZSCORE', prefix .. node[2], pk)
+    return score ~= false and within(tonumber(score), node[3], true) and within(tonumber(score), node[4], false)
+  end
+  if op == 'not' then return not holds(node[2], pk) end
+  local any = op == 'or'
+  for i = 2, #node do
+    if holds(node[i], pk) == any then return any end
+  end
+  return not any
+end
+
+-- Walks @pk from the cursor (pk order is ascending only), keeping the pks the plan holds for, until the
+-- page is full; gives up once the next step would spend more than `room`. Returns whether it filled the
+-- page (or ran out of pks), and the work spent.
+local function walkPks(after, room, perPk)
+  local spent, from = 0, after
+  while #items < want do
+    local batch = math.max(2 * (want - #items), 16)
+    local pks = redis.call('ZRANGE', prefix .. '@pk', from and ('(' .. from) or '-', '+', 'BYLEX', 'LIMIT', 0, batch)
+    for _, pk in ipairs(pks) do
+      if spent + perPk > room then return false, spent end
+      spent = spent + perPk
+      if holds(plan, pk) then
+        take(pk, 'v', pk)
+        if #items == want then return true, spent end
+      end
+    end
+    if #pks < batch then return true, spent end
+    from = pks[#pks]
+  end
+  return true, spent
+end
+
+-- A pk-ordered page of a filter need not build the filter's whole set: walking @pk and checking each pk
+-- finds it in about want / selectivity steps, where building costs the whole set. The walk is chosen
+-- when it is expected to cost less, and never spends more than the room the estimate left under the
+-- limit: if it runs out, the set is built after all, so that a page still costs at most the limit.
+-- Counting every match needs the set, so a page with totalCount is built.
+local walked = false
+local lookups = kind == 'pk' and not all and not wantCount and most > 0 and checkable(plan)
+if lookups then
+  local perPk = lookups * W.check + W.copy
+  local expected = math.ceil(want * total() / most) * perPk
+  local docs = want * W.doc
+  local room = limit - work
+  if expected < work - docs and expected <= room then
+    local filled, spent = walkPks(cursor and cursor[2], room, perPk)
+    if filled then
+      walked, work = true, spent + docs
+    else
+      items, work = {}, work + spent
+    end
+  end
+end
+if not walked then result = run(plan) end
 
 -- Lex-ordered sets: pk sets (scores 0, members pks) and string indexes (members value\0\0pk).
 local function pageLex(source, after, phase, isIndex)
@@ -145,7 +224,8 @@ local function nulls(after)
   pageLex(source, after and after[2], 'n', false)
 end
 
-if kind == 'pk' then valued(cursor)
+if walked then -- the page is in items already
+elseif kind == 'pk' then valued(cursor)
 elseif asc then
   if not cursor or cursor[1] == 'v' then valued(cursor) end
   nulls(cursor and cursor[1] == 'n' and cursor or nil)
