@@ -1,8 +1,9 @@
-import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { execFile, spawn } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   acceptsConnections,
@@ -31,14 +32,19 @@ import { INSERT_ALICE, redisPid, requestWaitingOnLock } from './helpers/request-
 afterAll(cleanUpClis);
 
 /** A POST on a connection of its own: the cluster hands out connections, not requests, to its workers in turn. */
-function postAlone(url: string, query: string, requestId: string): Promise<{ status: number; body: unknown }> {
+function postAlone(
+  url: string,
+  query: string,
+  requestId: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: unknown }> {
   return new Promise((resolve, reject) => {
     const sent = request(
       url,
       {
         method: 'POST',
         agent: false,
-        headers: { 'content-type': 'application/json', accept: 'application/json', 'x-request-id': requestId },
+        headers: { 'content-type': 'application/json', accept: 'application/json', 'x-request-id': requestId, ...headers },
       },
       (response) => {
         let text = '';
@@ -131,12 +137,30 @@ describe('redis-model-gateway serve --workers 2, its primary', () => {
     // Loaded as the CLI is here, through tsx (cli-process.ts).
     const bare = spawn(process.execPath, ['--import', 'tsx', '-e', 'process.stdout.write("up"); setInterval(() => {}, 1000)']);
     try {
-      await new Promise((resolve) => bare.stdout.once('data', resolve));
+      await bounded(new Promise((resolve) => bare.stdout.once('data', resolve)), 'a bare node process did not start', cli);
       const [primary, baseline] = await Promise.all([residentMiB(cli.child.pid as number), residentMiB(bare.pid as number)]);
       // A process that has built a gateway holds about 90 MiB more than a bare one.
       expect(primary - baseline).toBeLessThan(30);
     } finally {
       bare.kill();
+      await stop(cli);
+    }
+  });
+});
+
+describe('redis-model-gateway serve --workers 2, its credentials', () => {
+  it('reads a write token file once, for every worker, so that a pipe can hand it over', async () => {
+    const fifo = join(await tempDir(), 'token');
+    await promisify(execFile)('mkfifo', [fifo]);
+    // A pipe gives its text to the first reader only; a second open would wait for a writer for ever.
+    const written = writeFile(fifo, 's3cret\n');
+    const cli = await serve(['--workers', '2', '--write-token-file', fifo]);
+    try {
+      await written;
+      for (const id of ['token-1', 'token-2'])
+        expect(await postAlone(cli.url, INSERT_ALICE, id, { authorization: 'Bearer s3cret' })).toMatchObject({ status: 200 });
+      expect(await postAlone(cli.url, INSERT_ALICE, 'no-token')).toMatchObject({ status: 401 });
+    } finally {
       await stop(cli);
     }
   });

@@ -216,9 +216,18 @@ describe('the estimate', () => {
       expect(after.setsBuilt).toBeGreaterThan(before.setsBuilt);
     });
 
+    // Each range holds half the users, so the estimate expects half to match; none does.
+    const never: FindOptions = { where: { and: [{ age: { lt: 25 } }, { age: { gte: 25 } }] }, first: 10 };
+
+    it('gives up a walk that has spent what building costs, and builds: a page costs at most twice its build', async () => {
+      const estimate = (await session().findModels(User, { ...never, withTotalCount: true })).work;
+      const page = await session().findModels(User, never);
+      expect(page.edges).toEqual([]);
+      expect(page.work).toBeGreaterThan(estimate);
+      expect(page.work).toBeLessThanOrEqual(2 * estimate);
+    });
+
     it('builds the set after all when the walk would spend more than the limit leaves, and stays within the limit', async () => {
-      // Each range holds half the users, so the estimate expects half to match; none does.
-      const never: FindOptions = { where: { and: [{ age: { lt: 25 } }, { age: { gte: 25 } }] }, first: 10 };
       const estimate = (await session().findModels(User, { ...never, withTotalCount: true })).work;
       // Enough room for the walk the estimate expects (22 pks of 5 each), not for the 2000 it would need.
       const room = 200;

@@ -4,17 +4,13 @@ import { readCredentials } from './credentials.js';
 import { callerNodeEnv } from './node-env.js';
 import type { ServeFlags } from './serve-flags.js';
 
-/** What serve reads from files and the environment, beside its flags, to build a gateway. */
+/** What serve reads from files and the environment, beside its flags, to build a gateway: plain data, sent to workers as it is. */
 export interface ServeSettings {
   credentials: Awaited<ReturnType<typeof readCredentials>>;
   production: boolean;
 }
 
-/**
- * Each process that builds a gateway reads these itself, from the same flags and environment: a
- * worker is forked with the caller's NODE_ENV (workers.ts), so that it tells as the primary does
- * whether the caller set it.
- */
+/** Read once, by the process the operator started, and sent to its workers: a token file may be readable only once. */
 export const readServeSettings = async ({ values }: ServeFlags): Promise<ServeSettings> => ({
   credentials: await readCredentials(values),
   // Not NODE_ENV, which the CLI itself defaults to production for speed (node-env.ts).

@@ -43,15 +43,22 @@ export async function serve(argv: string[]): Promise<void> {
   let lock: DataDirLock | undefined;
   try {
     // Each process that will serve checks the models and the gateway options first, before anything is locked or bound.
-    const preparing: PreparedFront =
+    const preparing: PreparedFront = await (
       workers === 1
-        ? await (await import('./in-process-front.js')).prepareInProcess(flags, settings, teardown)
-        : await forkWorkers(workers);
+        ? import('./in-process-front.js').then(({ prepareInProcess }) => prepareInProcess(flags, settings, teardown))
+        : forkWorkers(workers, settings)
+    ).catch((error: unknown) => {
+      // Workers still loading end at a Ctrl-C to the process group: say it was the signal.
+      stillStarting();
+      throw error;
+    });
+    // Runs last, for a front never bound; once bound, the front closes before the data directory is unlocked.
     teardown.add(() => preparing.close());
     stillStarting();
     // The lock before the port, so that a second serve on the directory names the first rather than its port.
     if (!given) lock = await takeDataDir(dataDir, 'serve', teardown);
     const front: HttpFront = await preparing.bind();
+    teardown.add(() => front.close());
     stillStarting();
     const url = `http://${host}:${front.port}/graphql`;
     if (lock) embedded = await startOwnRedis(dataDir, lock, teardown);

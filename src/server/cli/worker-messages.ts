@@ -1,13 +1,16 @@
 import type { StartupReport } from './prepared-gateway.js';
+import type { ServeSettings } from './serve-options.js';
 
 /*
  * What serve's primary process and its workers say to each other over the cluster's IPC channel. Every
- * message is plain JSON. Each worker reads the models, flags and credentials itself, from the argv and
- * environment it was forked with.
+ * message is plain JSON. Each worker reads the flags from the argv it was forked with and loads the
+ * models itself (they are code); the primary sends it what it read from files and the environment.
  */
 
 /** From the primary to a worker. */
 export type ToWorker =
+  /** What the primary read beside the flags, once (a token file may be readable only once): check the models and options. */
+  | { type: 'prepare'; settings: ServeSettings }
   /** Every worker has checked the models and the data directory is locked: bind the port. */
   | { type: 'listen' }
   /** Redis is up: build a gateway on it and run the startup checks (one worker is asked). */
@@ -32,6 +35,8 @@ export interface WorkerFailure {
 
 /** From a worker to the primary. */
 export type FromWorker =
+  /** Listening to the primary: the messages sent from now on reach it. */
+  | { type: 'started' }
   | { type: 'prepared' }
   | { type: 'listening'; port: number }
   | { type: 'checked'; report: StartupReport }

@@ -4,7 +4,6 @@ import { CliError } from './cli-error.js';
 import { listen } from './listen.js';
 import { prepareGateway } from './prepared-gateway.js';
 import { serveFlags } from './serve-flags.js';
-import { readServeSettings } from './serve-options.js';
 import { Teardown } from './teardown.js';
 import type { FromWorker, ToWorker, WorkerFailure } from './worker-messages.js';
 
@@ -48,13 +47,16 @@ export async function serveWorker(argv: string[]): Promise<void> {
     process.exit(0);
   });
   try {
+    const preparing = whenTold('prepare');
     const binding = whenTold('listen');
     const checking = whenTold('check');
     const serving = whenTold('serve');
+    // A message that arrives before its listener is lost: the primary sends nothing before this.
+    tell({ type: 'started' });
     const flags = serveFlags(argv);
     // Before binding, as serve in one process does: a bad model or option fails before the primary
     // locks the data directory, and the port answers 503 only while Redis starts.
-    const prepared = await prepareGateway(flags, await readServeSettings(flags));
+    const prepared = await prepareGateway(flags, (await preparing).settings);
     tell({ type: 'prepared' });
     await binding;
     const listening = await listen(flags.port, flags.host);

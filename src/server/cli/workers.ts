@@ -1,7 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { CliError } from './cli-error.js';
 import type { HttpFront, PreparedFront } from './http-front.js';
-import { callerNodeEnv } from './node-env.js';
+import type { ServeSettings } from './serve-options.js';
 import type { FromWorker, ToWorker, WorkerFailure } from './worker-messages.js';
 
 /** How long a worker told to close may take before it is killed. */
@@ -87,9 +87,8 @@ class WorkerLink {
  * A worker that dies while serving is not restarted: serve stops and exits 1, as a single process
  * would on the same crash, so that a supervisor starts it afresh and no crash loop hides behind it.
  */
-export async function forkWorkers(count: number): Promise<PreparedFront> {
-  // The caller's NODE_ENV, not the CLI's default (undefined leaves it unset): see serve-options.ts.
-  const links = Array.from({ length: count }, () => new WorkerLink(cluster.fork({ NODE_ENV: callerNodeEnv })));
+export async function forkWorkers(count: number, settings: ServeSettings): Promise<PreparedFront> {
+  const links = Array.from({ length: count }, () => new WorkerLink(cluster.fork()));
   let stopping = false;
   let exitListener: ((what: string) => void) | undefined;
   let earlyExit: string | undefined;
@@ -149,7 +148,14 @@ export async function forkWorkers(count: number): Promise<PreparedFront> {
     };
   };
   try {
-    await Promise.all(links.map((link) => link.next('prepared', 'checked the models')));
+    await Promise.all(
+      links.map(async (link) => {
+        await link.next('started', 'started');
+        const prepared = link.next('prepared', 'checked the models');
+        link.send({ type: 'prepare', settings });
+        await prepared;
+      }),
+    );
   } catch (error) {
     await close();
     throw error;

@@ -115,17 +115,19 @@ end
 
 -- A pk-ordered page of a filter need not build the filter's whole set: walking @pk and checking each pk
 -- finds it in about want / selectivity steps, where building costs the whole set. The walk is chosen
--- when it is expected to cost less, and never spends more than the room the estimate left under the
--- limit: if it runs out, the set is built after all, so that a page still costs at most the limit.
--- Counting every match needs the set, so a page with totalCount is built.
+-- when it is expected to cost less. It never spends more than building would, nor more than the room
+-- the estimate left under the limit: past that (the matches lie further on than expected, as when pk
+-- order follows the filter), the set is built after all, so that a page costs at most twice its
+-- build and never more than the limit. Counting every match needs the set, so a page with totalCount
+-- is built.
 local walked = false
 local lookups = kind == 'pk' and not all and not wantCount and most > 0 and checkable(plan)
 if lookups then
   local perPk = lookups * W.check + W.copy
   local expected = math.ceil(want * total() / most) * perPk
   local docs = want * W.doc
-  local room = limit - work
-  if expected < work - docs and expected <= room then
+  local room = math.min(limit - work, work - docs)
+  if expected <= room then
     local filled, spent = walkPks(cursor and cursor[2], room, perPk)
     if filled then
       walked, work = true, spent + docs
