@@ -8,7 +8,7 @@ import { slotTag } from '../src/store/cluster/slot-tags.js';
 import { reindexModel } from '../src/store/indexes/reindex.js';
 import { clusterKeyspace, indexKeysAt } from '../src/store/keyspace.js';
 import { gatewayError } from './helpers/gateway-error.js';
-import { keysEverywhere, postGraphQL, primaryFor } from './helpers/cluster-keys.js';
+import { assignSlot, keysEverywhere, migrate, postGraphQL, primaryFor, startMigration } from './helpers/cluster-keys.js';
 import { openTestCluster, type TestCluster } from './helpers/test-cluster.js';
 
 // The cluster is shared with other spec files: every pk here holds this run's id.
@@ -197,6 +197,47 @@ describe('writes over several slots on a Redis Cluster', () => {
     expect(error.code).toBe('CROSS_SLOT');
     expect(await store.find([userKey, productKey])).toHaveLength(2);
     expect((await membersAt(`${prefixOf('User', userKey)}@pk`, userKey)).map(([pk]) => pk)).toContain(`${run}-d1`);
+  });
+});
+
+describe('writes to a slot being migrated', () => {
+  it('never half-write: refused whole while the document has moved and its index has not, then written whole once the slot has', async () => {
+    // A client of its own: the slot map it learns while the slot moves is not the shared client's.
+    const writer = cluster.connect();
+    const writes = createStore({ redis: writer, models });
+    const pk = `{mig${run}}a`;
+    const key = `User:${pk}`;
+    await writes.insert([User.create({ name: 'Before', age: 1, email: 'm@example.com' }, { pk })]);
+    const slot = keySlot(key);
+    const from = primaryFor(writer, primaries, key);
+    const to = [...primaries.values()].find((primary) => primary !== from) as Redis;
+    const ages = `${prefixOf('User', key)}age`;
+    await startMigration(slot, from, to);
+    try {
+      // The document moves first; its index keys are still on the old owner. Declared together, they make
+      // the old owner answer TRYAGAIN (some keys here, some gone) before the script runs, until ioredis gives up.
+      await migrate(slot, from, to, [key]);
+      const outcome = await writes.insert([User.create({ name: 'After', age: 2, email: 'm@example.com' }, { pk })]).then(
+        () => 'written',
+        (error: Error) => error.message,
+      );
+      expect(outcome).not.toBe('written');
+      const onNewOwner = await to.pipeline().asking().get(key).exec();
+      expect(onNewOwner?.[1]?.[1]).toContain('"Before"');
+      expect(await from.zrange(ages, '0', '-1', 'WITHSCORES')).toEqual([pk, '1']);
+      await migrate(slot, from, to);
+      await assignSlot(slot, [from, to], to);
+
+      await writes.insert([User.create({ name: 'After', age: 2, email: 'm@example.com' }, { pk })]);
+      expect(await to.get(key)).toContain('"After"');
+      expect(await to.zrange(ages, '0', '-1', 'WITHSCORES')).toEqual([pk, '2']);
+    } finally {
+      await assignSlot(slot, [from, to], to).catch(() => undefined);
+      await startMigration(slot, to, from);
+      await migrate(slot, to, from);
+      await assignSlot(slot, [from, to], from);
+      await writer.quit();
+    }
   });
 });
 

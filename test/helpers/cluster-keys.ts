@@ -41,3 +41,32 @@ export async function postGraphQL<TData = Record<string, unknown>>(
   });
   return (await response.json()) as { data: TData | null | undefined; errors: GraphQLErrorBody[] | undefined };
 }
+
+export const nodeId = async (node: Redis) => (await node.call('CLUSTER', 'MYID')) as string;
+
+/** Starts moving a slot between primaries the way redis-cli's reshard does: IMPORTING, then MIGRATING. */
+export async function startMigration(slot: number, from: Redis, to: Redis): Promise<void> {
+  await to.call('CLUSTER', 'SETSLOT', slot, 'IMPORTING', await nodeId(from));
+  await from.call('CLUSTER', 'SETSLOT', slot, 'MIGRATING', await nodeId(to));
+}
+
+/** Moves `keys`, or every key of the slot still on `from`, to `to`. */
+export async function migrate(slot: number, from: Redis, to: Redis, keys?: readonly string[]): Promise<void> {
+  const host = to.options.host ?? '127.0.0.1';
+  const port = to.options.port ?? 6379;
+  if (keys) {
+    await from.call('MIGRATE', host, port, '', 0, 5000, 'KEYS', ...keys);
+    return;
+  }
+  for (;;) {
+    const left = (await from.call('CLUSTER', 'GETKEYSINSLOT', slot, 100)) as string[];
+    if (left.length === 0) return;
+    await from.call('MIGRATE', host, port, '', 0, 5000, 'KEYS', ...left);
+  }
+}
+
+/** Ends a migration: `owner` serves the slot, as every primary involved is told at once. */
+export async function assignSlot(slot: number, involved: readonly Redis[], owner: Redis): Promise<void> {
+  const id = await nodeId(owner);
+  await Promise.all(involved.map((primary) => primary.call('CLUSTER', 'SETSLOT', slot, 'NODE', id)));
+}
