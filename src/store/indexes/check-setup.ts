@@ -1,7 +1,7 @@
 import type { Registry } from '../../model/registry.js';
 import { indexDefinition } from './index-entries.js';
-import { indexPrefix } from '../keyspace.js';
-import type { RedisClient } from '../redis-client.js';
+import { singleKeyspace } from '../keyspace.js';
+import { isCluster, type RedisClient } from '../redis-client.js';
 
 /** How far startup looks for documents written before a model was indexed (SCAN pages of 1000). */
 const SCAN_PAGES = 20;
@@ -21,7 +21,8 @@ const reindexTemplate = (modelName: string) =>
  * What an operator should know before serving: an eviction policy that may drop documents behind the
  * indexes' back, and models whose stored index was built with another definition (or none).
  * Records the definition of models that have no documents yet. Returns the warnings.
- * On a cluster the eviction policy and the scan for documents are asked of one node only.
+ * On a cluster the eviction policy is asked of one node only, and index definitions are not compared:
+ * finders do not run there yet, so no stored index is read.
  */
 export async function checkSetup(
   redis: RedisClient,
@@ -38,13 +39,14 @@ export async function checkSetup(
       `Redis runs maxmemory-policy ${policy}: it may evict documents, locks and index entries. Use noeviction (or a volatile-* policy).`,
     );
   }
+  if (isCluster(redis)) return warnings;
   for (const model of registry.models) {
-    const prefix = indexPrefix(model.name);
-    const stored = await redis.hget(`${prefix}@meta`, 'fields');
+    const metaKey = singleKeyspace.metaKey(model.name);
+    const stored = await redis.hget(metaKey, 'fields');
     const current = indexDefinition(model);
     if (stored === current) continue;
     if (stored === null && !(await hasDocuments(redis, model.name))) {
-      await redis.hset(`${prefix}@meta`, 'fields', current);
+      await redis.hset(metaKey, 'fields', current);
       continue;
     }
     warnings.push(
@@ -56,7 +58,7 @@ export async function checkSetup(
 }
 
 async function hasDocuments(redis: RedisClient, modelName: string): Promise<boolean> {
-  if ((await redis.zcard(`${indexPrefix(modelName)}@pk`)) > 0) return true;
+  if ((await redis.zcard(`${singleKeyspace.indexPrefix(modelName, `${modelName}:`)}@pk`)) > 0) return true;
   let cursor = '0';
   for (let page = 0; page < SCAN_PAGES; page++) {
     const [next, keys] = await redis.scan(cursor, 'MATCH', `${modelName}:*`, 'COUNT', 1000);
