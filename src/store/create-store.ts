@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import type { z } from 'zod';
 import type { Draft, ModelDefinition } from '../model/define-model.js';
 import { formatKey } from '../model/keys.js';
@@ -16,7 +15,7 @@ import type { HoldOptions, LockStep } from './lock-operations.js';
 import type { LockOptions } from './locks.js';
 
 export interface StoreOptions {
-  /** One Redis, or a Redis Cluster: on a cluster only reads without TTLs work across slots so far. */
+  /** One Redis, or a Redis Cluster: on a cluster reads work across slots; writes need their keys in one slot. */
   redis: RedisClient;
   models: readonly ModelDefinition[] | Registry;
   limits?: Partial<StoreLimits> | undefined;
@@ -53,7 +52,7 @@ export class Store {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     // The scripts register through defineCommand, which a Cluster client has too; it routes each call by
     // its first key, so on a cluster a call works while all its keys share a slot.
-    this.scripts = gatewayScripts(options.redis as Redis);
+    this.scripts = gatewayScripts(options.redis);
   }
 
   /**

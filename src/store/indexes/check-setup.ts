@@ -1,7 +1,8 @@
 import type { Registry } from '../../model/registry.js';
 import { indexDefinition } from './index-entries.js';
 import { indexPrefix } from '../keyspace.js';
-import type { RedisClient } from '../redis-client.js';
+import type { Redis } from 'ioredis';
+import { isCluster, type RedisClient } from '../redis-client.js';
 
 /** How far startup looks for documents written before a model was indexed (SCAN pages of 1000). */
 const SCAN_PAGES = 20;
@@ -21,7 +22,8 @@ const reindexTemplate = (modelName: string) =>
  * What an operator should know before serving: an eviction policy that may drop documents behind the
  * indexes' back, and models whose stored index was built with another definition (or none).
  * Records the definition of models that have no documents yet. Returns the warnings.
- * On a cluster the eviction policy and the scan for documents are asked of one node only.
+ * On a cluster every primary is asked for its eviction policy (each node has its own configuration)
+ * and scanned for documents (SCAN sees only the node it is sent to).
  */
 export async function checkSetup(
   redis: RedisClient,
@@ -29,21 +31,24 @@ export async function checkSetup(
   { reindexCommand = reindexTemplate }: CheckSetupOptions = {},
 ): Promise<string[]> {
   const warnings: string[] = [];
-  const policy = await redis.config('GET', 'maxmemory-policy').then(
-    (reply) => String((reply as string[])[1] ?? ''),
-    () => '',
-  );
-  if (policy.startsWith('allkeys-')) {
-    warnings.push(
-      `Redis runs maxmemory-policy ${policy}: it may evict documents, locks and index entries. Use noeviction (or a volatile-* policy).`,
+  const nodes = await nodesOf(redis);
+  for (const [name, node] of nodes) {
+    const policy = await node.config('GET', 'maxmemory-policy').then(
+      (reply) => String((reply as string[])[1] ?? ''),
+      () => '',
     );
+    if (policy.startsWith('allkeys-')) {
+      warnings.push(
+        `${name ? `The primary ${name}` : 'Redis'} runs maxmemory-policy ${policy}: it may evict documents, locks and index entries. Use noeviction (or a volatile-* policy).`,
+      );
+    }
   }
   for (const model of registry.models) {
     const prefix = indexPrefix(model.name);
     const stored = await redis.hget(`${prefix}@meta`, 'fields');
     const current = indexDefinition(model);
     if (stored === current) continue;
-    if (stored === null && !(await hasDocuments(redis, model.name))) {
+    if (stored === null && !(await hasDocuments(redis, nodes, model.name))) {
       await redis.hset(`${prefix}@meta`, 'fields', current);
       continue;
     }
@@ -55,11 +60,25 @@ export async function checkSetup(
   return warnings;
 }
 
-async function hasDocuments(redis: RedisClient, modelName: string): Promise<boolean> {
+/** The servers to ask about their own configuration and keys, by name (`host:port` of a cluster's primary, '' for one Redis). */
+async function nodesOf(redis: RedisClient): Promise<Array<[name: string, node: Redis]>> {
+  if (!isCluster(redis)) return [['', redis]];
+  // Routed to any node: once it answers, the client has the slot map and knows every primary.
+  await redis.ping();
+  return redis.nodes('master').map((node) => [`${node.options.host}:${node.options.port}`, node]);
+}
+
+async function hasDocuments(redis: RedisClient, nodes: ReadonlyArray<[string, Redis]>, modelName: string): Promise<boolean> {
   if ((await redis.zcard(`${indexPrefix(modelName)}@pk`)) > 0) return true;
+  for (const [, node] of nodes) if (await scanFinds(node, `${modelName}:*`)) return true;
+  return false;
+}
+
+/** Whether SCAN finds a key matching `pattern` on `node`; true also when it gives up after SCAN_PAGES pages, to be safe. */
+async function scanFinds(node: Redis, pattern: string): Promise<boolean> {
   let cursor = '0';
   for (let page = 0; page < SCAN_PAGES; page++) {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${modelName}:*`, 'COUNT', 1000);
+    const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
     if (keys.length > 0) return true;
     if (next === '0') return false;
     cursor = next;
