@@ -26,6 +26,8 @@ export type ErrorCode =
   | 'VALUE_TOO_LARGE'
   | 'REDIS_UNAVAILABLE'
   | 'WRITE_OUTCOME_UNKNOWN'
+  | 'CROSS_SLOT'
+  | 'NOT_SUPPORTED'
   | 'UNSUPPORTED_MEDIA_TYPE';
 
 export class GatewayError extends Error {
@@ -185,6 +187,31 @@ export const writeOutcomeUnknown = (reason: string) =>
     'WRITE_OUTCOME_UNKNOWN',
     `The write was sent to Redis but its reply was lost (${reason}): it may or may not have been applied. Read the data back before you retry.`,
   );
+
+/** How many keys a CROSS_SLOT message names; its details name them all. */
+const CROSS_SLOT_NAMED = 20;
+
+/**
+ * A write on a Redis Cluster whose keys fall in several hash slots, refused before anything is sent:
+ * one script is atomic only within one slot. `keys` holds each key with its slot, in the caller's order.
+ */
+export function crossSlot(operation: string, keys: ReadonlyArray<{ key: string; slot: number }>) {
+  const slots = new Map<number, string[]>();
+  for (const { key, slot } of keys.slice(0, CROSS_SLOT_NAMED)) slots.set(slot, [...(slots.get(slot) ?? []), `"${truncate(key)}"`]);
+  const named = [...slots].map(([slot, inSlot]) => `slot ${slot}: ${inSlot.join(', ')}`).join('; ');
+  const more = keys.length > CROSS_SLOT_NAMED ? ` and ${keys.length - CROSS_SLOT_NAMED} more keys` : '';
+  const count = new Set(keys.map(({ slot }) => slot)).size;
+  return new GatewayError(
+    'CROSS_SLOT',
+    `${operation} touches ${count} hash slots of the Redis Cluster (${named}${more}): a write is atomic only within one slot, so nothing was written. ` +
+      'Give related pks a common hash tag, the same text in braces, so that they hash together (e.g. "User:{shop7}alice" and "Order:{shop7}o1" share the slot of "shop7"), or write them in separate calls.',
+    { operation, slots: count, keys: keys.map(({ key, slot }) => ({ key: truncate(key), slot })) },
+  );
+}
+
+/** What one Redis serves and a Redis Cluster does not yet, refused before anything is sent. */
+export const notSupported = (operation: string, reason: string, advice: string) =>
+  new GatewayError('NOT_SUPPORTED', `${operation} does not run on a Redis Cluster yet: ${reason}. ${advice}`, { operation });
 
 export const invalidModelDefinition = (message: string) => new GatewayError('INVALID_MODEL_DEFINITION', message);
 

@@ -11,6 +11,7 @@ import { evaluateCondition, type Condition } from '../src/model/conditions.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../src/server/embedded-redis.js';
 import { checkSetup } from '../src/store/indexes/check-setup.js';
 import { reindexModel } from '../src/store/indexes/reindex.js';
+import { indexKeysAt } from '../src/store/keyspace.js';
 import { bounded, cleanUpClis, post, runCli, serve, stop, writeModelsFile } from './helpers/cli-process.js';
 import { openTestRedis, type TestRedis } from './helpers/redis.js';
 
@@ -112,7 +113,7 @@ describe('reindex', () => {
 
     // The batch as reindex sends it for the text it read before the write: take it out of the indexes.
     const { sha1Of } = await import('../src/store/write-documents.js');
-    const reply = await store.scripts.reindexBatch('rmg:idx:Member:', [
+    const reply = await store.scripts.reindexBatch('rmg:idx:Member:', indexKeysAt('rmg:idx:Member:', ['age']), [
       { key: 'Member:late', pk: 'late', sha1: sha1Of(stale as Buffer), entries: '' },
     ]);
 

@@ -44,12 +44,14 @@ export function addInsertMany(builder: Builder, registry: Registry, refs: TypeRe
         const inputs = args.models as Array<Record<string, Record<string, unknown> | null | undefined>>;
         const { maxInsert } = session.limits;
         if (inputs.length > maxInsert) throw tooManyKeys(inputs.length, maxInsert, 'models to insert', 'maxInsert');
+        // One generator per call: on a cluster the pks it makes share a slot, so the call stays one atomic write.
+        const newPk = session.newPks();
         const drafts = inputs.map((input, index) => {
           const model = registry.models.find((candidate) => input[inputMemberName(candidate.name)] != null);
           const given = model ? (input[inputMemberName(model.name)] as Record<string, unknown>) : {};
           if (!model) throw new Error('ModelInput has no member set; @oneOf validation should have refused it');
           const pk = typeof given.pk === 'string' ? given.pk : undefined;
-          return createDraft(model, inputToValue(model.fields, given), { pk, index });
+          return createDraft(model, inputToValue(model.fields, given), { pk, index, newPk });
         });
         return session.insert(drafts, { onConflict: args.onConflict ?? 'OVERWRITE' });
       }),

@@ -164,7 +164,7 @@ export function addLockMutations(builder: Builder, modelInterface: ModelInterfac
         saveAtEnd: t.arg.boolean({ defaultValue: true }),
       },
       resolve: withGraphQLErrors(async (_root, args, { session }) => {
-        const target = session.registry.resolveKey(leaseFromToken(args.token).key);
+        const target = session.registry.resolveKey(leaseFromToken(session.keyspace, args.token).key);
         return session.releaseLock(args.token, {
           update: () => updateFor(target, args.update as OneOf),
           saveAtEnd: args.saveAtEnd ?? true,

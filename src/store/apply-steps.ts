@@ -4,6 +4,7 @@ import { evaluateCondition, type Condition } from '../model/conditions.js';
 import { decodeAndValidateDocument } from '../model/document-codec.js';
 import type { ModelInstance } from '../model/model-instance.js';
 import type { ResolvedKey } from '../model/registry.js';
+import type { Keyspace } from './keyspace.js';
 import type { Lease } from './locks.js';
 import type { RedisClient } from './redis-client.js';
 import { callRedis } from './redis-faults.js';
@@ -28,6 +29,7 @@ export interface LockResult {
 export interface StepContext {
   redis: RedisClient;
   scripts: GatewayScripts;
+  keyspace: Keyspace;
   /** See StoreLimits.maxDocumentBytes. */
   maxDocumentBytes: number;
   events?: StoreEvents;
@@ -85,8 +87,10 @@ export async function applySteps(
       writes.length === 0
         ? { status: 'written' as const, ttls: [] }
         : await writeDocuments(context.scripts, writes, {
+            keyspace: context.keyspace,
+            operation: 'The save under locks',
             maxDocumentBytes: context.maxDocumentBytes,
-            locks: leases.map((lease) => ({ lockKey: lease.lockKey, value: lease.value })),
+            locks: leases.map((lease) => ({ documentKey: lease.key, lockKey: lease.lockKey, value: lease.value })),
           });
     if (outcome.status === 'changed') continue;
     if (outcome.status === 'lockLost') {

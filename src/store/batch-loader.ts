@@ -4,7 +4,7 @@ import { decodeDocument } from '../model/document-codec.js';
 import type { ModelInstance } from '../model/model-instance.js';
 import type { ResolvedKey } from '../model/registry.js';
 import { mgetPerNode } from './cluster/read-per-node.js';
-import { indexPrefix } from './keyspace.js';
+import { keyspaceFor } from './keyspace.js';
 import { isCluster, type RedisClient } from './redis-client.js';
 import { callRedis } from './redis-faults.js';
 import type { GatewayScripts } from './scripts.js';
@@ -66,7 +66,7 @@ async function readBatch(
   const byKey = new Map(requests.map((request) => [request.key, request]));
   const reads = keys.map((key) => {
     const request = byKey.get(key) as LoadRequest;
-    return { key, refreshSeconds: refresh.get(key) ?? 0, indexPrefix: indexPrefix(request.model.name), pk: request.pk };
+    return { key, refreshSeconds: refresh.get(key) ?? 0, indexPrefix: keyspaceFor(redis).indexPrefix(request.model.name, key), pk: request.pk };
   });
   const replies = await scripts.readDocuments(reads, wantTtl);
   const replyOf = new Map(keys.map((key, i): [string, [string | null, number]] => [key, replies[i] ?? [null, -2]]));

@@ -4,6 +4,8 @@ import { formatKey } from '../model/keys.js';
 import type { ModelInstance } from '../model/model-instance.js';
 import { createRegistry, type Registry } from '../model/registry.js';
 import { Access } from './access.js';
+import { keyspaceFor, type Keyspace } from './keyspace.js';
+import { newPks } from './new-pks.js';
 import type { RedisClient } from './redis-client.js';
 import { gatewayScripts, type GatewayScripts } from './scripts.js';
 import { reportRoundTrips, type StoreEvents } from './store-events.js';
@@ -15,7 +17,10 @@ import type { HoldOptions, LockStep } from './lock-operations.js';
 import type { LockOptions } from './locks.js';
 
 export interface StoreOptions {
-  /** One Redis, or a Redis Cluster: on a cluster reads work across slots; writes need their keys in one slot. */
+  /**
+   * One Redis, or a Redis Cluster. On a cluster each write keeps to one slot (CROSS_SLOT otherwise), and
+   * finders, deletes by where and reindexing are NOT_SUPPORTED.
+   */
   redis: RedisClient;
   models: readonly ModelDefinition[] | Registry;
   limits?: Partial<StoreLimits> | undefined;
@@ -46,6 +51,8 @@ export class Store {
   readonly limits: StoreLimits;
   /** The Lua scripts, registered on the client once. */
   readonly scripts: GatewayScripts;
+  /** The names of the gateway's own keys, for one Redis or a cluster, chosen from the client. */
+  readonly keyspace: Keyspace;
 
   constructor(private readonly options: StoreOptions) {
     this.registry = 'resolveKey' in options.models ? options.models : createRegistry(options.models);
@@ -53,6 +60,16 @@ export class Store {
     // The scripts register through defineCommand, which a Cluster client has too; it routes each call by
     // its first key, so on a cluster a call works while all its keys share a slot.
     this.scripts = gatewayScripts(options.redis);
+    this.keyspace = keyspaceFor(options.redis);
+  }
+
+  /**
+   * A pk generator for the drafts of one `insert`: `Model.create(value, { pk: pks() })`. On one Redis
+   * it makes plain UUIDv7s, as `create` does; on a cluster UUIDv7s sharing one random hash tag, so that
+   * the documents land in one slot and the insert stays one atomic write (CROSS_SLOT otherwise).
+   */
+  newPks(): () => string {
+    return newPks(this.keyspace);
   }
 
   /**

@@ -1,12 +1,15 @@
-import { badUserInput, GatewayError, isGatewayError, queryTooExpensive } from '../errors.js';
+import { badUserInput, GatewayError, isGatewayError, notSupported, queryTooExpensive } from '../errors.js';
 import type { Condition } from '../model/conditions.js';
 import type { ModelDefinition } from '../model/define-model.js';
 import type { ResolvedKey } from '../model/registry.js';
-import { indexPrefix, temporaryPrefix } from './keyspace.js';
+import { FINDERS_ON_CLUSTER } from './cluster/finders-on-cluster.js';
+import { assertOneSlot } from './cluster/one-slot.js';
+import type { Keyspace } from './keyspace.js';
 import type { FinderLimits } from './indexes/find-models.js';
 import { compilePlan, selectsAll, type PlanNode } from './indexes/plan.js';
 import { PURGING, REFUSED } from './indexes/script-status.js';
 import type { GatewayScripts } from './scripts.js';
+import { indexKeysOf } from './write-documents.js';
 
 export interface DeleteLimits extends FinderLimits {
   /** Most instances one script call of a delete by where deletes (fewer when the work left allows fewer). */
@@ -20,14 +23,24 @@ export interface DeleteResult {
   byModel: Record<string, number>;
 }
 
-/** rapyer's adelete_many: keys of any models, deleted with their index entries in one atomic step. */
-export async function deleteKeys(scripts: GatewayScripts, keys: readonly ResolvedKey[]): Promise<DeleteResult> {
+/**
+ * rapyer's adelete_many: keys of any models, deleted with their index entries in one atomic step; on a
+ * cluster, keys in several slots are CROSS_SLOT before anything is sent.
+ */
+export async function deleteKeys(scripts: GatewayScripts, keyspace: Keyspace, keys: readonly ResolvedKey[]): Promise<DeleteResult> {
   const unique = [...new Map(keys.map((key) => [key.key, key])).values()];
   const byModel: Record<string, number> = {};
   if (unique.length === 0) return { count: 0, byModel };
-  const deleted = await scripts.deleteDocuments(
+  assertOneSlot(
+    keyspace,
     unique.map((key) => key.key),
-    unique.flatMap((key) => [indexPrefix(key.model.name), key.pk]),
+    'deleteMany',
+  );
+  const deleted = await scripts.deleteDocuments(
+    unique.map(({ key, model, pk }) => {
+      const indexPrefix = keyspace.indexPrefix(model.name, key);
+      return { key, indexPrefix, pk, indexKeys: indexKeysOf(model, indexPrefix) };
+    }),
   );
   let count = 0;
   unique.forEach((key, i) => {
@@ -46,19 +59,23 @@ export async function deleteKeys(scripts: GatewayScripts, keys: readonly Resolve
  */
 export async function deleteWhere(
   scripts: GatewayScripts,
+  keyspace: Keyspace,
   model: ModelDefinition,
   where: Condition | null,
   limits: DeleteLimits,
 ): Promise<DeleteResult> {
+  const operation = where === null ? `deleteAll${model.name}s` : `delete${model.name}s`;
+  if (keyspace.cluster) throw notSupported(operation, ...FINDERS_ON_CLUSTER);
   const plan: PlanNode = where === null ? ['all'] : compilePlan(model, where, limits.maxWhereDepth);
   if (where !== null && selectsAll(plan))
     throw badUserInput(
       `delete${model.name}s needs a where that names a field; to delete every ${model.name}, use deleteAll${model.name}s(confirm: true).`,
     );
+  const indexPrefix = keyspace.indexPrefix(model.name, `${model.name}:`);
   const args = [
-    indexPrefix(model.name),
+    indexPrefix,
     `${model.name}:`,
-    temporaryPrefix(),
+    keyspace.temporaryPrefix(indexPrefix),
     JSON.stringify(plan),
     String(limits.maxFinderWork),
     String(limits.deleteStep),

@@ -1,36 +1,96 @@
 import { randomBytes } from 'node:crypto';
+import { keySlot } from './cluster/key-slot.js';
+import { slotTag } from './cluster/slot-tags.js';
+import { isCluster, type RedisClient } from './redis-client.js';
 
 /*
  * Every key the gateway keeps beside the documents, in one place. All of them start with `rmg:`; model
  * names start with a capital letter, so no gateway key is a model key or matched by a `<Model>:*` scan.
  * These names are stored data: changing a byte of one orphans what existing deployments hold.
- */
-
-/**
- * Index keys live under `rmg:idx:<Model>:`. Lock keys start with `rmg:lock:`, so no index key is a lock key.
+ *
+ * There are two layouts, one per deployment shape, chosen once per store from its client:
+ *
+ * | key | one Redis | Redis Cluster |
+ * | --- | --- | --- |
+ * | index prefix | `rmg:idx:<Model>:` | `rmg:idx:{<tag>}:<Model>:` |
+ * | lock | `rmg:lock:<action>:<key>` | `rmg:lock:{<tag>}:<action>:<key>` |
+ * | fencing counter | `rmg:fence` | `rmg:fence:{<tag>}` |
+ * | temporary sets | `rmg:tmp:<16 hex>:` | `rmg:tmp:{<tag>}:<16 hex>:` |
+ * | index definition | `rmg:idx:<Model>:@meta` | `rmg:idx:<Model>:@meta` |
+ *
+ * `<tag>` is `slotTag(keySlot(documentKey))`: the shortest tag of the slot the document lives in, so that
+ * on a cluster every key a write touches is in its document's slot and one script may declare them all.
+ * Index shards are per slot there: they move with their documents when a slot moves. One Redis keeps one
+ * shard per model, so that a finder reads one set per field. The index definition belongs to a model,
+ * not to a document, so it has one name in both layouts.
+ *
+ * Under an index prefix:
  *
  * | key | type | holds |
  * | --- | --- | --- |
- * | `rmg:idx:<Model>:@pk` | sorted set, all scores 0 | every indexed instance's pk (pk order by lex) |
- * | `rmg:idx:<Model>:@expiry` | sorted set | pk scored by when its key expires (ms); purged at the start of each finder |
- * | `rmg:idx:<Model>:@entries` | hash | pk: the JSON list of its index entries, to remove them on the next write |
- * | `rmg:idx:<Model>:@meta` | hash | `fields`: the index definition the stored index was built with |
- * | `rmg:idx:<Model>:<field>` | sorted set | numbers, booleans, dates and enums (by rank): pk scored by value; strings: `<value>\0\0<pk>`, scores 0 |
- * | `rmg:idx:<Model>:<field>:@null` | sorted set, all scores 0 | pks whose value of the field is null or absent |
+ * | `<prefix>@pk` | sorted set, all scores 0 | every indexed instance's pk (pk order by lex) |
+ * | `<prefix>@expiry` | sorted set | pk scored by when its key expires (ms); purged at the start of each finder |
+ * | `<prefix>@entries` | hash | pk: the JSON list of its index entries, to remove them on the next write |
+ * | `<prefix>@meta` | hash | `fields`: the index definition the stored index was built with (one Redis only) |
+ * | `<prefix><field>` | sorted set | numbers, booleans, dates and enums (by rank): pk scored by value; strings: `<value>\0\0<pk>`, scores 0 |
+ * | `<prefix><field>:@null` | sorted set, all scores 0 | pks whose value of the field is null or absent |
+ *
+ * Lock keys start with `rmg:lock:`, so no index key is a lock key. An action has no colon, so the first
+ * colon after the action ends it and no two (key, action) pairs share a lock key.
  */
-export const indexPrefix = (modelName: string) => `rmg:idx:${modelName}:`;
+export interface Keyspace {
+  /** Whether keys are laid out for a Redis Cluster: then a write must keep to one slot. */
+  readonly cluster: boolean;
+  /** Where the indexes that hold the document at `documentKey`, of model `modelName`, live. */
+  indexPrefix(modelName: string, documentKey: string): string;
+  /** The lock on (documentKey, action). */
+  lockKey(documentKey: string, action: string): string;
+  /** The counter whose increments are the fencing tokens of locks on `documentKey`: tokens need only grow per key. */
+  fenceKey(documentKey: string): string;
+  /**
+   * A fresh prefix for the sets one finder or delete script builds and deletes before it returns, in the
+   * slot of `slotKey` (a key the script declares); random, so that two scripts never share one even if a
+   * script dies before cleaning up.
+   */
+  temporaryPrefix(slotKey: string): string;
+  /** The hash that records the index definition a model's stored index was built with. */
+  metaKey(modelName: string): string;
+}
+
+const randomPart = () => randomBytes(8).toString('hex');
+
+export const singleKeyspace: Keyspace = {
+  cluster: false,
+  indexPrefix: (modelName) => `rmg:idx:${modelName}:`,
+  lockKey: (documentKey, action) => `rmg:lock:${action}:${documentKey}`,
+  fenceKey: () => 'rmg:fence',
+  temporaryPrefix: () => `rmg:tmp:${randomPart()}:`,
+  metaKey: (modelName) => `rmg:idx:${modelName}:@meta`,
+};
+
+/** The hash tag of the slot `key` lives in, braces included: placed first in a key, it puts that key there. */
+export const slotTagOf = (key: string) => `{${slotTag(keySlot(key))}}`;
+
+export const clusterKeyspace: Keyspace = {
+  cluster: true,
+  indexPrefix: (modelName, documentKey) => `rmg:idx:${slotTagOf(documentKey)}:${modelName}:`,
+  lockKey: (documentKey, action) => `rmg:lock:${slotTagOf(documentKey)}:${action}:${documentKey}`,
+  fenceKey: (documentKey) => `rmg:fence:${slotTagOf(documentKey)}`,
+  temporaryPrefix: (slotKey) => `rmg:tmp:${slotTagOf(slotKey)}:${randomPart()}:`,
+  metaKey: singleKeyspace.metaKey,
+};
+
+export const keyspaceFor = (redis: RedisClient): Keyspace => (isCluster(redis) ? clusterKeyspace : singleKeyspace);
 
 /**
- * `rmg:lock:<action>:<key>`. An action has no colon, so the first colon after the prefix ends it and no
- * two (key, action) pairs share a lock key.
+ * Every index key under `prefix` that writing or deleting a document of a model indexing `fields` may
+ * touch: `@pk`, `@expiry`, `@entries`, and each field's set and its `@null` set. A write script declares
+ * them all, so that on a cluster a slot being moved is refused before the script starts (TRYAGAIN), not
+ * after it has written the document and half its entries.
  */
-export const lockKeyOf = (key: string, action: string) => `rmg:lock:${action}:${key}`;
-
-/** The counter every lock acquisition increments: its value is the lease's fencing token. */
-export const FENCE_KEY = 'rmg:fence';
-
-/**
- * A fresh prefix for the sets one finder or delete script builds while it runs and deletes before it
- * returns; random, so that two scripts never share one even if a script dies before cleaning up.
- */
-export const temporaryPrefix = () => `rmg:tmp:${randomBytes(8).toString('hex')}:`;
+export const indexKeysAt = (prefix: string, fields: readonly string[]): string[] => [
+  `${prefix}@pk`,
+  `${prefix}@expiry`,
+  `${prefix}@entries`,
+  ...fields.flatMap((field) => [`${prefix}${field}`, `${prefix}${field}:@null`]),
+];

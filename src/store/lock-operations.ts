@@ -4,6 +4,7 @@ import type { Condition } from '../model/conditions.js';
 import type { ModelInstance } from '../model/model-instance.js';
 import type { Registry } from '../model/registry.js';
 import { applySteps, type LockResult, type StepContext } from './apply-steps.js';
+import { assertOneSlot } from './cluster/one-slot.js';
 import {
   acquireLock,
   checkAction,
@@ -77,12 +78,22 @@ export async function withLocks(
     if (seen.has(step.key)) throw badUserInput(`Key "${step.key}" appears twice in withLocks; a key may appear once.`, { key: step.key });
     seen.add(step.key);
   }
+  // On a cluster the save is one script, so every lock and document must share a slot: refused before any lock is taken.
+  assertOneSlot(
+    context.keyspace,
+    resolved.map((step) => step.key),
+    steps.length === 1 ? 'withLock' : 'withLocks',
+  );
   const deadline = Date.now() + timeoutMs;
   const order = [...resolved.keys()].sort((a, b) => compareLockKeys(resolved[a]?.key ?? '', resolved[b]?.key ?? ''));
   const leases: Lease[] = [];
   try {
     for (const index of order)
-      leases[index] = await acquireLock(context.scripts, resolved[index]?.key ?? '', action, leaseMs, deadline, timeoutMs, context.events);
+      leases[index] = await acquireLock(
+        context.scripts,
+        context.keyspace,
+        resolved[index]?.key ?? '',
+        action, leaseMs, deadline, timeoutMs, context.events);
     return await applySteps(context, resolved, leases, save);
   } finally {
     // A release that fails (Redis gone) must not replace the outcome of the save: the lease runs out by itself.
@@ -97,7 +108,7 @@ export async function acquireLease(context: LockContext, key: string, action: st
   const resolved = context.registry.resolveKey(key);
   checkAction(action);
   const { leaseMs, timeoutMs } = checkLockOptions(options);
-  const lease = await acquireLock(context.scripts, key, action, leaseMs, Date.now() + timeoutMs, timeoutMs, context.events);
+  const lease = await acquireLock(context.scripts, context.keyspace, key, action, leaseMs, Date.now() + timeoutMs, timeoutMs, context.events);
   try {
     const [current] = await applySteps(context, [resolved], [lease], false);
     return { lease, model: current?.model ?? null };
@@ -108,7 +119,7 @@ export async function acquireLease(context: LockContext, key: string, action: st
 }
 
 export const extendLease = (context: LockContext, token: string, leaseMs: number) =>
-  extendLock(context.scripts, leaseFromToken(token), leaseMs);
+  extendLock(context.scripts, leaseFromToken(context.keyspace, token), leaseMs);
 
 /**
  * Saves the update while the lease holds (LOCK_LOST otherwise, nothing written), then lets the lock go:
@@ -120,7 +131,7 @@ export async function releaseLease(
   token: string,
   { update, saveAtEnd = true }: { update?: Update | null | (() => Update | null); saveAtEnd?: boolean } = {},
 ): Promise<LockResult> {
-  const lease = leaseFromToken(token);
+  const lease = leaseFromToken(context.keyspace, token);
   let result: LockResult | undefined;
   try {
     const resolved = context.registry.resolveKey(lease.key);

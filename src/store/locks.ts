@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { badUserInput, lockLost, lockTimeout } from '../errors.js';
-import { FENCE_KEY, lockKeyOf } from './keyspace.js';
+import type { Keyspace } from './keyspace.js';
 import type { GatewayScripts } from './scripts.js';
 import type { StoreEvents } from './store-events.js';
 
@@ -19,7 +19,10 @@ export interface Lease {
   lockKey: string;
   /** The random value stored in the lock key: only its holder knows it. */
   value: string;
-  /** Grows with every acquisition of any lock: a holder can hand it to systems that refuse older ones. */
+  /**
+   * Grows with every acquisition of a lock on the key (on one Redis, of any lock; on a cluster, of any
+   * lock in the key's slot): a holder can hand it to systems that refuse older ones.
+   */
   fencingToken: string;
   /** When the lease runs out, by the Redis server's clock. */
   expiresAt: Date;
@@ -50,6 +53,7 @@ export function checkRange(name: string, value: number, { min, max }: { min: num
 /** Tries until `deadline` (ms since the epoch), backing off with jitter so that waiters do not retry in step. */
 export async function acquireLock(
   scripts: GatewayScripts,
+  keyspace: Keyspace,
   key: string,
   action: string,
   leaseMs: number,
@@ -57,11 +61,12 @@ export async function acquireLock(
   timeoutMs: number,
   events?: StoreEvents,
 ): Promise<Lease> {
-  const lockKey = lockKeyOf(key, action);
+  const lockKey = keyspace.lockKey(key, action);
+  const fenceKey = keyspace.fenceKey(key);
   const value = randomBytes(16).toString('base64url');
   const started = events?.lockWait ? performance.now() : 0;
   for (let delay = 2; ; delay = Math.min(delay * 2, 100)) {
-    const [fence, serverTimeOrPttl] = await scripts.acquireLock(lockKey, FENCE_KEY, value, leaseMs);
+    const [fence, serverTimeOrPttl] = await scripts.acquireLock(lockKey, fenceKey, value, leaseMs);
     if (fence > 0) {
       events?.lockWait?.(performance.now() - started, true);
       const lease = { key, action, lockKey, value, fencingToken: String(fence), expiresAt: new Date(serverTimeOrPttl + leaseMs) };
@@ -95,12 +100,12 @@ function encodeToken({ key, action, value, fencingToken }: TokenFields): string 
 }
 
 /** The lease a token stands for (its expiry unknown until Redis is asked); LOCK_LOST for a token that is none. */
-export function leaseFromToken(token: string): Lease {
+export function leaseFromToken(keyspace: Keyspace, token: string): Lease {
   try {
     const [key, action, value, fencingToken] = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as unknown[];
     if ([key, action, value, fencingToken].every((part) => typeof part === 'string')) {
       const fields = { key, action, value, fencingToken } as TokenFields;
-      return { ...fields, lockKey: lockKeyOf(fields.key, checkAction(fields.action)), expiresAt: new Date(0), token };
+      return { ...fields, lockKey: keyspace.lockKey(fields.key, checkAction(fields.action)), expiresAt: new Date(0), token };
     }
   } catch {
     // fall through: not a token of ours

@@ -4,7 +4,12 @@ import { loadScript } from './lua/load-script.js';
 import { guardScripts } from './redis-faults.js';
 import { isCluster, type RedisClient } from './redis-client.js';
 import { ACQUIRE_LOCK, packAcquireLockArgs, parseAcquireLockReply } from './scripts/acquire-lock.js';
-import { DELETE_DOCUMENTS, packDeleteDocumentsArgs, parseDeleteDocumentsReply } from './scripts/delete-documents.js';
+import {
+  DELETE_DOCUMENTS,
+  packDeleteDocumentsArgs,
+  parseDeleteDocumentsReply,
+  type DocumentDeleteArgs,
+} from './scripts/delete-documents.js';
 import { DELETE_WHERE, packDeleteWhereArgs, parseDeleteWhereReply } from './scripts/delete-where.js';
 import { EXTEND_LOCK, packExtendLockArgs, parseExtendLockReply } from './scripts/extend-lock.js';
 import { FIND, packFindArgs, parseFindReply } from './scripts/find.js';
@@ -33,12 +38,16 @@ import {
 export interface GatewayScripts {
   readDocuments(reads: readonly DocumentRead[], wantTtl: boolean): Promise<Array<[string | null, number]>>;
   writeDocuments(documents: readonly DocumentWriteArgs[], locks: readonly LockCheckArgs[]): Promise<WriteOutcome>;
-  deleteDocuments(keys: readonly string[], args: readonly string[]): Promise<number[]>;
+  deleteDocuments(documents: readonly DocumentDeleteArgs[]): Promise<number[]>;
   find(args: readonly string[]): Promise<Array<string | number | null>>;
-  reindexBatch(indexPrefix: string, documents: readonly ReindexDocument[]): Promise<[indexed: number, removedPks: string[]]>;
-  unindexMissing(indexPrefix: string, keyPrefix: string, pks: readonly string[]): Promise<number>;
+  reindexBatch(
+    indexPrefix: string,
+    indexKeys: readonly string[],
+    documents: readonly ReindexDocument[],
+  ): Promise<[indexed: number, removedPks: string[]]>;
+  unindexMissing(indexPrefix: string, indexKeys: readonly string[], keyPrefix: string, pks: readonly string[]): Promise<number>;
   deleteWhere(args: readonly string[]): Promise<number[]>;
-  setTtl(key: string, prefix: string, pk: string, seconds: number): Promise<[number, string?]>;
+  setTtl(key: string, expiryKey: string, pk: string, seconds: number): Promise<[number, string?]>;
   acquireLock(lockKey: string, fenceKey: string, value: string, leaseMs: number): Promise<[number, number]>;
   extendLock(lockKey: string, value: string, leaseMs: number): Promise<number>;
   releaseLock(lockKey: string, value: string): Promise<number>;
@@ -81,14 +90,14 @@ export function gatewayScripts(redis: RedisClient): GatewayScripts {
       ? (reads, wantTtl) => readDocumentsPerNode(redis, reads, wantTtl, readDocuments)
       : async (reads, wantTtl) => parseReadDocumentsReply(await readDocuments(packReadDocumentsArgs(reads, wantTtl))),
     writeDocuments: async (documents, locks) => parseWriteDocumentsReply(await writeDocuments(packWriteDocumentsArgs(documents, locks))),
-    deleteDocuments: async (keys, args) => parseDeleteDocumentsReply(await deleteDocuments(packDeleteDocumentsArgs(keys, args))),
+    deleteDocuments: async (documents) => parseDeleteDocumentsReply(await deleteDocuments(packDeleteDocumentsArgs(documents))),
     find: async (args) => parseFindReply(await find(packFindArgs(args))),
-    reindexBatch: async (indexPrefix, documents) =>
-      parseReindexBatchReply(await reindexBatch(packReindexBatchArgs(indexPrefix, documents))),
-    unindexMissing: async (indexPrefix, keyPrefix, pks) =>
-      parseUnindexMissingReply(await unindexMissing(packUnindexMissingArgs(indexPrefix, keyPrefix, pks))),
+    reindexBatch: async (indexPrefix, indexKeys, documents) =>
+      parseReindexBatchReply(await reindexBatch(packReindexBatchArgs(indexPrefix, indexKeys, documents))),
+    unindexMissing: async (indexPrefix, indexKeys, keyPrefix, pks) =>
+      parseUnindexMissingReply(await unindexMissing(packUnindexMissingArgs(indexPrefix, indexKeys, keyPrefix, pks))),
     deleteWhere: async (args) => parseDeleteWhereReply(await deleteWhere(packDeleteWhereArgs(args))),
-    setTtl: async (key, prefix, pk, seconds) => parseSetTtlReply(await setTtl(packSetTtlArgs(key, prefix, pk, seconds))),
+    setTtl: async (key, expiryKey, pk, seconds) => parseSetTtlReply(await setTtl(packSetTtlArgs(key, expiryKey, pk, seconds))),
     acquireLock: async (lockKey, fenceKey, value, leaseMs) =>
       parseAcquireLockReply(await acquireLock(packAcquireLockArgs(lockKey, fenceKey, value, leaseMs))),
     extendLock: async (lockKey, value, leaseMs) => parseExtendLockReply(await extendLock(packExtendLockArgs(lockKey, value, leaseMs))),

@@ -1,4 +1,13 @@
-import { badUserInput, isGatewayError, keyExists, keyNotFound, tooManyKeys, wrongModel, type GatewayError } from '../errors.js';
+import {
+  badUserInput,
+  isGatewayError,
+  keyExists,
+  keyNotFound,
+  notSupported,
+  tooManyKeys,
+  wrongModel,
+  type GatewayError,
+} from '../errors.js';
 import { Access, type Scope } from './access.js';
 import type { Condition } from '../model/conditions.js';
 import type { ModelDefinition } from '../model/define-model.js';
@@ -29,6 +38,9 @@ import type { StoreEvents } from './store-events.js';
 import { writeDocuments, type OnConflict } from './write-documents.js';
 import { keysRead, pageRead, RequestBudget, type BudgetLimits } from './request-budget.js';
 import type { RedisClient } from './redis-client.js';
+import { FINDERS_ON_CLUSTER } from './cluster/finders-on-cluster.js';
+import { keyspaceFor, type Keyspace } from './keyspace.js';
+import { newPks } from './new-pks.js';
 
 /** maxKeys and maxCost are per request (see RequestBudget): a GraphQL request, a Store call, or a `store.session()`. */
 export interface StoreLimits extends BudgetLimits {
@@ -72,6 +84,8 @@ export class StoreSession {
   /** What the caller may do: every read and write below checks it before Redis is touched. */
   readonly access: Access;
   private readonly events: StoreEvents | undefined;
+  /** The names of the gateway's own keys for the client's deployment shape. */
+  readonly keyspace: Keyspace;
   /** The last finder page started, which the next one waits for (see findModels). */
   private finders: Promise<unknown> = Promise.resolve();
 
@@ -85,6 +99,7 @@ export class StoreSession {
   ) {
     this.access = options.access ?? Access.full;
     this.events = options.events;
+    this.keyspace = keyspaceFor(redis);
     this.loader = loader ?? createBatchLoader(redis, scripts, this.events);
     this.budget = new RequestBudget(limits);
   }
@@ -154,6 +169,14 @@ export class StoreSession {
   }
 
   /**
+   * A pk generator for the drafts of one insert: plain UUIDv7s on one Redis; on a cluster UUIDv7s that
+   * share one random hash tag, so that every document made with it lands in one slot (see new-pks.ts).
+   */
+  newPks(): () => string {
+    return newPks(this.keyspace);
+  }
+
+  /**
    * rapyer's ainsert: validated drafts of any models, written in one atomic step. OVERWRITE replaces
    * existing keys; FAIL writes nothing when one exists (KEY_EXISTS). Returns the stored instances in order.
    */
@@ -181,7 +204,7 @@ export class StoreSession {
         value: draft.value,
         expect: onConflict === 'FAIL' ? 'absent' : 'any',
       })),
-      { maxDocumentBytes: this.limits.maxDocumentBytes },
+      { keyspace: this.keyspace, operation: 'insertMany', maxDocumentBytes: this.limits.maxDocumentBytes },
     );
     if (outcome.status !== 'written') throw keyExists(drafts[outcome.index]?.key ?? '?', outcome.index);
     const { ttls } = outcome;
@@ -198,6 +221,7 @@ export class StoreSession {
    */
   async findModels(model: ModelDefinition, options: FindOptions = {}): Promise<Page> {
     this.access.check('read', model.name, `find ${model.name}s`);
+    if (this.keyspace.cluster) throw notSupported(`all${model.name}s with a where or an order`, ...FINDERS_ON_CLUSTER);
     this.budget.draw(pageRead(options.first ?? FIRST.default));
     // The pages of one request run one after another: each script is checked against the work the ones
     // before it left, which pages started in the same tick could not know.
@@ -264,7 +288,7 @@ export class StoreSession {
     resolved.forEach((key) => this.access.check('write', key.model.name, 'delete this key', key.key));
     // The keys a request deletes draw on the same budget as those it reads, so aliases cannot multiply them.
     this.budget.draw(keysRead(keys.length));
-    const result = await deleteKeys(this.scripts, resolved);
+    const result = await deleteKeys(this.scripts, this.keyspace, resolved);
     resolved.forEach((key) => this.forget(key.key));
     return result;
   }
@@ -272,7 +296,7 @@ export class StoreSession {
   /** Deletes what `where` selects, in steps; an empty where is refused (BAD_USER_INPUT): see deleteAll. */
   async deleteWhere(model: ModelDefinition, where: Condition): Promise<DeleteResult> {
     this.access.check('write', model.name, `delete ${model.name}s`);
-    const result = await deleteWhere(this.scripts, model, where, this.limits);
+    const result = await deleteWhere(this.scripts, this.keyspace, model, where, this.limits);
     this.loader.clearAll();
     return result;
   }
@@ -280,7 +304,7 @@ export class StoreSession {
   /** Every instance of the model, in steps of `limits.deleteStep` (see deleteWhere in delete-documents.ts): the admin scope. */
   async deleteAll(model: ModelDefinition): Promise<DeleteResult> {
     this.access.check('admin', model.name, `delete every ${model.name}`);
-    const result = await deleteWhere(this.scripts, model, null, this.limits);
+    const result = await deleteWhere(this.scripts, this.keyspace, model, null, this.limits);
     this.loader.clearAll();
     return result;
   }
@@ -289,7 +313,7 @@ export class StoreSession {
   async setTtl(key: string, seconds: number | null): Promise<ModelInstance> {
     const target = this.registry.resolveKey(key);
     this.access.check('write', target.model.name, 'set the TTL of this key', target.key);
-    const instance = await setTtl(this.scripts, target, seconds);
+    const instance = await setTtl(this.scripts, this.keyspace, target, seconds);
     this.remember(instance);
     return instance;
   }
@@ -317,12 +341,12 @@ export class StoreSession {
   }
 
   async extendLock(token: string, leaseMs: number): Promise<Lease> {
-    this.checkKeys('lock', [leaseFromToken(token).key], 'extend a lock on this key');
+    this.checkKeys('lock', [leaseFromToken(this.keyspace, token).key], 'extend a lock on this key');
     return extendLease(this.lockContext, token, leaseMs);
   }
 
   async releaseLock(token: string, options: Parameters<typeof releaseLease>[2] = {}): Promise<LockResult> {
-    this.checkKeys('lock', [leaseFromToken(token).key], 'release a lock on this key');
+    this.checkKeys('lock', [leaseFromToken(this.keyspace, token).key], 'release a lock on this key');
     return releaseLease(this.lockContext, token, options);
   }
 
@@ -336,6 +360,7 @@ export class StoreSession {
     return {
       redis: this.redis,
       scripts: this.scripts,
+      keyspace: this.keyspace,
       registry: this.registry,
       maxDocumentBytes: this.limits.maxDocumentBytes,
       events: this.events,

@@ -3,7 +3,8 @@ import type { ModelDefinition } from '../model/define-model.js';
 import { encodeDocument } from '../model/document-codec.js';
 import { valueTooLarge } from '../errors.js';
 import { indexEntries } from './indexes/index-entries.js';
-import { indexPrefix } from './keyspace.js';
+import { assertOneSlot } from './cluster/one-slot.js';
+import { indexKeysAt, type Keyspace } from './keyspace.js';
 import type { GatewayScripts } from './scripts.js';
 import type { WriteOutcome } from './scripts/write-documents.js';
 
@@ -25,23 +26,42 @@ export interface DocumentWrite {
 
 /** A lock that must still be held, with the value its holder set, for the write to happen. */
 export interface LockCheck {
+  /** The document the lock is on: its lock key lives in that document's slot. */
+  documentKey: string;
   lockKey: string;
   value: string;
 }
 
 export type { WriteOutcome };
 
+/** Every index key a write or delete of a `model` document under `prefix` may touch. */
+export const indexKeysOf = (model: ModelDefinition, prefix: string) =>
+  indexKeysAt(
+    prefix,
+    model.indexed.map((field) => field.name),
+  );
+
 export const sha1Of = (text: Buffer) => createHash('sha1').update(text).digest('hex');
+
+export interface WriteOptions {
+  keyspace: Keyspace;
+  /** What the caller asked for, as a refusal names it ("insertMany", "withLocks"). */
+  operation: string;
+  maxDocumentBytes: number;
+  locks?: readonly LockCheck[] | undefined;
+}
 
 /**
  * Writes every document and its TTL in one script call, after checking every lock and expectation:
  * all of them, or none. Every write path of the gateway goes through here, so atomicity has one home.
+ * On a cluster that home is one slot: documents in several are CROSS_SLOT before anything is sent.
  */
 export async function writeDocuments(
   scripts: GatewayScripts,
   writes: readonly DocumentWrite[],
-  { maxDocumentBytes, locks = [] }: { maxDocumentBytes: number; locks?: readonly LockCheck[] },
+  { keyspace, operation, maxDocumentBytes, locks = [] }: WriteOptions,
 ): Promise<WriteOutcome> {
+  assertOneSlot(keyspace, [...writes.map((write) => write.key), ...locks.map((lock) => lock.documentKey)], operation);
   // Every document is encoded and measured before the script runs: one too large, and nothing is written.
   const documents = writes.map(({ key, index, value }) => {
     const document = encodeDocument(value);
@@ -50,16 +70,20 @@ export async function writeDocuments(
     return document;
   });
   return scripts.writeDocuments(
-    writes.map(({ key, model, pk, value, expect }, i) => ({
-      key,
+    writes.map(({ key, model, pk, value, expect }, i) => {
+      const prefix = keyspace.indexPrefix(model.name, key);
+      return {
+        key,
       expect: typeof expect === 'string' ? expect : `sha1:${sha1Of(expect.unchangedFrom)}`,
       document: documents[i] as string,
       ttl: model.ttl ?? 0,
       refreshTtl: model.refreshTtl,
-      indexPrefix: indexPrefix(model.name),
-      pk,
-      entries: JSON.stringify(indexEntries(model, pk, value)),
-    })),
+        indexPrefix: prefix,
+        pk,
+        entries: JSON.stringify(indexEntries(model, pk, value)),
+        indexKeys: indexKeysOf(model, prefix),
+      };
+    }),
     locks,
   );
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DELETE_DOCUMENTS, packDeleteDocumentsArgs } from '../../src/store/scripts/delete-documents.js';
 import { WRITE_DOCUMENTS, packWriteDocumentsArgs } from '../../src/store/scripts/write-documents.js';
 import { openTestRedis, type TestRedis } from '../helpers/redis.js';
-import { evalScript, members, PREFIX } from './eval-script.js';
+import { evalScript, INDEX_KEYS, members, PREFIX } from './eval-script.js';
 
 let redis: TestRedis;
 beforeAll(async () => (redis = await openTestRedis()));
@@ -24,6 +24,7 @@ const write = (pk: string, entries: unknown[]) =>
           indexPrefix: PREFIX,
           pk,
           entries: JSON.stringify(entries),
+          indexKeys: INDEX_KEYS,
         },
       ],
       [],
@@ -34,10 +35,7 @@ const run = (pks: string[]) =>
   evalScript(
     redis.client,
     DELETE_DOCUMENTS,
-    packDeleteDocumentsArgs(
-      pks.map((pk) => `T:${pk}`),
-      pks.flatMap((pk) => [PREFIX, pk]),
-    ),
+    packDeleteDocumentsArgs(pks.map((pk) => ({ key: `T:${pk}`, indexPrefix: PREFIX, pk, indexKeys: INDEX_KEYS }))),
   );
 
 describe('delete-documents.lua', () => {

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { loadScript } from '../../src/store/lua/load-script.js';
+import { indexKeysAt } from '../../src/store/keyspace.js';
 import type { ScriptCall } from '../../src/store/scripts/script-call.js';
 
 /*
@@ -10,6 +11,8 @@ import type { ScriptCall } from '../../src/store/scripts/script-call.js';
 
 export const PREFIX = 'idx:T:';
 export const KEY_PREFIX = 'T:';
+/** Every index key a fixture document may touch: the fixtures index `age` and `name`. */
+export const INDEX_KEYS = indexKeysAt(PREFIX, ['age', 'name']);
 
 export const evalScript = (redis: Redis, script: string, { keys, args }: ScriptCall): Promise<unknown> =>
   redis.eval(loadScript(script), keys.length, ...keys, ...args);

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { packWriteDocumentsArgs, WRITE_DOCUMENTS } from '../../src/store/scripts/write-documents.js';
-import { evalScript, PREFIX } from './eval-script.js';
+import { evalScript, INDEX_KEYS, PREFIX } from './eval-script.js';
 
 /** Stores `T:<pk>` with its `age` in the score index, through the write script, as the store does. */
 export const writeAged = (redis: Redis, pk: string, age: number, ttl = 0) =>
@@ -18,6 +18,7 @@ export const writeAged = (redis: Redis, pk: string, age: number, ttl = 0) =>
           indexPrefix: PREFIX,
           pk,
           entries: `[["age","s",${age}]]`,
+          indexKeys: INDEX_KEYS,
         },
       ],
       [],

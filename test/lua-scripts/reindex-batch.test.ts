@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { packReindexBatchArgs, REINDEX_BATCH, type ReindexDocument } from '../../src/store/scripts/reindex-batch.js';
 import { openTestRedis, type TestRedis } from '../helpers/redis.js';
-import { evalScript, members, PREFIX, serverMs } from './eval-script.js';
+import { evalScript, INDEX_KEYS, members, PREFIX, serverMs } from './eval-script.js';
 
 let redis: TestRedis;
 beforeAll(async () => (redis = await openTestRedis()));
@@ -11,7 +11,7 @@ afterAll(() => redis.close());
 
 const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
 const document = (pk: string, read: string, entries: string): ReindexDocument => ({ key: `T:${pk}`, pk, sha1: sha1(read), entries });
-const run = (documents: ReindexDocument[]) => evalScript(redis.client, REINDEX_BATCH, packReindexBatchArgs(PREFIX, documents));
+const run = (documents: ReindexDocument[]) => evalScript(redis.client, REINDEX_BATCH, packReindexBatchArgs(PREFIX, INDEX_KEYS, documents));
 
 describe('reindex-batch.lua', () => {
   it('indexes each document still holding the text read, and answers how many, with no pk taken out', async () => {

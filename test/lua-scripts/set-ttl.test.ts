@@ -8,7 +8,7 @@ beforeAll(async () => (redis = await openTestRedis()));
 beforeEach(() => redis.client.flushdb());
 afterAll(() => redis.close());
 
-const run = (pk: string, seconds: number) => evalScript(redis.client, SET_TTL, packSetTtlArgs(`T:${pk}`, PREFIX, pk, seconds));
+const run = (pk: string, seconds: number) => evalScript(redis.client, SET_TTL, packSetTtlArgs(`T:${pk}`, `${PREFIX}@expiry`, pk, seconds));
 
 describe('set-ttl.lua', () => {
   it('answers {-2} for a missing key, creating nothing', async () => {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { packReindexBatchArgs, REINDEX_BATCH } from '../../src/store/scripts/reindex-batch.js';
 import { packUnindexMissingArgs, UNINDEX_MISSING } from '../../src/store/scripts/unindex-missing.js';
 import { openTestRedis, type TestRedis } from '../helpers/redis.js';
-import { evalScript, KEY_PREFIX, members, PREFIX } from './eval-script.js';
+import { evalScript, INDEX_KEYS, KEY_PREFIX, members, PREFIX } from './eval-script.js';
 
 let redis: TestRedis;
 beforeAll(async () => (redis = await openTestRedis()));
@@ -16,11 +16,11 @@ async function indexed(pk: string, age: number) {
   await evalScript(
     redis.client,
     REINDEX_BATCH,
-    packReindexBatchArgs(PREFIX, [{ key: `T:${pk}`, pk, sha1, entries: `[["age","s",${age}]]` }]),
+    packReindexBatchArgs(PREFIX, INDEX_KEYS, [{ key: `T:${pk}`, pk, sha1, entries: `[["age","s",${age}]]` }]),
   );
 }
 
-const run = (pks: string[]) => evalScript(redis.client, UNINDEX_MISSING, packUnindexMissingArgs(PREFIX, KEY_PREFIX, pks));
+const run = (pks: string[]) => evalScript(redis.client, UNINDEX_MISSING, packUnindexMissingArgs(PREFIX, INDEX_KEYS, KEY_PREFIX, pks));
 
 describe('unindex-missing.lua', () => {
   it('takes out the entries of the pks whose document is gone, answers how many, and keeps the others', async () => {

@@ -8,7 +8,7 @@ import {
   type LockCheckArgs,
 } from '../../src/store/scripts/write-documents.js';
 import { openTestRedis, type TestRedis } from '../helpers/redis.js';
-import { evalScript, members, PREFIX, serverMs } from './eval-script.js';
+import { evalScript, INDEX_KEYS, members, PREFIX, serverMs } from './eval-script.js';
 
 let redis: TestRedis;
 beforeAll(async () => (redis = await openTestRedis()));
@@ -26,6 +26,7 @@ const doc = (pk: string, overrides: Partial<DocumentWriteArgs> = {}): DocumentWr
   indexPrefix: PREFIX,
   pk,
   entries: JSON.stringify([['age', 's', 7]]),
+  indexKeys: INDEX_KEYS,
   ...overrides,
 });
 

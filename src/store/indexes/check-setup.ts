@@ -1,7 +1,7 @@
 import type { Registry } from '../../model/registry.js';
 import { indexDefinition } from './index-entries.js';
-import { indexPrefix } from '../keyspace.js';
 import type { Redis } from 'ioredis';
+import { singleKeyspace } from '../keyspace.js';
 import { isCluster, type RedisClient } from '../redis-client.js';
 
 /** How far startup looks for documents written before a model was indexed (SCAN pages of 1000). */
@@ -23,7 +23,8 @@ const reindexTemplate = (modelName: string) =>
  * indexes' back, and models whose stored index was built with another definition (or none).
  * Records the definition of models that have no documents yet. Returns the warnings.
  * On a cluster every primary is asked for its eviction policy (each node has its own configuration)
- * and scanned for documents (SCAN sees only the node it is sent to).
+ * and scanned for documents (SCAN sees only the node it is sent to). The definition is recorded there
+ * too, in one key per model, so that the per-slot indexes that writes keep are known to match it.
  */
 export async function checkSetup(
   redis: RedisClient,
@@ -44,12 +45,12 @@ export async function checkSetup(
     }
   }
   for (const model of registry.models) {
-    const prefix = indexPrefix(model.name);
-    const stored = await redis.hget(`${prefix}@meta`, 'fields');
+    const metaKey = singleKeyspace.metaKey(model.name);
+    const stored = await redis.hget(metaKey, 'fields');
     const current = indexDefinition(model);
     if (stored === current) continue;
     if (stored === null && !(await hasDocuments(redis, nodes, model.name))) {
-      await redis.hset(`${prefix}@meta`, 'fields', current);
+      await redis.hset(metaKey, 'fields', current);
       continue;
     }
     warnings.push(
@@ -68,8 +69,12 @@ async function nodesOf(redis: RedisClient): Promise<Array<[name: string, node: R
   return redis.nodes('master').map((node) => [`${node.options.host}:${node.options.port}`, node]);
 }
 
+/**
+ * Whether a model has documents: on one Redis its `@pk` index says so quickly; a cluster's per-slot
+ * indexes cannot be counted at once, and the scan of each primary finds them.
+ */
 async function hasDocuments(redis: RedisClient, nodes: ReadonlyArray<[string, Redis]>, modelName: string): Promise<boolean> {
-  if ((await redis.zcard(`${indexPrefix(modelName)}@pk`)) > 0) return true;
+  if (!isCluster(redis) && (await redis.zcard(`${singleKeyspace.indexPrefix(modelName, `${modelName}:`)}@pk`)) > 0) return true;
   for (const [, node] of nodes) if (await scanFinds(node, `${modelName}:*`)) return true;
   return false;
 }

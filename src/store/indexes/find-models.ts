@@ -7,7 +7,7 @@ import type { ModelInstance } from '../../model/model-instance.js';
 import type { GatewayScripts } from '../scripts.js';
 import { decodeCursor, encodeCursor, type OrderKind } from './cursor.js';
 import { indexKind } from './index-entries.js';
-import { indexPrefix, temporaryPrefix } from '../keyspace.js';
+import { singleKeyspace } from '../keyspace.js';
 import { compilePlan } from './plan.js';
 import { PURGING, REFUSED } from './script-status.js';
 
@@ -69,10 +69,12 @@ export async function findModels(
   const order = orderOf(model, options.orderBy);
   const cursor = options.after ? decodeCursor(options.after, order.signature, order.kind) : null;
   const refresh = model.ttl !== null && model.refreshTtl ? model.ttl : 0;
+  // Finders run on one Redis only (the session refuses them on a cluster): one index shard per model.
+  const indexPrefix = singleKeyspace.indexPrefix(model.name, `${model.name}:`);
   const args = [
-    indexPrefix(model.name),
+    indexPrefix,
     `${model.name}:`,
-    temporaryPrefix(),
+    singleKeyspace.temporaryPrefix(indexPrefix),
     JSON.stringify(compilePlan(model, options.where, limits.maxWhereDepth)),
     JSON.stringify([order.kind, order.field, order.direction]),
     cursor ? JSON.stringify(cursor) : '',

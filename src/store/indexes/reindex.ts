@@ -1,12 +1,14 @@
 import type { Redis } from 'ioredis';
-import { isGatewayError } from '../../errors.js';
+import { isGatewayError, notSupported } from '../../errors.js';
 import type { ModelDefinition } from '../../model/define-model.js';
 import { decodeAndValidateDocument } from '../../model/document-codec.js';
 import type { GatewayScripts } from '../scripts.js';
 import type { ReindexDocument } from '../scripts/reindex-batch.js';
 import { sha1Of } from '../write-documents.js';
 import { indexDefinition, indexEntries, indexKind } from './index-entries.js';
-import { indexPrefix } from '../keyspace.js';
+import { FINDERS_ON_CLUSTER } from '../cluster/finders-on-cluster.js';
+import { indexKeysAt, singleKeyspace } from '../keyspace.js';
+import { isCluster, type RedisClient } from '../redis-client.js';
 
 export interface ReindexProgress {
   /** Documents seen so far, and the count found by the first pass. */
@@ -43,12 +45,15 @@ export const REPORTED_CORRUPT = 100;
  * taken out of the indexes the same way, and reported by key.
  */
 export async function reindexModel(
-  redis: Redis,
+  client: RedisClient,
   scripts: GatewayScripts,
   model: ModelDefinition,
   onProgress: (progress: ReindexProgress) => void = () => {},
 ): Promise<ReindexResult> {
-  const prefix = indexPrefix(model.name);
+  if (isCluster(client)) throw notSupported(`Reindexing ${model.name}`, ...FINDERS_ON_CLUSTER);
+  const redis: Redis = client;
+  const prefix = indexPrefixOf(model);
+  const indexKeys = indexKeysAt(prefix, fieldSetNames(model));
   const match = `${model.name}:*`;
   let total = 0;
   for await (const keys of redis.scanStream({ match, count: 1000 }) as AsyncIterable<string[]>) total += keys.length;
@@ -79,7 +84,7 @@ export async function reindexModel(
       batch.push({ key, pk, sha1: sha1Of(text), entries });
     });
     if (batch.length > 0) {
-      const [indexed, removedPks] = await scripts.reindexBatch(prefix, batch);
+      const [indexed, removedPks] = await scripts.reindexBatch(prefix, indexKeys, batch);
       result.indexed += indexed;
       // A document rewritten since it was read was indexed by that write: only those taken out count.
       const removed = new Set(removedPks);
@@ -91,14 +96,18 @@ export async function reindexModel(
     onProgress({ done, total: Math.max(total, done) });
   }
   result.removed = await removeEntriesWithoutDocuments(redis, scripts, model);
-  await redis.hset(`${prefix}@meta`, 'fields', indexDefinition(model));
+  await redis.hset(singleKeyspace.metaKey(model.name), 'fields', indexDefinition(model));
   return result;
 }
 
+/** Reindexing runs on one Redis only: one index shard per model. */
+const indexPrefixOf = (model: ModelDefinition) => singleKeyspace.indexPrefix(model.name, `${model.name}:`);
+const fieldSetNames = (model: ModelDefinition) => model.indexed.map((field) => field.name);
+
 /** Fields no longer indexed, or indexed another way, lose their sets; the batches rebuild the rest. */
 async function dropStaleFieldSets(redis: Redis, model: ModelDefinition): Promise<void> {
-  const prefix = indexPrefix(model.name);
-  const stored = await redis.hget(`${prefix}@meta`, 'fields');
+  const prefix = indexPrefixOf(model);
+  const stored = await redis.hget(singleKeyspace.metaKey(model.name), 'fields');
   const current = new Set(model.indexed.map((field) => `${field.name} ${indexKind(field)}`));
   const previous = stored ? (JSON.parse(stored) as Array<[string, string]>) : [];
   const stale = previous
@@ -109,9 +118,11 @@ async function dropStaleFieldSets(redis: Redis, model: ModelDefinition): Promise
 
 async function removeEntriesWithoutDocuments(redis: Redis, scripts: GatewayScripts, model: ModelDefinition): Promise<number> {
   let removed = 0;
-  for await (const page of redis.zscanStream(`${indexPrefix(model.name)}@pk`, { count: BATCH }) as AsyncIterable<string[]>) {
+  const prefix = indexPrefixOf(model);
+  const indexKeys = indexKeysAt(prefix, fieldSetNames(model));
+  for await (const page of redis.zscanStream(`${prefix}@pk`, { count: BATCH }) as AsyncIterable<string[]>) {
     const pks = page.filter((_, i) => i % 2 === 0);
-    if (pks.length > 0) removed += await scripts.unindexMissing(indexPrefix(model.name), `${model.name}:`, pks);
+    if (pks.length > 0) removed += await scripts.unindexMissing(prefix, indexKeys, `${model.name}:`, pks);
   }
   return removed;
 }

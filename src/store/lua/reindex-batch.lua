@@ -4,7 +4,8 @@
   write indexed itself).
 
   Input:
-    KEYS[i]         document keys
+    KEYS[i]         document keys, i = 1..n, n = (#ARGV - 1) / 3
+    KEYS[n + 1..]   every index key of the model: declared only
     ARGV[1]         the model's index prefix
     ARGV[3i - 1]    key i's pk
     ARGV[3i]        SHA-1 of the text just read
@@ -22,8 +23,10 @@ local function entriesOf(i) return ARGV[3 * i + 1] end
 --- @include "includes/index-entries"
 --- @include "includes/now-ms"
 
+local n = (#ARGV - 1) / 3
 local indexed, removed, now = 0, {}, nowMs()
-for i, key in ipairs(KEYS) do
+for i = 1, n do
+  local key = KEYS[i]
   local pk, sha, entries = pkOf(i), shaOf(i), entriesOf(i)
   local text = redis.call('GET', key)
   if text and redis.sha1hex(text) == sha then

@@ -3,6 +3,8 @@
   Removes the index entries of pks whose document is gone.
 
   Input:
+    KEYS          each pk's document key, then every index key of the model: declared only (the
+                  script names them from the prefixes)
     ARGV[1]       the model's index prefix
     ARGV[2]       its document key prefix ("<Model>:")
     ARGV[3..]     pks

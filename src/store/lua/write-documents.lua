@@ -5,6 +5,9 @@
   Input:
     KEYS[1..n]        document keys
     KEYS[n + j]       lock keys, j = 1..m
+    KEYS[n + m + 1..] every index key the documents may touch: declared only (the script names them
+                      from each document's prefix), so that on a cluster a slot on the move answers
+                      TRYAGAIN before anything is written
     ARGV[1]           n
     ARGV[2]           m
     then seven per document i, from ARGV[2 + 7(i - 1) + 1]:

@@ -3,8 +3,26 @@ import type { ScriptCall } from './script-call.js';
 /** lua/delete-documents.lua */
 export const DELETE_DOCUMENTS = 'delete-documents';
 
-/** `args`: two per key, its model's index prefix and its pk. */
-export const packDeleteDocumentsArgs = (keys: readonly string[], args: readonly string[]): ScriptCall => ({ keys, args });
+export interface DocumentDeleteArgs {
+  key: string;
+  /** Its model's index prefix. */
+  indexPrefix: string;
+  pk: string;
+  /** Every index key deleting it may touch (keyspace.ts, indexKeysAt): declared, never addressed by the script. */
+  indexKeys: readonly string[];
+}
+
+export function packDeleteDocumentsArgs(documents: readonly DocumentDeleteArgs[]): ScriptCall {
+  const keys: string[] = [];
+  const indexKeys = new Set<string>();
+  const args: string[] = [];
+  for (const { key, indexPrefix, pk, indexKeys: touched } of documents) {
+    keys.push(key);
+    args.push(indexPrefix, pk);
+    for (const indexKey of touched) indexKeys.add(indexKey);
+  }
+  return { keys: [...keys, ...indexKeys], args };
+}
 
 /** Per key, in order: 1 if it existed, else 0. */
 export const parseDeleteDocumentsReply = (reply: unknown) => reply as number[];

@@ -12,14 +12,15 @@ export interface ReindexDocument {
   entries: string;
 }
 
-export function packReindexBatchArgs(indexPrefix: string, documents: readonly ReindexDocument[]): ScriptCall {
+/** `indexKeys`: every index key of the model under `indexPrefix` (keyspace.ts, indexKeysAt), declared after the documents. */
+export function packReindexBatchArgs(indexPrefix: string, indexKeys: readonly string[], documents: readonly ReindexDocument[]): ScriptCall {
   const keys: string[] = [];
   const args = [indexPrefix];
   for (const { key, pk, sha1, entries } of documents) {
     keys.push(key);
     args.push(pk, sha1, entries);
   }
-  return { keys, args };
+  return { keys: [...keys, ...indexKeys], args };
 }
 
 export const parseReindexBatchReply = (reply: unknown) => reply as [indexed: number, removedPks: string[]];

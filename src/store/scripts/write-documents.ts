@@ -16,6 +16,8 @@ export interface DocumentWriteArgs {
   pk: string;
   /** Its index entries, as JSON. */
   entries: string;
+  /** Every index key writing it may touch (keyspace.ts, indexKeysAt): declared, never addressed by the script. */
+  indexKeys: readonly string[];
 }
 
 export interface LockCheckArgs {
@@ -33,16 +35,18 @@ const STATUSES = ['written', 'exists', 'lockLost', 'changed', 'gone'] as const;
 
 export function packWriteDocumentsArgs(documents: readonly DocumentWriteArgs[], locks: readonly LockCheckArgs[]): ScriptCall {
   const keys: string[] = [];
+  const indexKeys = new Set<string>();
   const args = [String(documents.length), String(locks.length)];
-  for (const { key, expect, document, ttl, refreshTtl, indexPrefix, pk, entries } of documents) {
+  for (const { key, expect, document, ttl, refreshTtl, indexPrefix, pk, entries, indexKeys: touched } of documents) {
     keys.push(key);
     args.push(expect, document, String(ttl), refreshTtl ? '1' : '0', indexPrefix, pk, entries);
+    for (const indexKey of touched) indexKeys.add(indexKey);
   }
   for (const { lockKey, value } of locks) {
     keys.push(lockKey);
     args.push(value);
   }
-  return { keys, args };
+  return { keys: [...keys, ...indexKeys], args };
 }
 
 export function parseWriteDocumentsReply(reply: unknown): WriteOutcome {
