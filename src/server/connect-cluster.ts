@@ -22,6 +22,7 @@ const MAX_RECONNECT_DELAY_MS = 1000;
  *   `retryStrategy`: a node that went away is not reconnected, the cluster reloads its slot map instead.
  * - `enableOfflineQueue: false` for the cluster itself: a command for a slot whose node is not
  *   connected, or sent while the cluster reconnects, fails at once instead of waiting without bound.
+ *   So a client made with these options refuses commands until it is ready: wait for its `ready` event.
  * - MOVED, ASK, TRYAGAIN and CLUSTERDOWN are still followed: Redis answers them before running the
  *   command, so that following them never runs it twice.
  */
@@ -62,8 +63,8 @@ export function connectCluster(nodes: ClusterNodes, timeoutMs: number, logger: L
 }
 
 /**
- * Resolves once the cluster is ready and every primary's client is connected; rejects with the reason
- * after `timeoutMs`. For startup, which should fail with a message rather than wait for a cluster that
+ * Resolves once the cluster is ready and every primary's client is connected (connecting those not yet
+ * asked to); rejects with the reason after `timeoutMs`. For startup, which should fail with a message rather than wait for a cluster that
  * is not there.
  */
 export async function untilClusterReady(cluster: Cluster, timeoutMs: number): Promise<void> {
@@ -76,6 +77,8 @@ export async function untilClusterReady(cluster: Cluster, timeoutMs: number): Pr
     for (;;) {
       const primaries = cluster.status === 'ready' ? cluster.nodes('master') : [];
       if (primaries.length > 0 && primaries.every((node) => node.status === 'ready')) return;
+      // A cluster connects to a node at its first command; waiting here is for all of them.
+      for (const node of primaries) if (node.status === 'wait') node.connect().catch(() => {});
       if (Date.now() >= deadline) throw new Error(`the cluster was not ready within ${timeoutMs} ms (${lastError})`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
