@@ -18,15 +18,15 @@ export const isClusterNodes = (redis: unknown): redis is ClusterNodes =>
 
 const ADDRESS = /^(?:\[([^\]]+)\]|([^:[\]\s]+)):([0-9]{1,5})$/;
 
-/** Each `host:port` as ioredis takes it; BAD_USER_INPUT naming the first one that is not. */
-export function parseClusterNodes({ cluster }: ClusterNodes): NodeAddress[] {
-  if (cluster.length === 0) throw badUserInput('redis.cluster lists no node; give at least one as "host:port".');
+/** Each `host:port` as ioredis takes it; BAD_USER_INPUT naming the first one that is not, and where it came from (`where`). */
+export function parseClusterNodes({ cluster }: ClusterNodes, where = 'redis.cluster'): NodeAddress[] {
+  if (cluster.length === 0) throw badUserInput(`${where} lists no node; give at least one as "host:port".`);
   return cluster.map((address) => {
     const match = ADDRESS.exec(address);
     const port = Number(match?.[3]);
     if (!match || port < 1 || port > 65535)
       throw badUserInput(
-        `redis.cluster has "${address}", which is not host:port with a port from 1 to 65535; write e.g. "10.0.0.5:7000" or "[::1]:7000".`,
+        `${where} has "${address}", which is not host:port with a port from 1 to 65535; write e.g. "10.0.0.5:7000" or "[::1]:7000".`,
       );
     return { host: (match[1] ?? match[2]) as string, port };
   });
