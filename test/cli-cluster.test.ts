@@ -22,7 +22,12 @@ describe('redis-model-gateway serve --redis-cluster', () => {
       users.map((key, i) => cluster.client.set(key, JSON.stringify({ name: `U${i}`, age: i, email: 'u@example.com', balance: 0 }))),
     );
     const placedAt = '2026-01-02T03:04:05.000Z';
-    await cluster.client.set(order, JSON.stringify({ userId: users[1], productId: 'Product:p', quantity: 2, status: 'PAID', placedAt }), 'EX', 30);
+    await cluster.client.set(
+      order,
+      JSON.stringify({ userId: users[1], productId: 'Product:p', quantity: 2, status: 'PAID', placedAt }),
+      'EX',
+      30,
+    );
     // Two of the three primaries named: the client learns the rest from them.
     cli = await serve(['--redis-cluster', nodes().slice(0, 2).join(',')]);
   });
@@ -66,7 +71,17 @@ describe('redis-model-gateway with a wrong Redis Cluster', () => {
   const dataDir = async () => join(await tempDir(), 'redis');
 
   it('refuses --redis-cluster together with --redis', async () => {
-    const lines = await refused(['serve', '--port', '0', '--data-dir', await dataDir(), '--redis', 'redis://127.0.0.1:1', '--redis-cluster', nodes()[0]!]);
+    const lines = await refused([
+      'serve',
+      '--port',
+      '0',
+      '--data-dir',
+      await dataDir(),
+      '--redis',
+      'redis://127.0.0.1:1',
+      '--redis-cluster',
+      nodes()[0]!,
+    ]);
     expect(lines).toEqual([
       'error: --redis and --redis-cluster were both given.',
       'hint: Name one Redis: --redis URL for one server, or --redis-cluster host:port,... for a cluster.',
@@ -74,7 +89,9 @@ describe('redis-model-gateway with a wrong Redis Cluster', () => {
   });
 
   it('refuses --redis-cluster without a value, empty, or with a node that is not host:port', async () => {
-    expect((await refused(['serve', '--port', '0', '--redis-cluster']))[0]).toMatch(/^error: serve: Option '--redis-cluster <value>' argument missing\.$/);
+    expect((await refused(['serve', '--port', '0', '--redis-cluster']))[0]).toMatch(
+      /^error: serve: Option '--redis-cluster <value>' argument missing\.$/,
+    );
     expect((await refused(['serve', '--port', '0', '--redis-cluster', '']))[0]).toBe(
       'error: --redis-cluster lists no node; give at least one as "host:port".',
     );

@@ -281,7 +281,16 @@ export function createGateway<R extends RedisClient>(options: GatewayOptions<R>)
     warnings,
     context,
     async close() {
-      if (ownsRedis) await redis.quit().catch(() => redis.disconnect());
+      if (!ownsRedis || redis.status === 'end') return;
+      // A cluster's quit resolves once each node has answered QUIT, before its connections are closed:
+      // wait for the client to end, so that whoever closes the gateway next (the CLI's teardown) finds
+      // nothing open. A client that cannot say QUIT (reconnecting) is disconnected after the timeout.
+      const ended = new Promise<void>((resolve) => redis.once('end', () => resolve()));
+      await redis.quit().catch(() => redis.disconnect());
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), redisTimeoutMs)));
+      if ((await Promise.race([ended, late])) === 'late') redis.disconnect();
+      clearTimeout(timer);
     },
   };
 }

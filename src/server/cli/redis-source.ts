@@ -17,8 +17,7 @@ export type RedisTarget = string | ClusterNodes;
 
 /** A Redis the operator named, with where it came from, so that a suggested command repeats the flag, and only the flag. */
 export type GivenRedis =
-  | { url: string; from: '--redis' | '$REDIS_URL' }
-  | { cluster: string[]; from: '--redis-cluster' | '$REDIS_CLUSTER_NODES' };
+  { url: string; from: '--redis' | '$REDIS_URL' } | { cluster: string[]; from: '--redis-cluster' | '$REDIS_CLUSTER_NODES' };
 
 export const targetOf = (given: GivenRedis): RedisTarget => ('url' in given ? given.url : { cluster: given.cluster });
 
@@ -30,7 +29,10 @@ export const targetOf = (given: GivenRedis): RedisTarget => ('url' in given ? gi
 export function givenRedis(flags: { redis?: string | undefined; 'redis-cluster'?: string | undefined }): GivenRedis | null {
   const { redis, 'redis-cluster': nodes } = flags;
   if (redis !== undefined && nodes !== undefined)
-    throw new UsageError('--redis and --redis-cluster were both given.', 'Name one Redis: --redis URL for one server, or --redis-cluster host:port,... for a cluster.');
+    throw new UsageError(
+      '--redis and --redis-cluster were both given.',
+      'Name one Redis: --redis URL for one server, or --redis-cluster host:port,... for a cluster.',
+    );
   if (nodes !== undefined) return { cluster: clusterNodesOf(nodes, '--redis-cluster'), from: '--redis-cluster' };
   if (redis) return { url: redis, from: '--redis' };
   const { REDIS_URL: url, REDIS_CLUSTER_NODES: env } = process.env;
