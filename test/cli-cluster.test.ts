@@ -62,6 +62,14 @@ describe('redis-model-gateway serve --redis-cluster', () => {
   });
 });
 
+describe('redis-model-gateway reindex --redis-cluster', () => {
+  it('reaches the cluster, where reindexing is refused as not supported yet', async () => {
+    const cli = runCli(['reindex', '--models', 'demo', '--model', 'User', '--redis-cluster', nodes().join(',')]);
+    expect(await bounded(cli.exited, 'the CLI did not exit', cli)).toBe(1);
+    expect(cli.stderr()).toContain('error: Reindexing User does not run on a Redis Cluster yet');
+  });
+});
+
 describe('redis-model-gateway with a wrong Redis Cluster', () => {
   const refused = async (args: string[], env: NodeJS.ProcessEnv = {}) => {
     const cli = runCli(args, childEnv(env));
