@@ -9,6 +9,7 @@ import type { Condition } from '../src/model/conditions.js';
 import { countCommands, describeCommand } from './helpers/command-counter.js';
 import { openTestRedis, type TestRedis } from './helpers/redis.js';
 import { gatewayError } from './helpers/gateway-error.js';
+import { indexKeysAt } from '../src/store/keyspace.js';
 
 /*
  * Locks through the TypeScript store, against a real Redis. Nothing here waits for the clock: callers
@@ -411,12 +412,13 @@ describe('withLock, the declarative form (session.withLock)', () => {
     // Observed, in order:
     //   EVALSHA acquire  rmg:lock:buy:User:alice rmg:fence   (SET NX PX, INCR rmg:fence, TIME)
     //   MGET User:alice                                      (fresh, never from the session's cache)
-    //   EVALSHA write    User:alice rmg:lock:buy:User:alice  (lock still ours, document unchanged, SET)
+    //   EVALSHA write    User:alice rmg:lock:buy:User:alice, then the index keys it declares  (lock still ours, document unchanged, SET)
     //   EVALSHA release  rmg:lock:buy:User:alice             (compare-and-delete)
     expect(commands.map(describeCommand)).toEqual([
       'script rmg:lock:buy:User:alice rmg:fence',
       'mget User:alice',
-      'script User:alice rmg:lock:buy:User:alice',
+      // The write script declares every index key a User may touch, besides the document and the lock.
+      `script User:alice rmg:lock:buy:User:alice ${indexKeysAt('rmg:idx:User:', ['name', 'age']).join(' ')}`,
       'script rmg:lock:buy:User:alice',
     ]);
   });

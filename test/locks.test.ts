@@ -17,6 +17,7 @@ import {
 } from './generated/graphql.js';
 import { countCommands, describeCommand } from './helpers/command-counter.js';
 import { errorCodes, openTestGateway, type GraphQLErrorBody, type Response, type TestGateway } from './helpers/test-gateway.js';
+import { indexKeysAt } from '../src/store/keyspace.js';
 
 /*
  * Locks as a GraphQL client sees them: withLock, withLocks, acquireLock, extendLock, releaseLock, over
@@ -265,7 +266,8 @@ describe('withLock', () => {
     expect(commands.map(describeCommand)).toEqual([
       'script rmg:lock:buy:User:alice rmg:fence',
       'mget User:alice',
-      'script User:alice rmg:lock:buy:User:alice',
+      // The write script declares every index key a User may touch, besides the document and the lock.
+      `script User:alice rmg:lock:buy:User:alice ${indexKeysAt('rmg:idx:User:', ['name', 'age']).join(' ')}`,
       'script rmg:lock:buy:User:alice',
     ]);
   });

@@ -221,7 +221,7 @@ export class StoreSession {
    */
   async findModels(model: ModelDefinition, options: FindOptions = {}): Promise<Page> {
     this.access.check('read', model.name, `find ${model.name}s`);
-    if (this.keyspace.cluster) throw notSupported(`all${model.name}s with a where or an order`, ...FINDERS_ON_CLUSTER);
+    if (this.keyspace.cluster) throw notSupported(`all${model.name}s without keys`, ...FINDERS_ON_CLUSTER);
     this.budget.draw(pageRead(options.first ?? FIRST.default));
     // The pages of one request run one after another: each script is checked against the work the ones
     // before it left, which pages started in the same tick could not know.
