@@ -60,6 +60,16 @@ describe('redis-model-gateway serve --redis-cluster', () => {
   it('answers /ready while every primary answers', async () => {
     expect((await fetch(cli.url.replace(/\/graphql$/, '/ready'))).status).toBe(200);
   });
+
+  it("serves from workers, each told the cluster's nodes", async () => {
+    const workers = await serve(['--workers', '2', '--redis-cluster', nodes().join(',')]);
+    try {
+      const answers = await Promise.all(users.slice(0, 4).map((key) => post(workers.url, `{ node(key: "${key}") { key } }`)));
+      expect(answers.map(({ body }) => body.data)).toEqual(users.slice(0, 4).map((key) => ({ node: { key } })));
+    } finally {
+      expect(await stop(workers)).toBe(0);
+    }
+  });
 });
 
 describe('redis-model-gateway reindex --redis-cluster', () => {

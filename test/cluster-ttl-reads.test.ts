@@ -102,6 +102,14 @@ describe('reads that need TTLs on a Redis Cluster', () => {
     expect(await client.exists(`ClusterTtlBasket:${names[0]}`)).toBe(0);
   });
 
+  it('answers a document that does not decode with an error in its own slot, the others read', async () => {
+    const keys = names.slice(0, 12).map((name) => `ClusterTtlBasket:${name}-c`);
+    await Promise.all(keys.map((key, i) => client.set(key, i === 5 ? '{"items": 7}' : JSON.stringify({ items: [] }), 'EX', 60)));
+    const { data, errors } = await nodesWithTtl(keys);
+    expect(data?.nodes).toEqual(keys.map((key, i) => (i === 5 ? null : { key, ttl: 120 })));
+    expect(errors?.map((error) => [error.path?.join('.'), error.extensions?.code])).toEqual([['nodes.5', 'CORRUPT_VALUE']]);
+  });
+
   it('answers each key its own remaining TTL without changing it, for a model that does not refresh', async () => {
     const keys = names.map((name) => `ClusterTtlVisit:${name}`);
     const ttlOf = (i: number) => 200 + i * 10;
