@@ -66,7 +66,12 @@ async function readBatch(
   const byKey = new Map(requests.map((request) => [request.key, request]));
   const reads = keys.map((key) => {
     const request = byKey.get(key) as LoadRequest;
-    return { key, refreshSeconds: refresh.get(key) ?? 0, indexPrefix: keyspaceFor(redis).indexPrefix(request.model.name, key), pk: request.pk };
+    return {
+      key,
+      refreshSeconds: refresh.get(key) ?? 0,
+      indexPrefix: keyspaceFor(redis).indexPrefix(request.model.name, key),
+      pk: request.pk,
+    };
   });
   const replies = await scripts.readDocuments(reads, wantTtl);
   const replyOf = new Map(keys.map((key, i): [string, [string | null, number]] => [key, replies[i] ?? [null, -2]]));

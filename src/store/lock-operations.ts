@@ -93,7 +93,12 @@ export async function withLocks(
         context.scripts,
         context.keyspace,
         resolved[index]?.key ?? '',
-        action, leaseMs, deadline, timeoutMs, context.events);
+        action,
+        leaseMs,
+        deadline,
+        timeoutMs,
+        context.events,
+      );
     return await applySteps(context, resolved, leases, save);
   } finally {
     // A release that fails (Redis gone) must not replace the outcome of the save: the lease runs out by itself.
@@ -108,7 +113,16 @@ export async function acquireLease(context: LockContext, key: string, action: st
   const resolved = context.registry.resolveKey(key);
   checkAction(action);
   const { leaseMs, timeoutMs } = checkLockOptions(options);
-  const lease = await acquireLock(context.scripts, context.keyspace, key, action, leaseMs, Date.now() + timeoutMs, timeoutMs, context.events);
+  const lease = await acquireLock(
+    context.scripts,
+    context.keyspace,
+    key,
+    action,
+    leaseMs,
+    Date.now() + timeoutMs,
+    timeoutMs,
+    context.events,
+  );
   try {
     const [current] = await applySteps(context, [resolved], [lease], false);
     return { lease, model: current?.model ?? null };

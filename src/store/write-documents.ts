@@ -74,10 +74,10 @@ export async function writeDocuments(
       const prefix = keyspace.indexPrefix(model.name, key);
       return {
         key,
-      expect: typeof expect === 'string' ? expect : `sha1:${sha1Of(expect.unchangedFrom)}`,
-      document: documents[i] as string,
-      ttl: model.ttl ?? 0,
-      refreshTtl: model.refreshTtl,
+        expect: typeof expect === 'string' ? expect : `sha1:${sha1Of(expect.unchangedFrom)}`,
+        document: documents[i] as string,
+        ttl: model.ttl ?? 0,
+        refreshTtl: model.refreshTtl,
         indexPrefix: prefix,
         pk,
         entries: JSON.stringify(indexEntries(model, pk, value)),
