@@ -18,6 +18,8 @@ export type { BudgetLimits } from './store/request-budget.js';
 export type { ApiKey, AuthOptions } from './server/authenticate.js';
 export type { CorsOptions } from './server/cors-policy.js';
 export { redisClientOptions } from './server/connect-redis.js';
+export { redisClusterOptions } from './server/connect-cluster.js';
+export type { ClusterNodes } from './server/cluster-nodes.js';
 export type { GatewayMetrics, MetricsOptions } from './server/gateway-metrics.js';
 export type { LoggerOption } from './server/gateway-logger.js';
 export type { Route, RouteCounts } from './server/lean-path/lean-path.js';

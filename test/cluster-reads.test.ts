@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { print } from 'graphql';
 import type { Cluster, Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { models } from '../examples/shop.js';
 import { createGateway, createStore, type Gateway } from '../src/index.js';
 import { keySlot } from '../src/store/cluster/key-slot.js';
 import { NodesDocument, type NodesQuery } from './generated/graphql.js';
-import { monitorCommands, type SeenCommand } from './helpers/command-counter.js';
+import type { SeenCommand } from './helpers/command-counter.js';
+import { perPrimary as perPrimaryCommands } from './helpers/per-primary.js';
 import { openTestCluster, type TestCluster } from './helpers/test-cluster.js';
 import type { GraphQLErrorBody } from './helpers/test-gateway.js';
 
@@ -39,27 +40,8 @@ afterAll(async () => {
 /** The primary serving `key`, by ioredis's name for it (`host:port`), as the client's slot map says. */
 const primaryOf = (key: string, on: Cluster = client) => on.slots[keySlot(key)]?.[0] ?? 'none';
 
-/** The commands each primary received from `client` while `action` ran, and how many pipelines the client made. */
-async function perPrimary<T>(action: () => Promise<T>): Promise<{ result: T; commands: Map<string, SeenCommand[]>; pipelines: number }> {
-  const recorders = await Promise.all(
-    [...primaries].map(async ([node, primary]) => {
-      const list = (await primary.client('LIST')) as string;
-      const from = list
-        .split('\n')
-        .flatMap((line) => (line.includes(` name=${connectionName} `) ? [/addr=(\S+)/.exec(line)?.[1] ?? ''] : []));
-      expect(from).toHaveLength(1);
-      return [node, await monitorCommands(primary, 0, { from })] as const;
-    }),
-  );
-  const pipelines = vi.spyOn(client, 'pipeline');
-  try {
-    const result = await action();
-    const commands = new Map(await Promise.all(recorders.map(async ([node, recorder]) => [node, await recorder.stop()] as const)));
-    return { result, commands, pipelines: pipelines.mock.calls.length };
-  } finally {
-    pipelines.mockRestore();
-  }
-}
+/** What each primary received from the gateway's client while `action` ran (see per-primary.ts). */
+const perPrimary = <T>(action: () => Promise<T>) => perPrimaryCommands(client, primaries, connectionName, action);
 
 async function nodes(keys: readonly string[]): Promise<{ data: NodesQuery | undefined; errors: GraphQLErrorBody[] | undefined }> {
   const response = await gateway.yoga.fetch('http://gateway.test/graphql', {

@@ -163,8 +163,12 @@ describe('a failed Redis call', () => {
   const CLOSED = new Error('Connection is closed.');
 
   it('is REDIS_UNAVAILABLE when it was never sent, read or write', () => {
+    const clusterNotReady = new Error("Cluster isn't ready and enableOfflineQueue options is false");
+    const noClusterNode = new Error('None of startup nodes is available');
     for (const kind of ['read', 'write'] as const) {
       expect(redisFault(NOT_WRITABLE, kind, false)?.code).toBe('REDIS_UNAVAILABLE');
+      expect(redisFault(clusterNotReady, kind, false)?.code).toBe('REDIS_UNAVAILABLE');
+      expect(redisFault(noClusterNode, kind, false)?.code).toBe('REDIS_UNAVAILABLE');
       expect(redisFault(CLOSED, kind, true)?.code).toBe('REDIS_UNAVAILABLE');
     }
   });

@@ -130,12 +130,15 @@ describe('ref', () => {
 });
 
 describe('the Redis client', () => {
-  it('is one Redis or a Cluster, and the gateway hands back the type it was given', () => {
+  it('is one Redis or a Cluster, and the gateway hands back the type it was given or made', () => {
     expectTypeOf(createGateway({ models: [User], redis: 'redis://127.0.0.1' }).redis).toEqualTypeOf<Redis>();
     expectTypeOf(createGateway({ models: [User], redis }).redis).toEqualTypeOf<Redis>();
     expectTypeOf(createGateway({ models: [User], redis: cluster }).redis).toEqualTypeOf<Cluster>();
     expectTypeOf(createStore({ models: [User], redis: cluster })).toEqualTypeOf<Store>();
+    expectTypeOf(createGateway({ models: [User], redis: { cluster: ['10.0.0.5:7000'] } }).redis).toEqualTypeOf<Cluster>();
     // @ts-expect-error a client, or a URL
     createGateway({ models: [User], redis: 6379 });
+    // @ts-expect-error cluster nodes are a list of host:port
+    createGateway({ models: [User], redis: { cluster: '10.0.0.5:7000' } });
   });
 });

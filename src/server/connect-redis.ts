@@ -1,6 +1,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
-import type { RedisClient } from '../store/redis-client.js';
+import { SLOT_COUNT } from '../store/cluster/key-slot.js';
+import { isCluster, type RedisClient } from '../store/redis-client.js';
 import { DEFAULT_REDIS_TIMEOUT_MS } from './redis-timeout.js';
 
 /** Reconnection backs off to this, so that the gateway finds a Redis that came back within about a second. */
@@ -51,8 +52,23 @@ export function connectRedis(url: string, timeoutMs: number, logger: Logger): Re
   return redis;
 }
 
-/** Answers whether Redis replies to PING within `timeoutMs`, also on a client without a command timeout. */
+/**
+ * Answers whether Redis replies to PING within `timeoutMs`, also on a client without a command timeout.
+ * On a cluster: whether the client is ready, every slot has a primary in its map, and every primary
+ * replies. A primary that is down fails it until its replica has taken over and the client has learnt
+ * so: until then the slots it served cannot be read or written.
+ */
 export async function pingRedis(redis: RedisClient, timeoutMs: number): Promise<boolean> {
+  if (!isCluster(redis)) return pingOne(redis, timeoutMs);
+  if (redis.status !== 'ready') return false;
+  const primaries = new Map(redis.nodes('master').map((node) => [`${node.options.host}:${node.options.port}`, node]));
+  const owners = new Set<string>();
+  for (let slot = 0; slot < SLOT_COUNT; slot++) owners.add(redis.slots[slot]?.[0] ?? '');
+  if (owners.has('') || [...owners].some((owner) => !primaries.has(owner))) return false;
+  return (await Promise.all([...primaries.values()].map((primary) => pingOne(primary, timeoutMs)))).every(Boolean);
+}
+
+async function pingOne(redis: Redis, timeoutMs: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
   try {

@@ -14,6 +14,8 @@ import type { GatewayContext } from '../schema/builder.js';
 import { DEFAULT_LIMITS, Store } from '../store/create-store.js';
 import type { StoreLimits } from '../store/store-session.js';
 import { createAuthenticator, type AuthOptions } from './authenticate.js';
+import { type ClusterNodes, isClusterNodes } from './cluster-nodes.js';
+import { connectCluster } from './connect-cluster.js';
 import { connectRedis, pingRedis } from './connect-redis.js';
 import { DEFAULT_REDIS_TIMEOUT_MS } from './redis-timeout.js';
 import { RETRY_AFTER_SECONDS } from '../schema/to-graphql-error.js';
@@ -46,16 +48,20 @@ export type GatewayLimits = StoreLimits & ServerLimits;
 export interface GatewayOptions<R extends RedisClient = Redis> {
   models: readonly ModelDefinition[] | Registry;
   /**
-   * A client, or a URL for a client the gateway makes (see connect-redis.ts), owns and closes. A Cluster
-   * client serves reads without TTLs across slots; writes and TTL reads need their keys in one slot.
+   * A client; or a URL, or `{ cluster: ['host:port', ...] }` (some nodes of a Redis Cluster), for a
+   * client the gateway makes (see connect-redis.ts and connect-cluster.ts), owns and closes. Prefer
+   * `{ cluster }` to a Cluster of your own: the gateway's has the options that keep a write from running
+   * twice after a failover (redisClusterOptions). On a cluster, reads go to each node in one round trip
+   * of wall-clock time; writes need their keys in one slot.
    */
-  redis: R | string;
+  redis: R | (R extends Cluster ? ClusterNodes : string);
   /** Each limit left out keeps its default; see StoreLimits, BudgetLimits and ServerLimits. */
   limits?: Partial<GatewayLimits> | undefined;
   /**
    * How long a Redis command, a connection attempt and the `/ready` ping may take, in ms, before the
    * request fails with REDIS_UNAVAILABLE (or WRITE_OUTCOME_UNKNOWN). Applies to the client the gateway
-   * makes from a URL and to `/ready`; a client you pass keeps its own options (see redisClientOptions).
+   * makes from a URL or cluster nodes and to `/ready`; a client you pass keeps its own options (see
+   * redisClientOptions and redisClusterOptions).
    * @default 1000
    */
   redisTimeoutMs?: number | undefined;
@@ -146,20 +152,28 @@ export interface Gateway<R extends RedisClient = Redis> {
    * access (from the request's headers). For running the schema outside Yoga, e.g. `execute` of graphql-js.
    */
   context(request: Request): GatewayContext;
-  /** Closes the Redis client if the gateway made it. */
+  /** Closes the Redis client if the gateway made it (from a URL or cluster nodes). */
   close(): Promise<void>;
 }
 
 /** Builds the gateway: registry, store, schema and the Yoga app. Listening is the caller's business. */
 export function createGateway(options: GatewayOptions): Gateway;
 export function createGateway(options: GatewayOptions<Cluster>): Gateway<Cluster>;
+export function createGateway(options: GatewayOptions<RedisClient>): Gateway<RedisClient>;
 export function createGateway<R extends RedisClient>(options: GatewayOptions<R>): Gateway<R> {
   const registry = 'resolveKey' in options.models ? options.models : createRegistry(options.models);
-  const ownsRedis = typeof options.redis === 'string';
+  const given: RedisClient | string | ClusterNodes = options.redis;
+  const ownsRedis = typeof given === 'string' || isClusterNodes(given);
   const logger = gatewayLogger(options.logger, options.logging);
   const redisTimeoutMs = options.redisTimeoutMs ?? DEFAULT_REDIS_TIMEOUT_MS;
-  // A URL always makes a single-node client, and the overloads give it the type Redis.
-  const redis = typeof options.redis === 'string' ? (connectRedis(options.redis, redisTimeoutMs, logger) as R) : options.redis;
+  // A URL makes a single-node client and cluster nodes a Cluster client: the overloads give them those types.
+  const redis = (
+    typeof given === 'string'
+      ? connectRedis(given, redisTimeoutMs, logger)
+      : isClusterNodes(given)
+        ? connectCluster(given, redisTimeoutMs, logger)
+        : given
+  ) as R;
   const limits: GatewayLimits = { ...DEFAULT_LIMITS, ...DEFAULT_SERVER_LIMITS, ...options.limits };
   const metrics = options.metrics ? new GatewayMetrics(options.metrics === true ? {} : options.metrics) : null;
   const store = new Store({ redis, models: registry, limits, events: metrics?.storeEvents });
@@ -267,7 +281,16 @@ export function createGateway<R extends RedisClient>(options: GatewayOptions<R>)
     warnings,
     context,
     async close() {
-      if (ownsRedis) await redis.quit().catch(() => redis.disconnect());
+      if (!ownsRedis || redis.status === 'end') return;
+      // A cluster's quit resolves once each node has answered QUIT, before its connections are closed:
+      // wait for the client to end, so that whoever closes the gateway next (the CLI's teardown) finds
+      // nothing open. A client that cannot say QUIT (reconnecting) is disconnected after the timeout.
+      const ended = new Promise<void>((resolve) => redis.once('end', () => resolve()));
+      await redis.quit().catch(() => redis.disconnect());
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), redisTimeoutMs)));
+      if ((await Promise.race([ended, late])) === 'late') redis.disconnect();
+      clearTimeout(timer);
     },
   };
 }

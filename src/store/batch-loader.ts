@@ -34,9 +34,8 @@ export const cacheKeyOf = (request: Pick<LoadRequest, 'key' | 'wantTtl'>) => (re
  * One loader per request. DataLoader collects every load made before `process.nextTick` fires (all root
  * fields of an operation start in the same tick), so a request's reads become a single Redis command:
  * MGET when nothing needs a TTL, else one script call that also refreshes TTLs and reports them.
- * On a cluster the MGET becomes one pipeline per node, all sent together: still one round trip of
- * wall-clock time. The script call is not split yet, so on a cluster a batch that needs TTLs must keep
- * its keys in one slot.
+ * On a cluster the MGET, or the script, becomes one pipeline per node with a command per slot, all sent
+ * together: still one round trip of wall-clock time (cluster/read-per-node.ts).
  * Batching lives here and nowhere else: ioredis auto-pipelining is left off so that counts stay exact.
  */
 export function createBatchLoader(redis: RedisClient, scripts: GatewayScripts, events?: StoreEvents): BatchLoader {

@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import type { z } from 'zod';
 import type { Draft, ModelDefinition } from '../model/define-model.js';
 import { formatKey } from '../model/keys.js';
@@ -60,7 +59,7 @@ export class Store {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     // The scripts register through defineCommand, which a Cluster client has too; it routes each call by
     // its first key, so on a cluster a call works while all its keys share a slot.
-    this.scripts = gatewayScripts(options.redis as Redis);
+    this.scripts = gatewayScripts(options.redis);
     this.keyspace = keyspaceFor(options.redis);
   }
 

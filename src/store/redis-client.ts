@@ -1,9 +1,9 @@
 import type { Cluster, Redis } from 'ioredis';
 
 /**
- * What the store talks to: one Redis, or a Redis Cluster. On a cluster only reads without TTLs are
- * routed per node so far (see cluster/read-per-node.ts); every script still runs where its first key
- * lives, so a write or a TTL read whose keys span slots is refused by Redis (CROSSSLOT).
+ * What the store talks to: one Redis, or a Redis Cluster. On a cluster reads by key are split per slot
+ * and sent per node (see cluster/read-per-node.ts); every other script runs where its first key lives,
+ * so a write whose keys span slots is refused by Redis (CROSSSLOT).
  */
 export type RedisClient = Redis | Cluster;
 

@@ -43,8 +43,11 @@ const REFUSED_REPLIES: Record<string, string> = {
   OOM: 'it is over its maxmemory and refuses scripts that may allocate',
 };
 
-/** ioredis's message for a command it would not send: not connected, and the offline queue is off. */
-const NOT_WRITABLE = "Stream isn't writeable";
+/**
+ * ioredis's messages for a command it would not send: not connected and the offline queue is off (one
+ * Redis; a cluster not ready), or a cluster none of whose nodes it could reach.
+ */
+const NOT_SENT = ["Stream isn't writeable", "Cluster isn't ready", 'None of startup nodes is available'];
 const CONNECTION_CLOSED = 'Connection is closed.';
 const TIMED_OUT = 'Command timed out';
 
@@ -60,7 +63,7 @@ export function redisFault(error: unknown, kind: RedisCallKind, closedBefore: bo
     const reason = REFUSED_REPLIES[reply];
     return reason === undefined ? null : redisUnavailable(`${reason}: it answered ${reply}`);
   }
-  if (error.message.startsWith(NOT_WRITABLE)) return redisUnavailable('not connected');
+  if (NOT_SENT.some((message) => error.message.startsWith(message))) return redisUnavailable('not connected');
   if (error.message === CONNECTION_CLOSED && closedBefore) return redisUnavailable('the connection is closed');
   const reason = lostReplyReason(error, timeoutMs);
   if (reason === null) return null;

@@ -1,6 +1,8 @@
-import type { Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
+import { readDocumentsPerNode } from './cluster/read-documents-per-node.js';
 import { loadScript } from './lua/load-script.js';
 import { guardScripts } from './redis-faults.js';
+import { isCluster, type RedisClient } from './redis-client.js';
 import { ACQUIRE_LOCK, packAcquireLockArgs, parseAcquireLockReply } from './scripts/acquire-lock.js';
 import {
   DELETE_DOCUMENTS,
@@ -57,16 +59,20 @@ type ScriptCommand = (numberOfKeys: number, ...keysAndArgs: string[]) => Promise
 const commandName = (script: string) => `rmg${script.replace(/(^|-)([a-z])/g, (_, __, letter: string) => letter.toUpperCase())}`;
 
 /**
- * Registers the scripts on the client: ioredis then sends EVALSHA and falls back to EVAL once after a NOSCRIPT.
+ * Registers the scripts on the client: ioredis then sends EVAL the first time a connection runs one and
+ * EVALSHA after, and a pipeline made from the client can queue them too.
  * The texts are read from disk once per process, here, so they are ready before the first command.
  * Each call's failures for want of Redis come out as REDIS_UNAVAILABLE or WRITE_OUTCOME_UNKNOWN (redis-faults.ts).
+ * On a cluster every call goes to the node of its first key, except reads of documents, which are split
+ * by slot and node (cluster/read-documents-per-node.ts).
  */
-export function gatewayScripts(redis: Redis): GatewayScripts {
+export function gatewayScripts(redis: RedisClient): GatewayScripts {
   const define = (script: string) => {
     const name = commandName(script);
     redis.defineCommand(name, { lua: loadScript(script) });
     const command = (redis as unknown as Record<string, ScriptCommand>)[name] as ScriptCommand;
-    return ({ keys, args }: ScriptCall) => command.call(redis, keys.length, ...keys, ...args);
+    // On a pipeline the call is queued, and its reply comes with the pipeline's.
+    return ({ keys, args }: ScriptCall, on: RedisClient | ChainableCommander = redis) => command.call(on, keys.length, ...keys, ...args);
   };
   const readDocuments = define(READ_DOCUMENTS);
   const writeDocuments = define(WRITE_DOCUMENTS);
@@ -80,7 +86,9 @@ export function gatewayScripts(redis: Redis): GatewayScripts {
   const extendLock = define(EXTEND_LOCK);
   const releaseLock = define(RELEASE_LOCK);
   return guardScripts(redis, {
-    readDocuments: async (reads, wantTtl) => parseReadDocumentsReply(await readDocuments(packReadDocumentsArgs(reads, wantTtl))),
+    readDocuments: isCluster(redis)
+      ? (reads, wantTtl) => readDocumentsPerNode(redis, reads, wantTtl, readDocuments)
+      : async (reads, wantTtl) => parseReadDocumentsReply(await readDocuments(packReadDocumentsArgs(reads, wantTtl))),
     writeDocuments: async (documents, locks) => parseWriteDocumentsReply(await writeDocuments(packWriteDocumentsArgs(documents, locks))),
     deleteDocuments: async (documents) => parseDeleteDocumentsReply(await deleteDocuments(packDeleteDocumentsArgs(documents))),
     find: async (args) => parseFindReply(await find(packFindArgs(args))),

@@ -57,6 +57,7 @@ export async function tempDir(): Promise<string> {
 export function childEnv(overrides: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const {
     REDIS_URL: _redisUrl,
+    REDIS_CLUSTER_NODES: _clusterNodes,
     GATEWAY_WRITE_TOKEN: _token,
     GATEWAY_WRITE_TOKEN_FILE: _tokenFile,
     GATEWAY_API_KEYS_FILE: _keysFile,

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { isGatewayError } from '../../errors.js';
+import type { RedisClient } from '../../store/redis-client.js';
 import { createGateway, type GatewayOptions } from '../create-gateway.js';
 import { CliError } from './cli-error.js';
 
@@ -8,7 +9,7 @@ import { CliError } from './cli-error.js';
  * every option createGateway checks (models, API keys, scopes, CORS origins) is refused before the port
  * is bound and Redis is started, rather than after.
  */
-export function checkGatewayOptions(options: (redis: Redis) => GatewayOptions): void {
+export function checkGatewayOptions(options: (redis: Redis) => GatewayOptions<RedisClient>): void {
   const idle = new Redis({ lazyConnect: true });
   try {
     createGateway({ ...options(idle), logging: false, metrics: false });

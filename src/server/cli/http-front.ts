@@ -1,4 +1,5 @@
 import type { StartupReport } from './prepared-gateway.js';
+import type { RedisTarget } from './redis-source.js';
 
 export interface Draining {
   /** Requests received whose response had not ended when the port closed. */
@@ -16,10 +17,10 @@ export interface HttpFront {
   /** The port bound: the one asked for, or the one the system picked for port 0. */
   port: number;
   /**
-   * Builds the gateway of each process on the Redis at `redisUrl`, runs the startup checks once, and
-   * serves; resolves once every process serves, with what the checks found. Nothing serves if they fail.
+   * Builds the gateway of each process on `redis` (a URL or a cluster's nodes), runs the startup checks
+   * once, and serves; resolves once every process serves, with what the checks found. Nothing serves if they fail.
    */
-  serve(redisUrl: string): Promise<StartupReport>;
+  serve(redis: RedisTarget): Promise<StartupReport>;
   /** Stops accepting (resolves once the port is closed) and lets the requests in flight finish within `timeoutMs`. */
   drain(timeoutMs: number): Promise<Draining>;
   /** Stops at once: closes the port and every connection, and ends the workers. */

@@ -23,8 +23,8 @@ function inProcessFront(listening: Listening, prepared: PreparedGateway, teardow
   let closer: GracefulClose | undefined;
   return {
     port: listening.port,
-    async serve(redisUrl) {
-      const { gateway, report } = await prepared.start(redisUrl, true);
+    async serve(redis) {
+      const { gateway, report } = await prepared.start(redis, true);
       teardown.add(() => gateway.close());
       closer = gracefulClose(listening.server);
       listening.serve(gateway.handler);

@@ -1,9 +1,10 @@
 import { checkSetup } from '../../store/indexes/check-setup.js';
+import type { RedisClient } from '../../store/redis-client.js';
 import { createGateway, type Gateway } from '../create-gateway.js';
 import { checkGatewayOptions } from './check-gateway-options.js';
 import { chooseModels, loadCheckedModels } from './choose-models.js';
-import { CliError } from './cli-error.js';
-import { givenRedis } from './redis-source.js';
+import type { RedisTarget } from './redis-source.js';
+import { redisUnreachable, untilRedisReady } from './redis-unreachable.js';
 import type { ServeFlags } from './serve-flags.js';
 import { gatewayOptionsOf, type ServeSettings } from './serve-options.js';
 import { suggestReindex } from './suggest-reindex.js';
@@ -17,10 +18,11 @@ export interface StartupReport {
 
 export interface PreparedGateway {
   /**
-   * Builds the gateway on the Redis at `redisUrl`. With `check`, first runs the startup checks against
-   * that Redis (one process of serve runs them, whatever the number of workers) and reports them.
+   * Builds the gateway on `redis` (a URL or a cluster's nodes). With `check`, first waits for it (a
+   * cluster, bounded) and runs the startup checks against it (one process of serve runs them, whatever
+   * the number of workers) and reports them.
    */
-  start(redisUrl: string, check: boolean): Promise<{ gateway: Gateway; report: StartupReport }>;
+  start(redis: RedisTarget, check: boolean): Promise<{ gateway: Gateway<RedisClient>; report: StartupReport }>;
 }
 
 /**
@@ -34,23 +36,19 @@ export async function prepareGateway(flags: ServeFlags, settings: ServeSettings)
   const { registry } = await loadCheckedModels(choice);
   const gatewayOptions = gatewayOptionsOf(flags, registry, settings);
   checkGatewayOptions(gatewayOptions);
-  const given = givenRedis(flags.values.redis);
+  const given = flags.redis;
   return {
-    async start(redisUrl, check) {
-      const gateway = createGateway(gatewayOptions(redisUrl));
+    async start(redis, check) {
+      const gateway = createGateway(gatewayOptions(redis));
       const report: StartupReport = { models: registry.models.map((model) => model.name), warnings: [...gateway.warnings] };
       if (!check) return { gateway, report };
       const reindexCommand = suggestReindex(choice, given, flags.dataDir);
       try {
+        await untilRedisReady(gateway.redis, flags.redisTimeoutMs);
         report.warnings.push(...(await checkSetup(gateway.redis, gateway.registry, { reindexCommand })));
       } catch (error) {
         await gateway.close();
-        throw new CliError(
-          `Redis at ${gateway.redis.options.host}:${gateway.redis.options.port} did not answer: ${(error as Error).message}`,
-          'Check --redis (or $REDIS_URL), or leave both out for an embedded redis-server.',
-          1,
-          { cause: error },
-        );
+        throw redisUnreachable(gateway.redis, given, error);
       }
       return { gateway, report };
     },

@@ -1,6 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isGatewayError } from '../../errors.js';
+import { parseClusterNodes, type ClusterNodes } from '../cluster-nodes.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../embedded-redis.js';
+import { UsageError } from './cli-error.js';
 import { dataDirInUse, isRunning, liveHolder, lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import type { Teardown } from './teardown.js';
 
@@ -9,17 +12,52 @@ export const DEFAULT_DATA_DIR = './.data/redis';
 /** The running serve's embedded Redis is announced here once it serves, so that reindex uses it instead of starting a second one on the same files. */
 export const urlFile = (dataDir: string) => join(dataDir, 'gateway-redis.url');
 
-export interface GivenRedis {
-  url: string;
-  /** Where it came from, so that a suggested command repeats the flag, and only the flag. */
-  from: '--redis' | '$REDIS_URL';
+/** What a gateway is built on: a Redis URL, or some nodes of a Redis Cluster. Plain JSON, for serve's workers. */
+export type RedisTarget = string | ClusterNodes;
+
+/** A Redis the operator named, with where it came from, so that a suggested command repeats the flag, and only the flag. */
+export type GivenRedis =
+  { url: string; from: '--redis' | '$REDIS_URL' } | { cluster: string[]; from: '--redis-cluster' | '$REDIS_CLUSTER_NODES' };
+
+export const targetOf = (given: GivenRedis): RedisTarget => ('url' in given ? given.url : { cluster: given.cluster });
+
+/**
+ * A Redis the operator named: --redis or --redis-cluster, else $REDIS_URL or $REDIS_CLUSTER_NODES; null
+ * means the embedded one. Flags win over the environment; naming both kinds in one place is refused,
+ * since either choice could write to the wrong Redis.
+ */
+export function givenRedis(flags: { redis?: string | undefined; 'redis-cluster'?: string | undefined }): GivenRedis | null {
+  const { redis, 'redis-cluster': nodes } = flags;
+  if (redis !== undefined && nodes !== undefined)
+    throw new UsageError(
+      '--redis and --redis-cluster were both given.',
+      'Name one Redis: --redis URL for one server, or --redis-cluster host:port,... for a cluster.',
+    );
+  if (nodes !== undefined) return { cluster: clusterNodesOf(nodes, '--redis-cluster'), from: '--redis-cluster' };
+  if (redis) return { url: redis, from: '--redis' };
+  const { REDIS_URL: url, REDIS_CLUSTER_NODES: env } = process.env;
+  if (url && env)
+    throw new UsageError(
+      '$REDIS_URL and $REDIS_CLUSTER_NODES are both set.',
+      'Unset one of them, or name the Redis with --redis or --redis-cluster, which win over the environment.',
+    );
+  if (env) return { cluster: clusterNodesOf(env, '$REDIS_CLUSTER_NODES'), from: '$REDIS_CLUSTER_NODES' };
+  return url ? { url, from: '$REDIS_URL' } : null;
 }
 
-/** A Redis the operator named: --redis, else $REDIS_URL; null means the embedded one. */
-export function givenRedis(flag: string | undefined): GivenRedis | null {
-  if (flag) return { url: flag, from: '--redis' };
-  const env = process.env.REDIS_URL;
-  return env ? { url: env, from: '$REDIS_URL' } : null;
+/** `host:port,host:port`, each checked, as a usage error naming the source. */
+function clusterNodesOf(list: string, where: string): string[] {
+  const cluster = list
+    .split(',')
+    .map((node) => node.trim())
+    .filter(Boolean);
+  try {
+    parseClusterNodes({ cluster }, where);
+  } catch (error) {
+    if (!isGatewayError(error)) throw error;
+    throw new UsageError(error.message, `${where} takes host:port[,host:port...]: one or more nodes of the cluster.`);
+  }
+  return cluster;
 }
 
 /** Locks the data directory for `command`, registering the release with `teardown`; refuses if another process holds it. */
@@ -44,9 +82,8 @@ export async function startOwnRedis(dataDir: string, lock: DataDirLock, teardown
  * data directory, once it serves; else one of its own on the directory. Anything else holding the
  * directory (a serve still starting, another reindex) is refused, by name.
  */
-export async function redisForReindex(flag: string | undefined, dataDir: string, teardown: Teardown): Promise<string> {
-  const given = givenRedis(flag);
-  if (given) return given.url;
+export async function redisForReindex(given: GivenRedis | null, dataDir: string, teardown: Teardown): Promise<RedisTarget> {
+  if (given) return targetOf(given);
   const holder = await liveHolder(dataDir);
   if (holder) {
     const announced = await readFile(urlFile(dataDir), 'utf8').catch(() => null);

@@ -6,7 +6,8 @@ import { createGateway } from '../create-gateway.js';
 import { chooseModels, loadCheckedModels } from './choose-models.js';
 import { UsageError } from './cli-error.js';
 import { GLOBAL_FLAGS, parsingFlags } from './parse-flags.js';
-import { DEFAULT_DATA_DIR, redisForReindex } from './redis-source.js';
+import { DEFAULT_DATA_DIR, givenRedis, redisForReindex } from './redis-source.js';
+import { redisUnreachable, untilRedisReady } from './redis-unreachable.js';
 import { milliseconds } from './serve-flags.js';
 import { Teardown } from './teardown.js';
 
@@ -15,6 +16,7 @@ const REINDEX_OPTIONS = {
   models: { type: 'string' },
   model: { type: 'string' },
   redis: { type: 'string' },
+  'redis-cluster': { type: 'string' },
   'data-dir': { type: 'string', default: DEFAULT_DATA_DIR },
   'redis-timeout-ms': { type: 'string', default: String(DEFAULT_REDIS_TIMEOUT_MS) },
 } as const;
@@ -30,10 +32,14 @@ export function reindexReport(modelName: string, result: ReindexResult): string 
   return lines.join('\n');
 }
 
-/** `reindex`: rebuilds the indexes of the models named, in the Redis named or the one serve runs on the data directory. */
+/**
+ * `reindex`: rebuilds the indexes of the models named, in the Redis named (one server or a cluster) or
+ * the one serve runs on the data directory.
+ */
 export async function reindex(argv: string[]): Promise<void> {
   const values = parsingFlags('reindex', () => parseArgs({ args: argv, options: REINDEX_OPTIONS }).values);
   const redisTimeoutMs = milliseconds('redis-timeout-ms', values['redis-timeout-ms']);
+  const given = givenRedis(values);
   const choice = chooseModels(values.models, 'reindex');
   const { registry } = await loadCheckedModels(choice);
   const all = registry.models;
@@ -50,9 +56,12 @@ export async function reindex(argv: string[]): Promise<void> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    const url = await redisForReindex(values.redis, values['data-dir'], teardown);
-    const gateway = createGateway({ models: registry, redis: url, logging: false, redisTimeoutMs });
+    const redis = await redisForReindex(given, values['data-dir'], teardown);
+    const gateway = createGateway({ models: registry, redis, logging: false, redisTimeoutMs });
     teardown.add(() => gateway.close());
+    await untilRedisReady(gateway.redis, redisTimeoutMs).catch((error: unknown) => {
+      throw redisUnreachable(gateway.redis, given, error);
+    });
     for (const model of chosen) {
       const bar = new SingleBar(
         { format: `${model.name.padEnd(12)} [{bar}] {value}/{total} documents`, stream: process.stderr },

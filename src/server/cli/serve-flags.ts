@@ -5,7 +5,7 @@ import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from '../graceful-close.js';
 import { limitFlagOptions, limitsFromFlags, wholeNumberOf } from '../limit-flags.js';
 import { UsageError } from './cli-error.js';
 import { GLOBAL_FLAGS, parsingFlags } from './parse-flags.js';
-import { DEFAULT_DATA_DIR } from './redis-source.js';
+import { DEFAULT_DATA_DIR, givenRedis } from './redis-source.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -13,6 +13,7 @@ const SERVE_OPTIONS = {
   ...GLOBAL_FLAGS,
   models: { type: 'string' },
   redis: { type: 'string' },
+  'redis-cluster': { type: 'string' },
   'data-dir': { type: 'string', default: DEFAULT_DATA_DIR },
   'redis-timeout-ms': { type: 'string', default: String(DEFAULT_REDIS_TIMEOUT_MS) },
   port: { type: 'string' },
@@ -67,6 +68,8 @@ export function serveFlags(argv: string[]) {
     level,
     port: portOf(values.port),
     host: values.host ?? (process.env.HOST || '127.0.0.1'),
+    /** The Redis named by flag or environment; null: the embedded redis-server. */
+    redis: givenRedis(values),
     dataDir: values['data-dir'],
     limits: limitsFromFlags(values),
     redisTimeoutMs: milliseconds('redis-timeout-ms', values['redis-timeout-ms']),

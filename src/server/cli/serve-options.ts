@@ -3,6 +3,8 @@ import type { GatewayOptions } from '../create-gateway.js';
 import { readCredentials } from './credentials.js';
 import { callerNodeEnv } from './node-env.js';
 import type { ServeFlags } from './serve-flags.js';
+import type { RedisTarget } from './redis-source.js';
+import type { RedisClient } from '../../store/redis-client.js';
 
 /** What serve reads from files and the environment, beside its flags, to build a gateway: plain data, sent to workers as it is. */
 export interface ServeSettings {
@@ -17,10 +19,10 @@ export const readServeSettings = async ({ values }: ServeFlags): Promise<ServeSe
   production: values.production ?? callerNodeEnv === 'production',
 });
 
-/** The gateway's options from serve's flags, for a Redis client or URL. */
+/** The gateway's options from serve's flags, for a Redis client, a URL or a cluster's nodes. */
 export const gatewayOptionsOf =
   (flags: ServeFlags, models: GatewayOptions['models'], { credentials, production }: ServeSettings) =>
-  (redis: string | Redis): GatewayOptions => {
+  (redis: RedisTarget | Redis): GatewayOptions<RedisClient> => {
     const { values, level, limits, redisTimeoutMs } = flags;
     return {
       models,

@@ -4,7 +4,7 @@ import type { EmbeddedRedis } from '../embedded-redis.js';
 import { CliError } from './cli-error.js';
 import type { DataDirLock } from './data-dir-lock.js';
 import type { HttpFront, PreparedFront } from './http-front.js';
-import { givenRedis, startOwnRedis, takeDataDir, urlFile } from './redis-source.js';
+import { startOwnRedis, takeDataDir, targetOf, urlFile } from './redis-source.js';
 import { serveFlags } from './serve-flags.js';
 import { readServeSettings } from './serve-options.js';
 import { Teardown } from './teardown.js';
@@ -21,9 +21,8 @@ import { forkWorkers } from './workers.js';
 export async function serve(argv: string[]): Promise<void> {
   if (cluster.isWorker) return (await import('./worker.js')).serveWorker(argv);
   const flags = serveFlags(argv);
-  const { values, host, dataDir, shutdownTimeoutMs, workers } = flags;
+  const { values, host, dataDir, shutdownTimeoutMs, workers, redis: given } = flags;
   const settings = await readServeSettings(flags);
-  const given = givenRedis(values.redis);
 
   const teardown = new Teardown();
   let ready = false;
@@ -63,13 +62,13 @@ export async function serve(argv: string[]): Promise<void> {
     const url = `http://${host}:${front.port}/graphql`;
     if (lock) embedded = await startOwnRedis(dataDir, lock, teardown);
     stillStarting();
-    const redisUrl = given?.url ?? (embedded as EmbeddedRedis).url;
+    const redis = given ? targetOf(given) : (embedded as EmbeddedRedis).url;
 
     if (values['write-token'] !== undefined)
       console.warn(
         'warning: --write-token shows the token to anyone who can list processes; use --write-token-file or $GATEWAY_WRITE_TOKEN.',
       );
-    const report = await front.serve(redisUrl);
+    const report = await front.serve(redis);
     for (const warning of report.warnings) console.warn(`warning: ${warning}`);
     if (embedded && lock) {
       await writeFile(urlFile(dataDir), embedded.url);

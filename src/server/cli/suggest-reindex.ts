@@ -18,12 +18,13 @@ function withoutPassword(url: string): string {
 
 /**
  * The reindex command to suggest for a model, complete for the serve that suggests it: the same
- * models, and the same Redis (the flag repeated; $REDIS_URL is read by reindex too; the embedded
- * one is found through --data-dir).
+ * models, and the same Redis (the flag repeated; $REDIS_URL and $REDIS_CLUSTER_NODES are read by
+ * reindex too; the embedded one is found through --data-dir).
  */
 export function suggestReindex(models: ModelsChoice, redis: GivenRedis | null, dataDir: string): (model: string) => string {
   const words = ['--models', shellWord(models.flag)];
   if (redis?.from === '--redis') words.push('--redis', shellWord(withoutPassword(redis.url)));
+  if (redis?.from === '--redis-cluster') words.push('--redis-cluster', shellWord(redis.cluster.join(',')));
   if (!redis && dataDir !== DEFAULT_DATA_DIR) words.push('--data-dir', shellWord(dataDir));
   return (model) => ['redis-model-gateway', 'reindex', '--model', shellWord(model), ...words].join(' ');
 }

@@ -17,16 +17,18 @@ See docs/cli.md.`;
 const MODELS = `  --models              a TS or JS module exporting models made with defineModel; "demo" names the demo shop
                         (examples/shop.ts)`;
 
-/** The Redis flags, with where the command looks when --redis and $REDIS_URL are both absent. */
+/** The Redis flags, with where the command looks when no flag or variable names a Redis. */
 const redisFlags = (otherwise: string) => `  --redis               Redis to use (default: $REDIS_URL; else ${otherwise})
+  --redis-cluster       a Redis Cluster to use instead: some of its nodes as host:port[,host:port...]
+                        (default: $REDIS_CLUSTER_NODES). Not with --redis; no embedded redis-server then
   --data-dir            the embedded redis-server's directory (default: ./.data/redis). One process at a time
                         holds it (the lock file gateway.lock names it); a second one refuses
   --redis-timeout-ms    a Redis command, connection attempt or /ready ping that takes longer fails (default: ${DEFAULT_REDIS_TIMEOUT_MS})`;
 
 const SERVE = `Usage: redis-model-gateway serve [flags]
 
-Loads and checks the models, binds the port, then starts the embedded redis-server (unless --redis or
-$REDIS_URL names one), and serves GraphQL at http://HOST:PORT/graphql.
+Loads and checks the models, binds the port, then starts the embedded redis-server (unless --redis,
+--redis-cluster or their variables name a Redis), and serves GraphQL at http://HOST:PORT/graphql.
 
 ${MODELS} (default: the demo shop)
 ${redisFlags('an embedded redis-server on a free port,\n                        keeping its data in --data-dir')}

@@ -1,4 +1,5 @@
 import type { StartupReport } from './prepared-gateway.js';
+import type { RedisTarget } from './redis-source.js';
 import type { ServeSettings } from './serve-options.js';
 
 /*
@@ -14,9 +15,9 @@ export type ToWorker =
   /** Every worker has checked the models and the data directory is locked: bind the port. */
   | { type: 'listen' }
   /** Redis is up: build a gateway on it and run the startup checks (one worker is asked). */
-  | { type: 'check'; redisUrl: string }
+  | { type: 'check'; redis: RedisTarget }
   /** The checks passed: serve (building the gateway, unless the check did). */
-  | { type: 'serve'; redisUrl: string }
+  | { type: 'serve'; redis: RedisTarget }
   /** Stop accepting; let the requests in flight finish within timeoutMs. */
   | { type: 'drain'; timeoutMs: number }
   /** Close everything at once and exit. */

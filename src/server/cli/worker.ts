@@ -64,7 +64,7 @@ export async function serveWorker(argv: string[]): Promise<void> {
     tell({ type: 'listening', port: listening.port });
 
     const told = await Promise.race([checking, serving]);
-    const { gateway, report } = await prepared.start(told.redisUrl, told.type === 'check');
+    const { gateway, report } = await prepared.start(told.redis, told.type === 'check');
     teardown.add(() => gateway.close());
     if (told.type === 'check') {
       tell({ type: 'checked', report });

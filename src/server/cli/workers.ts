@@ -110,13 +110,13 @@ export async function forkWorkers(count: number, settings: ServeSettings): Promi
     const [first] = await Promise.all(listening);
     return {
       port: (first as { port: number }).port,
-      async serve(redisUrl) {
+      async serve(redis) {
         const [checker] = links as [WorkerLink];
         const checked = checker.next('checked', 'checked the setup');
-        checker.send({ type: 'check', redisUrl });
+        checker.send({ type: 'check', redis });
         const { report } = await checked;
         const serving = links.map((link) => link.next('serving', 'served'));
-        for (const link of links) link.send({ type: 'serve', redisUrl });
+        for (const link of links) link.send({ type: 'serve', redis });
         await Promise.all(serving);
         return report;
       },

@@ -1,5 +1,6 @@
 import type { Registry } from '../../model/registry.js';
 import { indexDefinition } from './index-entries.js';
+import type { Redis } from 'ioredis';
 import { singleKeyspace } from '../keyspace.js';
 import { isCluster, type RedisClient } from '../redis-client.js';
 
@@ -21,8 +22,9 @@ const reindexTemplate = (modelName: string) =>
  * What an operator should know before serving: an eviction policy that may drop documents behind the
  * indexes' back, and models whose stored index was built with another definition (or none).
  * Records the definition of models that have no documents yet. Returns the warnings.
- * On a cluster the eviction policy is asked of one node only, and index definitions are not compared:
- * finders do not run there yet, so no stored index is read.
+ * On a cluster every primary is asked for its eviction policy (each node has its own configuration)
+ * and scanned for documents (SCAN sees only the node it is sent to). The definition is recorded there
+ * too, in one key per model, so that the per-slot indexes that writes keep are known to match it.
  */
 export async function checkSetup(
   redis: RedisClient,
@@ -30,22 +32,24 @@ export async function checkSetup(
   { reindexCommand = reindexTemplate }: CheckSetupOptions = {},
 ): Promise<string[]> {
   const warnings: string[] = [];
-  const policy = await redis.config('GET', 'maxmemory-policy').then(
-    (reply) => String((reply as string[])[1] ?? ''),
-    () => '',
-  );
-  if (policy.startsWith('allkeys-')) {
-    warnings.push(
-      `Redis runs maxmemory-policy ${policy}: it may evict documents, locks and index entries. Use noeviction (or a volatile-* policy).`,
+  const nodes = await nodesOf(redis);
+  for (const [name, node] of nodes) {
+    const policy = await node.config('GET', 'maxmemory-policy').then(
+      (reply) => String((reply as string[])[1] ?? ''),
+      () => '',
     );
+    if (policy.startsWith('allkeys-')) {
+      warnings.push(
+        `${name ? `The primary ${name}` : 'Redis'} runs maxmemory-policy ${policy}: it may evict documents, locks and index entries. Use noeviction (or a volatile-* policy).`,
+      );
+    }
   }
-  if (isCluster(redis)) return warnings;
   for (const model of registry.models) {
     const metaKey = singleKeyspace.metaKey(model.name);
     const stored = await redis.hget(metaKey, 'fields');
     const current = indexDefinition(model);
     if (stored === current) continue;
-    if (stored === null && !(await hasDocuments(redis, model.name))) {
+    if (stored === null && !(await hasDocuments(redis, nodes, model.name))) {
       await redis.hset(metaKey, 'fields', current);
       continue;
     }
@@ -57,11 +61,29 @@ export async function checkSetup(
   return warnings;
 }
 
-async function hasDocuments(redis: RedisClient, modelName: string): Promise<boolean> {
-  if ((await redis.zcard(`${singleKeyspace.indexPrefix(modelName, `${modelName}:`)}@pk`)) > 0) return true;
+/** The servers to ask about their own configuration and keys, by name (`host:port` of a cluster's primary, '' for one Redis). */
+async function nodesOf(redis: RedisClient): Promise<Array<[name: string, node: Redis]>> {
+  if (!isCluster(redis)) return [['', redis]];
+  // Routed to any node: once it answers, the client has the slot map and knows every primary.
+  await redis.ping();
+  return redis.nodes('master').map((node) => [`${node.options.host}:${node.options.port}`, node]);
+}
+
+/**
+ * Whether a model has documents: on one Redis its `@pk` index says so quickly; a cluster's per-slot
+ * indexes cannot be counted at once, and the scan of each primary finds them.
+ */
+async function hasDocuments(redis: RedisClient, nodes: ReadonlyArray<[string, Redis]>, modelName: string): Promise<boolean> {
+  if (!isCluster(redis) && (await redis.zcard(`${singleKeyspace.indexPrefix(modelName, `${modelName}:`)}@pk`)) > 0) return true;
+  for (const [, node] of nodes) if (await scanFinds(node, `${modelName}:*`)) return true;
+  return false;
+}
+
+/** Whether SCAN finds a key matching `pattern` on `node`; true also when it gives up after SCAN_PAGES pages, to be safe. */
+async function scanFinds(node: Redis, pattern: string): Promise<boolean> {
   let cursor = '0';
   for (let page = 0; page < SCAN_PAGES; page++) {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${modelName}:*`, 'COUNT', 1000);
+    const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
     if (keys.length > 0) return true;
     if (next === '0') return false;
     cursor = next;

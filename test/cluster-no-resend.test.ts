@@ -1,0 +1,88 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { Cluster, type ClusterOptions } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { redisClusterOptions } from '../src/index.js';
+import { keySlot } from '../src/store/cluster/key-slot.js';
+import { callRedis } from '../src/store/redis-faults.js';
+import { openTestCluster, type TestCluster } from './helpers/test-cluster.js';
+
+/*
+ * A primary's connection dies after Redis ran a write script and before its reply reached the client:
+ * what a failover does to the commands in flight. A proxy in front of that primary forwards everything,
+ * except that the first reply after the client sent the script's key is dropped, and the connection with it.
+ */
+
+const run = randomBytes(4).toString('hex');
+let cluster: TestCluster;
+const proxies: Server[] = [];
+const sockets = new Set<Socket>();
+
+beforeAll(async () => {
+  cluster = await openTestCluster();
+  await cluster.client.ping();
+});
+afterAll(async () => {
+  for (const socket of sockets) socket.destroy();
+  await Promise.all(proxies.map((proxy) => new Promise((resolve) => proxy.close(resolve))));
+  await cluster.close();
+});
+
+/** A proxy to `target` that drops the first reply following a client write holding `marker`, and closes that connection. */
+async function droppingProxy(target: { host: string; port: number }, marker: string): Promise<{ host: string; port: number }> {
+  let armed = true;
+  const proxy = createServer((client) => {
+    const server = connect(target.port, target.host);
+    sockets.add(client).add(server);
+    let dropping = false;
+    client.on('data', (chunk) => {
+      if (armed && chunk.includes(marker)) [armed, dropping] = [false, true];
+      server.write(chunk);
+    });
+    server.on('data', (chunk) => {
+      if (!dropping) return void client.write(chunk);
+      client.destroy();
+      server.destroy();
+    });
+    const end = () => [client, server].forEach((socket) => socket.destroy());
+    client.on('close', end).on('error', end);
+    server.on('close', end).on('error', end);
+  });
+  proxies.push(proxy);
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const address = proxy.address() as { port: number };
+  return { host: '127.0.0.1', port: address.port };
+}
+
+/** Runs an INCR script on a key whose primary sits behind the proxy; returns what the client got and how often it ran. */
+async function incrementThroughFailover(options: ClusterOptions): Promise<{ outcome: unknown; runs: number }> {
+  const key = `rmg-test:no-resend:${run}:${randomBytes(4).toString('hex')}`;
+  const primary = cluster.client.slots[keySlot(key)]?.[0] as string;
+  const [host, port] = primary.split(':') as [string, string];
+  const proxied = await droppingProxy({ host, port: Number(port) }, key);
+  const client = new Cluster(inject('redisClusterNodes'), { ...options, natMap: { [primary]: proxied } });
+  client.defineCommand('incrOnce', { numberOfKeys: 1, lua: "return redis.call('INCR', KEYS[1])" });
+  try {
+    await new Promise((resolve) => client.once('ready', resolve));
+    const increment = (client as unknown as { incrOnce(key: string): Promise<number> }).incrOnce.bind(client);
+    const outcome = await callRedis(client, 'write', () => increment(key)).catch((error: unknown) => error);
+    return { outcome, runs: Number(await cluster.client.get(key)) };
+  } finally {
+    client.disconnect();
+  }
+}
+
+describe('a write script whose reply is lost when a primary goes away', () => {
+  it('runs once with redisClusterOptions, and the caller learns that its outcome is unknown', async () => {
+    const { outcome, runs } = await incrementThroughFailover(redisClusterOptions());
+    expect(runs).toBe(1);
+    expect(outcome).toMatchObject({ code: 'WRITE_OUTCOME_UNKNOWN' });
+  });
+
+  it("runs twice with ioredis's defaults, which re-send it to the slot's node", async () => {
+    const { outcome, runs } = await incrementThroughFailover({});
+    expect(runs).toBe(2);
+    expect(outcome).toBe(2);
+  });
+});
