@@ -1,5 +1,4 @@
 import { createServer } from 'node:http';
-import { Cluster } from 'ioredis';
 import { createGateway } from '../../src/index.js';
 import { BenchItem } from '../bench-model.js';
 import { hostOverIpc } from '../host-over-ipc.js';
@@ -14,16 +13,7 @@ const [shape, where] = process.argv.slice(2);
 if ((shape !== 'redis' && shape !== 'cluster') || !where)
   throw new Error('gateway-child expects to be forked with `redis <url>` or `cluster <host:port,...>`.');
 
-const redis =
-  shape === 'redis'
-    ? where
-    : new Cluster(
-        where.split(',').map((address) => {
-          const [host = '127.0.0.1', port = '0'] = address.split(':');
-          return { host, port: Number(port) };
-        }),
-      );
-const gateway = createGateway({ models: [BenchItem], redis });
+const gateway = createGateway({ models: [BenchItem], redis: shape === 'redis' ? where : { cluster: where.split(',') } });
 // Connected before the first request, so that the warm-up does not time the connection.
 await gateway.redis.ping();
 const server = createServer(gateway.handler);
