@@ -56,7 +56,10 @@ try {
   const documentBytes = Buffer.byteLength((await redis.get(sample ?? '')) ?? '');
   const keyUsage = Number(await redis.memory('USAGE', sample ?? '', 'SAMPLES', 0));
   const prefix = singleKeyspace.indexPrefix(SizedOrder.name, '');
-  const indexKeys = indexKeysAt(prefix, SizedOrder.indexed.map((field) => field.name));
+  const indexKeys = indexKeysAt(
+    prefix,
+    SizedOrder.indexed.map((field) => field.name),
+  );
   const perIndexKey = await Promise.all(
     indexKeys.map(async (key) => [key, Number((await redis.memory('USAGE', key, 'SAMPLES', 0)) ?? 0) / count] as const),
   );
