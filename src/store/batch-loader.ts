@@ -3,7 +3,7 @@ import { isGatewayError } from '../errors.js';
 import { decodeDocument } from '../model/document-codec.js';
 import type { ModelInstance } from '../model/model-instance.js';
 import type { ResolvedKey } from '../model/registry.js';
-import { mgetPerNode } from './cluster/read-per-node.js';
+import { getOnNodes } from './cluster/get-on-nodes.js';
 import { keyspaceFor } from './keyspace.js';
 import { isCluster, type RedisClient } from './redis-client.js';
 import { callRedis } from './redis-faults.js';
@@ -57,7 +57,7 @@ async function readBatch(
     // MGET goes to the client, not through the scripts, so it reports its round trip itself.
     events?.roundTrip?.('mget');
     const keys = requests.map((request) => request.key);
-    const documents = await callRedis(redis, 'read', () => (isCluster(redis) ? mgetPerNode(redis, keys) : redis.mget(keys)));
+    const documents = await callRedis(redis, 'read', () => (isCluster(redis) ? getOnNodes(redis, keys) : redis.mget(keys)));
     return requests.map((request, i) => toResult(request, documents[i] ?? null, undefined));
   }
   // A key asked for with and without its TTL is two cache entries but one key to read.

@@ -8,7 +8,7 @@ export type RunReadDocuments = (call: ScriptCall, pipeline?: ChainableCommander)
 
 /**
  * read-documents.lua across a cluster: one call per slot, with that slot's keys, in one pipeline per node,
- * all sent at once, as mgetPerNode does for MGET. Per slot rather than one call per node: the keys one
+ * all sent at once (readPerNode). Per slot rather than one call per node (as getOnNodes reads): the keys one
  * call declares must share a slot, so a call per node would leave its keys undeclared
  * (`allow-cross-slot-keys`), and a slot migrating meanwhile would fail it mid-script, after some TTLs were
  * refreshed. A call per slot declares its keys, and Redis redirects it before it runs. Replies come back

@@ -69,7 +69,7 @@ export async function readPerNode<R>(cluster: Cluster, keys: readonly string[], 
 }
 
 /** MGET across slots: one MGET per slot, in one pipeline per node. Null for a missing key. */
-export const mgetPerNode = (cluster: Cluster, keys: readonly string[]): Promise<Array<string | null>> =>
+export const mgetBySlot = (cluster: Cluster, keys: readonly string[]): Promise<Array<string | null>> =>
   readPerNode<string | null>(
     cluster,
     keys,
