@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { models, Product, User } from '../examples/shop.js';
-import { createGateway, createStore, type Gateway, type Store } from '../src/index.js';
+import { type Gateway, type Store } from '../src/index.js';
 import { keySlot } from '../src/store/cluster/key-slot.js';
 import { clusterKeyspace } from '../src/store/keyspace.js';
 import { gatewayError } from './helpers/gateway-error.js';
 import { keysEverywhere, postGraphQL, primaryFor } from './helpers/cluster-keys.js';
-import { openTestCluster, type TestCluster } from './helpers/test-cluster.js';
+import { openClusterGateway, type ClusterGateway, type TestCluster } from './helpers/test-cluster.js';
 
 // The cluster is shared with other spec files: every pk here holds this run's id.
 const run = randomBytes(4).toString('hex');
@@ -21,20 +21,18 @@ let gateway: Gateway<Cluster>;
 let store: Store;
 let primaries: Map<string, Redis>;
 
+let setup: ClusterGateway;
+
 beforeAll(async () => {
-  cluster = await openTestCluster();
-  client = cluster.connect();
-  gateway = createGateway({ models, redis: client, logging: false });
-  store = createStore({ redis: client, models });
-  primaries = await cluster.primaries();
+  setup = await openClusterGateway(models);
+  ({ cluster, client, gateway, store, primaries } = setup);
   await store.insert([
     User.create({ name: 'Alice', age: 30, email: 'a@example.com', balance: 100 }, { pk: `${tag}alice` }),
     Product.create({ name: 'Book', price: 12, stock: 3 }, { pk: `${tag}book` }),
   ]);
 });
 afterAll(async () => {
-  await gateway.close();
-  await cluster.close();
+  await setup.close();
 });
 
 /** The primary serving the slot the test's documents share. */

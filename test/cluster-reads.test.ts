@@ -3,12 +3,12 @@ import { print } from 'graphql';
 import type { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { models } from '../examples/shop.js';
-import { createGateway, createStore, type Gateway } from '../src/index.js';
+import { createStore, type Gateway } from '../src/index.js';
 import { keySlot } from '../src/store/cluster/key-slot.js';
 import { NodesDocument, type NodesQuery } from './generated/graphql.js';
 import type { SeenCommand } from './helpers/command-counter.js';
 import { perPrimary as perPrimaryCommands } from './helpers/per-primary.js';
-import { openTestCluster, type TestCluster } from './helpers/test-cluster.js';
+import { openClusterGateway, type ClusterGateway, type TestCluster } from './helpers/test-cluster.js';
 import type { GraphQLErrorBody } from './helpers/test-gateway.js';
 
 // The cluster is shared with other spec files: this one keeps to keys of its own run, and counts only
@@ -23,18 +23,17 @@ let client: Cluster;
 let gateway: Gateway<Cluster>;
 let primaries: Map<string, Redis>;
 
+let setup: ClusterGateway;
+
 beforeAll(async () => {
-  cluster = await openTestCluster();
-  client = cluster.connect({ redisOptions: { connectionName } });
-  gateway = createGateway({ models, redis: client, logging: false });
-  primaries = await cluster.primaries();
+  setup = await openClusterGateway(models, { redisOptions: { connectionName } });
+  ({ cluster, client, gateway, primaries } = setup);
   // Every primary gets its connection from the client now, so that its address is known before counting.
   await client.ping();
   await Promise.all(client.nodes('master').map((node) => node.ping()));
 });
 afterAll(async () => {
-  await gateway.close();
-  await cluster.close();
+  await setup.close();
 });
 
 /** The primary serving `key`, by ioredis's name for it (`host:port`), as the client's slot map says. */

@@ -2,13 +2,13 @@ import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createGateway, defineModel, redisClusterOptions, type Gateway } from '../src/index.js';
+import { defineModel, redisClusterOptions, type Gateway } from '../src/index.js';
 import { untilClusterReady } from '../src/server/connect-cluster.js';
 import { keySlot } from '../src/store/cluster/key-slot.js';
 import { clusterKeyspace } from '../src/store/keyspace.js';
 import { isScriptCall, type SeenCommand } from './helpers/command-counter.js';
 import { perPrimary as perPrimaryCommands } from './helpers/per-primary.js';
-import { openTestCluster, type TestCluster } from './helpers/test-cluster.js';
+import { openClusterGateway, type ClusterGateway, type TestCluster } from './helpers/test-cluster.js';
 import type { GraphQLErrorBody } from './helpers/test-gateway.js';
 
 // Model names of this spec alone: the cluster and its index keys are shared with other spec files.
@@ -25,21 +25,18 @@ let client: Cluster;
 let gateway: Gateway<Cluster>;
 let primaries: Map<string, Redis>;
 
+let setup: ClusterGateway;
+
 beforeAll(async () => {
-  cluster = await openTestCluster();
   const options = redisClusterOptions();
-  client = cluster.connect({ ...options, redisOptions: { ...options.redisOptions, connectionName } });
-  gateway = createGateway({ models: [Basket, Visit], redis: client, logging: false });
-  primaries = await cluster.primaries();
+  setup = await openClusterGateway([Basket, Visit], { ...options, redisOptions: { ...options.redisOptions, connectionName } });
+  ({ cluster, client, gateway, primaries } = setup);
   // Without an offline queue the client refuses commands until it is ready.
   await untilClusterReady(client, 10_000);
   await client.ping();
   await Promise.all(client.nodes('master').map((node) => node.ping()));
 });
-afterAll(async () => {
-  await gateway.close();
-  await cluster.close();
-});
+afterAll(() => setup.close());
 
 const perPrimary = <T>(action: () => Promise<T>) => perPrimaryCommands(client, primaries, connectionName, action);
 const primaryOf = (key: string) => client.slots[keySlot(key)]?.[0] ?? 'none';

@@ -2,14 +2,14 @@ import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { models, Order, Product, User } from '../examples/shop.js';
-import { createGateway, createStore, type Gateway, type Store } from '../src/index.js';
+import { createStore, type Gateway, type Store } from '../src/index.js';
 import { keySlot } from '../src/store/cluster/key-slot.js';
 import { slotTag } from '../src/store/cluster/slot-tags.js';
 import { reindexModel } from '../src/store/indexes/reindex.js';
 import { clusterKeyspace, indexKeysAt } from '../src/store/keyspace.js';
 import { gatewayError } from './helpers/gateway-error.js';
 import { assignSlot, keysEverywhere, migrate, postGraphQL, primaryFor, startMigration } from './helpers/cluster-keys.js';
-import { openTestCluster, type TestCluster } from './helpers/test-cluster.js';
+import { openClusterGateway, type ClusterGateway, type TestCluster } from './helpers/test-cluster.js';
 
 // The cluster is shared with other spec files: every pk here holds this run's id.
 const run = randomBytes(4).toString('hex');
@@ -21,16 +21,14 @@ let gateway: Gateway<Cluster>;
 let store: Store;
 let primaries: Map<string, Redis>;
 
+let setup: ClusterGateway;
+
 beforeAll(async () => {
-  cluster = await openTestCluster();
-  client = cluster.connect();
-  gateway = createGateway({ models, redis: client, logging: false });
-  store = createStore({ redis: client, models });
-  primaries = await cluster.primaries();
+  setup = await openClusterGateway(models);
+  ({ cluster, client, gateway, store, primaries } = setup);
 });
 afterAll(async () => {
-  await gateway.close();
-  await cluster.close();
+  await setup.close();
 });
 
 /**

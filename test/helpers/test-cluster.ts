@@ -1,5 +1,6 @@
 import { Cluster, Redis, type ClusterOptions } from 'ioredis';
 import { inject } from 'vitest';
+import { createGateway, createStore, type Gateway, type ModelDefinition, type Store } from '../../src/index.js';
 
 export interface TestCluster {
   /** A Cluster client; `close()` quits it with every client made by `connect()` and `primaries()`. */
@@ -38,6 +39,36 @@ export async function openTestCluster(): Promise<TestCluster> {
     },
     close: async () => {
       await Promise.all(clients.map((each) => each.quit().catch(() => each.disconnect())));
+    },
+  };
+}
+
+/** What a spec of the gateway on the test cluster starts from: a client, a gateway and a store on it, and each primary. */
+export interface ClusterGateway {
+  cluster: TestCluster;
+  client: Cluster;
+  gateway: Gateway<Cluster>;
+  store: Store;
+  primaries: Map<string, Redis>;
+  /** Closes the gateway, then every client. */
+  close(): Promise<void>;
+}
+
+export async function openClusterGateway(models: readonly ModelDefinition[], options?: ClusterOptions): Promise<ClusterGateway> {
+  const cluster = await openTestCluster();
+  const client = cluster.connect(options);
+  const gateway = createGateway({ models: [...models], redis: client, logging: false });
+  const store = createStore({ redis: client, models: [...models] });
+  const primaries = await cluster.primaries();
+  return {
+    cluster,
+    client,
+    gateway,
+    store,
+    primaries,
+    close: async () => {
+      await gateway.close();
+      await cluster.close();
     },
   };
 }
