@@ -3,7 +3,8 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import { Cluster, type ClusterOptions } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { redisClusterOptions } from '../src/index.js';
+import { User, models } from '../examples/shop.js';
+import { createStore, redisClusterOptions } from '../src/index.js';
 import { keySlot } from '../src/store/cluster/key-slot.js';
 import { callRedis } from '../src/store/redis-faults.js';
 import { openTestCluster, type TestCluster } from './helpers/test-cluster.js';
@@ -84,5 +85,28 @@ describe('a write script whose reply is lost when a primary goes away', () => {
     const { outcome, runs } = await incrementThroughFailover({});
     expect(runs).toBe(2);
     expect(outcome).toBe(2);
+  });
+});
+
+describe("the gateway's write script re-sent by ioredis's defaults after its reply was lost", () => {
+  it('is answered from the write’s record: the insert is written once and reported written, not KEY_EXISTS', async () => {
+    const pk = `{nr${run}}ada`;
+    const key = `User:${pk}`;
+    const primary = cluster.client.slots[keySlot(key)]?.[0] as string;
+    const [host, port] = primary.split(':') as [string, string];
+    const proxied = await droppingProxy({ host, port: Number(port) }, key);
+    // A Cluster of the user's own, with ioredis's defaults: it re-sends a command whose connection died.
+    const client = new Cluster(inject('redisClusterNodes'), { natMap: { [primary]: proxied } });
+    try {
+      await new Promise((resolve) => client.once('ready', resolve));
+      const store = createStore({ redis: client, models });
+      // Loads the write script on that primary (the proxy lets this through): the insert below runs at its first EVALSHA.
+      await store.insert([User.create({ name: 'Warm', age: 1, email: 'w@example.com' }, { pk: `{nr${run}}warm` })]);
+      const written = await store.insert([User.create({ name: 'Ada', age: 36, email: 'ada@example.com' }, { pk })], { onConflict: 'FAIL' });
+      expect(written.map((instance) => instance.key)).toEqual([key]);
+      expect(JSON.parse((await cluster.client.get(key)) ?? 'null')).toMatchObject({ name: 'Ada' });
+    } finally {
+      client.disconnect();
+    }
   });
 });

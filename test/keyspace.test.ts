@@ -17,6 +17,7 @@ describe('the keyspace of one Redis', () => {
     expect(singleKeyspace.lockKey('User:alice', 'purchase')).toBe('rmg:lock:purchase:User:alice');
     expect(singleKeyspace.fenceKey('User:alice')).toBe('rmg:fence');
     expect(singleKeyspace.fenceKey('Product:book')).toBe('rmg:fence');
+    expect(singleKeyspace.writeRecordKey('User:alice', '0123456789abcdef')).toBe('rmg:wrote:0123456789abcdef');
     expect(singleKeyspace.temporaryPrefix('rmg:idx:User:')).toMatch(/^rmg:tmp:[0-9a-f]{16}:$/);
     expect(singleKeyspace.metaKey('User')).toBe('rmg:idx:User:@meta');
   });
@@ -33,6 +34,7 @@ describe('the keyspace of a Redis Cluster', () => {
     expect(clusterKeyspace.indexPrefix('User', 'User:alice')).toBe(`rmg:idx:{${tag}}:User:`);
     expect(clusterKeyspace.lockKey('User:alice', 'purchase')).toBe(`rmg:lock:{${tag}}:purchase:User:alice`);
     expect(clusterKeyspace.fenceKey('User:alice')).toBe(`rmg:fence:{${tag}}`);
+    expect(clusterKeyspace.writeRecordKey('User:alice', '0123456789abcdef')).toBe(`rmg:wrote:{${tag}}:0123456789abcdef`);
     expect(clusterKeyspace.temporaryPrefix('User:alice')).toMatch(new RegExp(`^rmg:tmp:\\{${tag}\\}:[0-9a-f]{16}:$`));
   });
 
@@ -59,6 +61,7 @@ describe('the keyspace of a Redis Cluster', () => {
             clusterKeyspace.lockKey(key, action),
             clusterKeyspace.fenceKey(key),
             `${clusterKeyspace.temporaryPrefix(key)}0`,
+            clusterKeyspace.writeRecordKey(key, '0123456789abcdef'),
           ];
           for (const each of keys) expect(keySlot(each)).toBe(slot);
         },

@@ -267,7 +267,12 @@ describe('withLock', () => {
       'script rmg:lock:buy:User:alice rmg:fence',
       'mget User:alice',
       // The write script declares every index key a User may touch, besides the document and the lock.
-      `script User:alice rmg:lock:buy:User:alice ${indexKeysAt('rmg:idx:User:', ['name', 'age']).join(' ')}`,
+      // ... and, last, where it records its reply under a fresh write id (a re-send answers the record).
+      expect.stringMatching(
+        new RegExp(
+          `^script User:alice rmg:lock:buy:User:alice ${indexKeysAt('rmg:idx:User:', ['name', 'age']).join(' ')} rmg:wrote:[0-9a-f]{16}$`,
+        ),
+      ),
       'script rmg:lock:buy:User:alice',
     ]);
   });

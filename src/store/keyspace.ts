@@ -16,6 +16,7 @@ import { isCluster, type RedisClient } from './redis-client.js';
  * | lock | `rmg:lock:<action>:<key>` | `rmg:lock:{<tag>}:<action>:<key>` |
  * | fencing counter | `rmg:fence` | `rmg:fence:{<tag>}` |
  * | temporary sets | `rmg:tmp:<16 hex>:` | `rmg:tmp:{<tag>}:<16 hex>:` |
+ * | a write's record | `rmg:wrote:<write id>` | `rmg:wrote:{<tag>}:<write id>` |
  * | index definition | `rmg:idx:<Model>:@meta` | `rmg:idx:<Model>:@meta` |
  *
  * `<tag>` is `slotTag(keySlot(documentKey))`: the shortest tag of the slot the document lives in, so that
@@ -55,6 +56,11 @@ export interface Keyspace {
   temporaryPrefix(slotKey: string): string;
   /** The hash that records the index definition a model's stored index was built with. */
   metaKey(modelName: string): string;
+  /**
+   * Where a write records its reply for a while (write-documents.lua), in the slot of its documents
+   * (`documentKey`, any of them): a script re-sent after its reply was lost answers the record.
+   */
+  writeRecordKey(documentKey: string, writeId: string): string;
 }
 
 const randomPart = () => randomBytes(8).toString('hex');
@@ -66,6 +72,7 @@ export const singleKeyspace: Keyspace = {
   fenceKey: () => 'rmg:fence',
   temporaryPrefix: () => `rmg:tmp:${randomPart()}:`,
   metaKey: (modelName) => `rmg:idx:${modelName}:@meta`,
+  writeRecordKey: (_documentKey, writeId) => `rmg:wrote:${writeId}`,
 };
 
 /** The hash tag of the slot `key` lives in, braces included: placed first in a key, it puts that key there. */
@@ -78,6 +85,7 @@ export const clusterKeyspace: Keyspace = {
   fenceKey: (documentKey) => `rmg:fence:${slotTagOf(documentKey)}`,
   temporaryPrefix: (slotKey) => `rmg:tmp:${slotTagOf(slotKey)}:${randomPart()}:`,
   metaKey: singleKeyspace.metaKey,
+  writeRecordKey: (documentKey, writeId) => `rmg:wrote:${slotTagOf(documentKey)}:${writeId}`,
 };
 
 export const keyspaceFor = (redis: RedisClient): Keyspace => (isCluster(redis) ? clusterKeyspace : singleKeyspace);

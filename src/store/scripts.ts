@@ -24,6 +24,7 @@ import {
   parseWriteDocumentsReply,
   WRITE_DOCUMENTS,
   type DocumentWriteArgs,
+  type WriteRecordArgs,
   type LockCheckArgs,
   type WriteOutcome,
 } from './scripts/write-documents.js';
@@ -37,7 +38,7 @@ import {
 
 export interface GatewayScripts {
   readDocuments(reads: readonly DocumentRead[], wantTtl: boolean): Promise<Array<[string | null, number]>>;
-  writeDocuments(documents: readonly DocumentWriteArgs[], locks: readonly LockCheckArgs[]): Promise<WriteOutcome>;
+  writeDocuments(documents: readonly DocumentWriteArgs[], locks: readonly LockCheckArgs[], record?: WriteRecordArgs): Promise<WriteOutcome>;
   deleteDocuments(documents: readonly DocumentDeleteArgs[]): Promise<number[]>;
   find(args: readonly string[]): Promise<Array<string | number | null>>;
   reindexBatch(
@@ -89,7 +90,8 @@ export function gatewayScripts(redis: RedisClient): GatewayScripts {
     readDocuments: isCluster(redis)
       ? (reads, wantTtl) => readDocumentsPerNode(redis, reads, wantTtl, readDocuments)
       : async (reads, wantTtl) => parseReadDocumentsReply(await readDocuments(packReadDocumentsArgs(reads, wantTtl))),
-    writeDocuments: async (documents, locks) => parseWriteDocumentsReply(await writeDocuments(packWriteDocumentsArgs(documents, locks))),
+    writeDocuments: async (documents, locks, record) =>
+      parseWriteDocumentsReply(await writeDocuments(packWriteDocumentsArgs(documents, locks, record))),
     deleteDocuments: async (documents) => parseDeleteDocumentsReply(await deleteDocuments(packDeleteDocumentsArgs(documents))),
     find: async (args) => parseFindReply(await find(packFindArgs(args))),
     reindexBatch: async (indexPrefix, indexKeys, documents) =>

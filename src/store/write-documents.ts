@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { ModelDefinition } from '../model/define-model.js';
 import { encodeDocument } from '../model/document-codec.js';
 import { valueTooLarge } from '../errors.js';
@@ -43,6 +43,14 @@ export const indexKeysOf = (model: ModelDefinition, prefix: string) =>
 
 export const sha1Of = (text: Buffer) => createHash('sha1').update(text).digest('hex');
 
+/**
+ * How long a write's record is kept: it answers a re-send of the write's script, which a client makes
+ * once it has found the slot's new primary, within the seconds a failover takes (Redis's
+ * cluster-node-timeout is 15 s by default). A record is some 100 bytes: at 1,000 writes a second, a
+ * minute of them holds about 6 MB.
+ */
+export const WRITE_RECORD_MS = 60_000;
+
 export interface WriteOptions {
   keyspace: Keyspace;
   /** What the caller asked for, as a refusal names it ("insertMany", "withLocks"). */
@@ -85,5 +93,7 @@ export async function writeDocuments(
       };
     }),
     locks,
+    // A fresh id per call: a client that re-sends this very command after a failover sends the same id.
+    writes[0] && { key: keyspace.writeRecordKey(writes[0].key, randomBytes(8).toString('hex')), lifetimeMs: WRITE_RECORD_MS },
   );
 }

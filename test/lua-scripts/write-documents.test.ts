@@ -34,6 +34,29 @@ const run = (documents: DocumentWriteArgs[], locks: LockCheckArgs[] = []) =>
   evalScript(redis.client, WRITE_DOCUMENTS, packWriteDocumentsArgs(documents, locks));
 
 describe('write-documents.lua', () => {
+  it('records a write under its write id: the same call again answers the record and writes nothing', async () => {
+    const record = { key: 'wrote:1', lifetimeMs: 60_000 };
+    const once = (document: string) =>
+      evalScript(redis.client, WRITE_DOCUMENTS, packWriteDocumentsArgs([doc('a', { expect: 'absent', document })], [], record));
+    expect(await once('{"pk":"a"}')).toEqual([0, -1]);
+    // Absent no more, yet answered as written: a re-sent script is applied once.
+    expect(await once('{"pk":"a","again":true}')).toEqual([0, -1]);
+    expect(await redis.client.get('T:a')).toBe('{"pk":"a"}');
+    const lifetime = await redis.client.pttl('wrote:1');
+    expect(lifetime).toBeGreaterThan(50_000);
+    expect(lifetime).toBeLessThanOrEqual(60_000);
+  });
+
+  it('records no refusal: the same call again checks again', async () => {
+    await redis.client.set('T:a', 'there');
+    const record = { key: 'wrote:2', lifetimeMs: 60_000 };
+    const call = packWriteDocumentsArgs([doc('a', { expect: 'absent' })], [], record);
+    expect(await evalScript(redis.client, WRITE_DOCUMENTS, call)).toEqual([1, 1]);
+    expect(await redis.client.exists('wrote:2')).toBe(0);
+    await redis.client.del('T:a');
+    expect(await evalScript(redis.client, WRITE_DOCUMENTS, call)).toEqual([0, -1]);
+  });
+
   it('writes every document with its index entries and answers {0, ttl...}: -1 without a ttl', async () => {
     expect(
       await run([

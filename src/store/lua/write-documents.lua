@@ -8,6 +8,7 @@
     KEYS[n + m + 1..] every index key the documents may touch: declared only (the script names them
                       from each document's prefix), so that on a cluster a slot on the move answers
                       TRYAGAIN before anything is written
+    KEYS[#KEYS]       with a record lifetime: the write's record, in the documents' slot
     ARGV[1]           n
     ARGV[2]           m
     then seven per document i, from ARGV[2 + 7(i - 1) + 1]:
@@ -19,6 +20,10 @@
       pk              the pk
       entries         its index entries (JSON)
     then one per lock j, ARGV[2 + 7n + j]: the value its holder set
+    ARGV[2 + 7n + m + 1]
+      recordMs        how long to keep the write's record, in ms ("0": no record). A call whose record
+                      exists answers the recorded reply and writes nothing: a script re-sent after its
+                      reply was lost (a client's resend on failover) is applied once
 
   Output:
     {0, ttl...} when written (ttl -1: none), or {status, i}: 1 document i exists, 2 lock i is no
@@ -33,10 +38,20 @@ local A = 7
 local EXPECT, DOCUMENT, TTL, REFRESH, PREFIX, PK, ENTRIES = 1, 2, 3, 4, 5, 6, 7
 local function documentArg(i, field) return ARGV[2 + A * (i - 1) + field] end
 local function lockValue(j) return ARGV[2 + A * n + j] end
+local recordMs = tonumber(ARGV[2 + A * n + m + 1])
+local recordKey = recordMs > 0 and KEYS[#KEYS] or nil
 
 --- @include "includes/index-entries"
 --- @include "includes/now-ms"
 
+if recordKey then
+  local recorded = redis.call('GET', recordKey)
+  if recorded then
+    local reply = {}
+    for value in string.gmatch(recorded, '[^,]+') do reply[#reply + 1] = tonumber(value) end
+    return reply
+  end
+end
 for j = 1, m do
   if redis.call('GET', KEYS[n + j]) ~= lockValue(j) then return {2, j} end
 end
@@ -70,4 +85,6 @@ for i = 1, n do
   end
   index(documentArg(i, PREFIX), documentArg(i, PK), documentArg(i, ENTRIES), expiresAt)
 end
+-- Only a write is recorded: a refusal wrote nothing, and a re-sent one may as well be checked again.
+if recordKey then redis.call('SET', recordKey, table.concat(out, ','), 'PX', recordMs) end
 return out

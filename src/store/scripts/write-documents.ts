@@ -33,7 +33,17 @@ export type WriteOutcome =
 
 const STATUSES = ['written', 'exists', 'lockLost', 'changed', 'gone'] as const;
 
-export function packWriteDocumentsArgs(documents: readonly DocumentWriteArgs[], locks: readonly LockCheckArgs[]): ScriptCall {
+/** A write's record (write-documents.lua): the key it is kept under, in the documents' slot, and for how long. */
+export interface WriteRecordArgs {
+  key: string;
+  lifetimeMs: number;
+}
+
+export function packWriteDocumentsArgs(
+  documents: readonly DocumentWriteArgs[],
+  locks: readonly LockCheckArgs[],
+  record?: WriteRecordArgs,
+): ScriptCall {
   const keys: string[] = [];
   const indexKeys = new Set<string>();
   const args = [String(documents.length), String(locks.length)];
@@ -46,7 +56,8 @@ export function packWriteDocumentsArgs(documents: readonly DocumentWriteArgs[], 
     keys.push(lockKey);
     args.push(value);
   }
-  return { keys: [...keys, ...indexKeys], args };
+  args.push(String(record?.lifetimeMs ?? 0));
+  return { keys: [...keys, ...indexKeys, ...(record ? [record.key] : [])], args };
 }
 
 export function parseWriteDocumentsReply(reply: unknown): WriteOutcome {
