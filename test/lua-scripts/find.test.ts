@@ -3,19 +3,11 @@ import { DONE, PURGING, REFUSED } from '../../src/store/indexes/script-status.js
 import { FIND, packFindArgs } from '../../src/store/scripts/find.js';
 import { openTestRedis, type TestRedis } from '../helpers/redis.js';
 import { evalScript, KEY_PREFIX, PREFIX } from './eval-script.js';
-import { expiredBacklog, writeAged } from './index-fixture.js';
+import { expiredBacklog, writeAged, writeThreeAged } from './index-fixture.js';
 
 let redis: TestRedis;
 beforeAll(async () => (redis = await openTestRedis()));
-beforeEach(async () => {
-  await redis.client.flushdb();
-  for (const [pk, age] of [
-    ['a', 30],
-    ['b', 10],
-    ['c', 20],
-  ] as const)
-    await writeAged(redis.client, pk, age);
-});
+beforeEach(() => writeThreeAged(redis.client));
 afterAll(() => redis.close());
 
 interface Find {

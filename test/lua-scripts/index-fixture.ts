@@ -26,6 +26,17 @@ export const writeAged = (redis: Redis, pk: string, age: number, ttl = 0) =>
   );
 
 /** `count` entries in `@expiry` already due, for keys that no longer exist: a purge backlog. */
+/** The finder specs' fixture, on an empty database: a (age 30), b (10) and c (20), written and indexed. */
+export async function writeThreeAged(redis: Redis): Promise<void> {
+  await redis.flushdb();
+  for (const [pk, age] of [
+    ['a', 30],
+    ['b', 10],
+    ['c', 20],
+  ] as const)
+    await writeAged(redis, pk, age);
+}
+
 export async function expiredBacklog(redis: Redis, count: number): Promise<void> {
   const args: Array<string | number> = [];
   for (let i = 0; i < count; i++) args.push(1, `expired-${i}`);
