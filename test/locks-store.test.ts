@@ -415,7 +415,8 @@ describe('withLock, the declarative form (session.withLock)', () => {
     //   EVALSHA write    User:alice rmg:lock:buy:User:alice, then the index keys it declares  (lock still ours, document unchanged, SET)
     //   EVALSHA release  rmg:lock:buy:User:alice             (compare-and-delete)
     expect(commands.map(describeCommand)).toEqual([
-      'script rmg:lock:buy:User:alice rmg:fence',
+      // The acquire script records what it took under the holder's value (rmg:wrote:...), for a re-send.
+      expect.stringMatching(/^script rmg:lock:buy:User:alice rmg:fence rmg:wrote:[\w-]+$/),
       'mget User:alice',
       // The write script declares every index key a User may touch, besides the document and the lock.
       // ... and, last, where it records its reply under a fresh write id (a re-send answers the record).

@@ -107,7 +107,11 @@ async function stored(key: string): Promise<Record<string, unknown> | null> {
   return text === null ? null : (JSON.parse(text) as Record<string, unknown>);
 }
 
-/** Every key of the database (documents, indexes, locks) and its content, the fencing counter aside: "nothing written" compares two of these. */
+/**
+ * Every key of the database (documents, indexes, locks) and its content, the lock bookkeeping aside
+ * (the fencing counter, and the record of each acquisition, which expires within a minute): "nothing
+ * written" compares two of these.
+ */
 async function dump(): Promise<Array<[string, string | null]>> {
   const { client } = t.redis;
   const keys: string[] = [];
@@ -125,7 +129,7 @@ async function dump(): Promise<Array<[string, string | null]>> {
     if (type === 'hash') return JSON.stringify(await client.hgetall(key));
     return `(${type})`;
   };
-  const kept = keys.filter((key) => key !== 'rmg:fence').sort();
+  const kept = keys.filter((key) => key !== 'rmg:fence' && !key.startsWith('rmg:wrote:')).sort();
   return Promise.all(kept.map(async (key): Promise<[string, string | null]> => [key, await contentOf(key)]));
 }
 
@@ -264,7 +268,8 @@ describe('withLock', () => {
     // document, the write script (lock still ours, document unchanged since the MGET, SET), and the
     // release script (compare-and-delete).
     expect(commands.map(describeCommand)).toEqual([
-      'script rmg:lock:buy:User:alice rmg:fence',
+      // The acquire script records what it took under the holder's value (rmg:wrote:...), for a re-send.
+      expect.stringMatching(/^script rmg:lock:buy:User:alice rmg:fence rmg:wrote:[\w-]+$/),
       'mget User:alice',
       // The write script declares every index key a User may touch, besides the document and the lock.
       // ... and, last, where it records its reply under a fresh write id (a re-send answers the record).

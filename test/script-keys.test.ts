@@ -35,7 +35,16 @@ describe('the keys each write script declares', () => {
       { key: 'User:b', indexPrefix: 'p:User:', pk: 'b', indexKeys: userKeys },
     ]);
     expect(keys).toEqual(['User:a', 'User:b', ...userKeys]);
-    expect(args).toEqual(['p:User:', 'a', 'p:User:', 'b']);
+    expect(args).toEqual(['0', 'p:User:', 'a', 'p:User:', 'b']);
+  });
+
+  it("delete-documents with a record: the record's key last, its lifetime first", () => {
+    const { keys, args } = packDeleteDocumentsArgs([{ key: 'User:a', indexPrefix: 'p:User:', pk: 'a', indexKeys: userKeys }], {
+      key: 'rmg:wrote:1',
+      lifetimeMs: 60_000,
+    });
+    expect(keys).toEqual(['User:a', ...userKeys, 'rmg:wrote:1']);
+    expect(args).toEqual(['60000', 'p:User:', 'a']);
   });
 
   it("set-ttl: the document and its indexes' @expiry set", () => {

@@ -9,7 +9,7 @@ import type { FinderLimits } from './indexes/find-models.js';
 import { compilePlan, selectsAll, type PlanNode } from './indexes/plan.js';
 import { PURGING, REFUSED } from './indexes/script-status.js';
 import type { GatewayScripts } from './scripts.js';
-import { indexKeysOf } from './write-documents.js';
+import { indexKeysOf, newWriteRecord } from './write-documents.js';
 
 export interface DeleteLimits extends FinderLimits {
   /** Most instances one script call of a delete by where deletes (fewer when the work left allows fewer). */
@@ -41,6 +41,7 @@ export async function deleteKeys(scripts: GatewayScripts, keyspace: Keyspace, ke
       const indexPrefix = keyspace.indexPrefix(model.name, key);
       return { key, indexPrefix, pk, indexKeys: indexKeysOf(model, indexPrefix) };
     }),
+    newWriteRecord(keyspace, unique[0]?.key ?? ''),
   );
   let count = 0;
   unique.forEach((key, i) => {

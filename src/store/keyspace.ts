@@ -57,7 +57,7 @@ export interface Keyspace {
   /** The hash that records the index definition a model's stored index was built with. */
   metaKey(modelName: string): string;
   /**
-   * Where a write records its reply for a while (write-documents.lua), in the slot of its documents
+   * Where a write records its reply for a while (includes/write-record.lua), in the slot of what it changed
    * (`documentKey`, any of them): a script re-sent after its reply was lost answers the record.
    */
   writeRecordKey(documentKey: string, writeId: string): string;

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { badUserInput, lockLost, lockTimeout } from '../errors.js';
 import type { Keyspace } from './keyspace.js';
 import type { GatewayScripts } from './scripts.js';
+import { newWriteRecord } from './write-documents.js';
 import type { StoreEvents } from './store-events.js';
 
 export interface LockOptions {
@@ -64,9 +65,11 @@ export async function acquireLock(
   const lockKey = keyspace.lockKey(key, action);
   const fenceKey = keyspace.fenceKey(key);
   const value = randomBytes(16).toString('base64url');
+  // The holder's value is new to this call: it serves as the acquisition's write id too.
+  const record = newWriteRecord(keyspace, key, value);
   const started = events?.lockWait ? performance.now() : 0;
   for (let delay = 2; ; delay = Math.min(delay * 2, 100)) {
-    const [fence, serverTimeOrPttl] = await scripts.acquireLock(lockKey, fenceKey, value, leaseMs);
+    const [fence, serverTimeOrPttl] = await scripts.acquireLock(lockKey, fenceKey, value, leaseMs, record);
     if (fence > 0) {
       events?.lockWait?.(performance.now() - started, true);
       const lease = { key, action, lockKey, value, fencingToken: String(fence), expiresAt: new Date(serverTimeOrPttl + leaseMs) };

@@ -39,7 +39,7 @@ import {
 export interface GatewayScripts {
   readDocuments(reads: readonly DocumentRead[], wantTtl: boolean): Promise<Array<[string | null, number]>>;
   writeDocuments(documents: readonly DocumentWriteArgs[], locks: readonly LockCheckArgs[], record?: WriteRecordArgs): Promise<WriteOutcome>;
-  deleteDocuments(documents: readonly DocumentDeleteArgs[]): Promise<number[]>;
+  deleteDocuments(documents: readonly DocumentDeleteArgs[], record?: WriteRecordArgs): Promise<number[]>;
   find(args: readonly string[]): Promise<Array<string | number | null>>;
   reindexBatch(
     indexPrefix: string,
@@ -49,7 +49,7 @@ export interface GatewayScripts {
   unindexMissing(indexPrefix: string, indexKeys: readonly string[], keyPrefix: string, pks: readonly string[]): Promise<number>;
   deleteWhere(args: readonly string[]): Promise<number[]>;
   setTtl(key: string, expiryKey: string, pk: string, seconds: number): Promise<[number, string?]>;
-  acquireLock(lockKey: string, fenceKey: string, value: string, leaseMs: number): Promise<[number, number]>;
+  acquireLock(lockKey: string, fenceKey: string, value: string, leaseMs: number, record: WriteRecordArgs): Promise<[number, number]>;
   extendLock(lockKey: string, value: string, leaseMs: number): Promise<number>;
   releaseLock(lockKey: string, value: string): Promise<number>;
 }
@@ -92,7 +92,8 @@ export function gatewayScripts(redis: RedisClient): GatewayScripts {
       : async (reads, wantTtl) => parseReadDocumentsReply(await readDocuments(packReadDocumentsArgs(reads, wantTtl))),
     writeDocuments: async (documents, locks, record) =>
       parseWriteDocumentsReply(await writeDocuments(packWriteDocumentsArgs(documents, locks, record))),
-    deleteDocuments: async (documents) => parseDeleteDocumentsReply(await deleteDocuments(packDeleteDocumentsArgs(documents))),
+    deleteDocuments: async (documents, record) =>
+      parseDeleteDocumentsReply(await deleteDocuments(packDeleteDocumentsArgs(documents, record))),
     find: async (args) => parseFindReply(await find(packFindArgs(args))),
     reindexBatch: async (indexPrefix, indexKeys, documents) =>
       parseReindexBatchReply(await reindexBatch(packReindexBatchArgs(indexPrefix, indexKeys, documents))),
@@ -100,8 +101,8 @@ export function gatewayScripts(redis: RedisClient): GatewayScripts {
       parseUnindexMissingReply(await unindexMissing(packUnindexMissingArgs(indexPrefix, indexKeys, keyPrefix, pks))),
     deleteWhere: async (args) => parseDeleteWhereReply(await deleteWhere(packDeleteWhereArgs(args))),
     setTtl: async (key, expiryKey, pk, seconds) => parseSetTtlReply(await setTtl(packSetTtlArgs(key, expiryKey, pk, seconds))),
-    acquireLock: async (lockKey, fenceKey, value, leaseMs) =>
-      parseAcquireLockReply(await acquireLock(packAcquireLockArgs(lockKey, fenceKey, value, leaseMs))),
+    acquireLock: async (lockKey, fenceKey, value, leaseMs, record) =>
+      parseAcquireLockReply(await acquireLock(packAcquireLockArgs(lockKey, fenceKey, value, leaseMs, record))),
     extendLock: async (lockKey, value, leaseMs) => parseExtendLockReply(await extendLock(packExtendLockArgs(lockKey, value, leaseMs))),
     releaseLock: async (lockKey, value) => parseReleaseLockReply(await releaseLock(packReleaseLockArgs(lockKey, value))),
   });

@@ -6,7 +6,7 @@ import { indexEntries } from './indexes/index-entries.js';
 import { assertOneSlot } from './cluster/one-slot.js';
 import { indexKeysAt, type Keyspace } from './keyspace.js';
 import type { GatewayScripts } from './scripts.js';
-import type { WriteOutcome } from './scripts/write-documents.js';
+import type { WriteOutcome, WriteRecordArgs } from './scripts/write-documents.js';
 
 export type OnConflict = 'OVERWRITE' | 'FAIL';
 
@@ -51,6 +51,15 @@ export const sha1Of = (text: Buffer) => createHash('sha1').update(text).digest('
  */
 export const WRITE_RECORD_MS = 60_000;
 
+/**
+ * A fresh write id for one script call, and where its record goes, in the slot of `documentKey`: a
+ * client that re-sends this very command after a failover sends the same id, and gets the record.
+ */
+export const newWriteRecord = (keyspace: Keyspace, documentKey: string, writeId = randomBytes(8).toString('hex')): WriteRecordArgs => ({
+  key: keyspace.writeRecordKey(documentKey, writeId),
+  lifetimeMs: WRITE_RECORD_MS,
+});
+
 export interface WriteOptions {
   keyspace: Keyspace;
   /** What the caller asked for, as a refusal names it ("insertMany", "withLocks"). */
@@ -93,7 +102,6 @@ export async function writeDocuments(
       };
     }),
     locks,
-    // A fresh id per call: a client that re-sends this very command after a failover sends the same id.
-    writes[0] && { key: keyspace.writeRecordKey(writes[0].key, randomBytes(8).toString('hex')), lifetimeMs: WRITE_RECORD_MS },
+    writes[0] && newWriteRecord(keyspace, writes[0].key),
   );
 }

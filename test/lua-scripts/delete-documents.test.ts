@@ -39,6 +39,18 @@ const run = (pks: string[]) =>
   );
 
 describe('delete-documents.lua', () => {
+  it('records what it deleted under its write id: the same call again answers the record', async () => {
+    await redis.client.set('T:a', '{}');
+    const call = packDeleteDocumentsArgs([{ key: 'T:a', indexPrefix: PREFIX, pk: 'a', indexKeys: INDEX_KEYS }], {
+      key: 'wrote:1',
+      lifetimeMs: 60_000,
+    });
+    expect(await evalScript(redis.client, DELETE_DOCUMENTS, call)).toEqual([1]);
+    // Gone now, yet answered as deleted: a re-sent delete reports what the first run did.
+    expect(await evalScript(redis.client, DELETE_DOCUMENTS, call)).toEqual([1]);
+    expect(await redis.client.pttl('wrote:1')).toBeGreaterThan(50_000);
+  });
+
   it('answers 1 per deleted key and 0 per missing one, in order', async () => {
     await redis.client.set('T:a', '{}');
     expect(await run(['missing', 'a'])).toEqual([0, 1]);

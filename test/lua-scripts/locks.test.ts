@@ -10,8 +10,13 @@ beforeAll(async () => (redis = await openTestRedis()));
 beforeEach(() => redis.client.flushdb());
 afterAll(() => redis.close());
 
+// Each holder's value names its acquisition's record, as the store does (locks.ts).
 const acquire = (value: string, leaseMs = 10_000) =>
-  evalScript(redis.client, ACQUIRE_LOCK, packAcquireLockArgs('lock:a', 'fence', value, leaseMs)) as Promise<[number, number]>;
+  evalScript(
+    redis.client,
+    ACQUIRE_LOCK,
+    packAcquireLockArgs('lock:a', 'fence', value, leaseMs, { key: `wrote:${value}`, lifetimeMs: 60_000 }),
+  ) as Promise<[number, number]>;
 const extend = (value: string, leaseMs: number) => evalScript(redis.client, EXTEND_LOCK, packExtendLockArgs('lock:a', value, leaseMs));
 const release = (value: string) => evalScript(redis.client, RELEASE_LOCK, packReleaseLockArgs('lock:a', value));
 
@@ -35,6 +40,15 @@ describe('acquire-lock.lua', () => {
     expect(pttl).toBeLessThanOrEqual(5000);
     expect(await redis.client.get('lock:a')).toBe('holder-1');
     expect(await redis.client.get('fence')).toBe('1');
+  });
+
+  it('answers an acquisition sent again with its record: the same token and time, the counter untouched', async () => {
+    const taken = await acquire('holder-1', 5000);
+    expect(await acquire('holder-1', 5000)).toEqual(taken);
+    expect(await redis.client.get('fence')).toBe('1');
+    // A failed attempt records nothing: the same holder tries again once the lock is free.
+    await acquire('holder-2');
+    expect(await redis.client.exists('wrote:holder-2')).toBe(0);
   });
 
   it('answers a larger fencing token each time the lock is taken', async () => {

@@ -43,15 +43,10 @@ local recordKey = recordMs > 0 and KEYS[#KEYS] or nil
 
 --- @include "includes/index-entries"
 --- @include "includes/now-ms"
+--- @include "includes/write-record"
 
-if recordKey then
-  local recorded = redis.call('GET', recordKey)
-  if recorded then
-    local reply = {}
-    for value in string.gmatch(recorded, '[^,]+') do reply[#reply + 1] = tonumber(value) end
-    return reply
-  end
-end
+local recorded = recordedReply(recordKey)
+if recorded then return recorded end
 for j = 1, m do
   if redis.call('GET', KEYS[n + j]) ~= lockValue(j) then return {2, j} end
 end
@@ -86,5 +81,5 @@ for i = 1, n do
   index(documentArg(i, PREFIX), documentArg(i, PK), documentArg(i, ENTRIES), expiresAt)
 end
 -- Only a write is recorded: a refusal wrote nothing, and a re-sent one may as well be checked again.
-if recordKey then redis.call('SET', recordKey, table.concat(out, ','), 'PX', recordMs) end
+record(recordKey, out, recordMs)
 return out

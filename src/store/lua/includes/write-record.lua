@@ -1,0 +1,21 @@
+--[[
+  A write's record: the reply of a script that changed data, kept for a while under a key of the
+  caller's choosing (keyspace.ts, writeRecordKey), in the slot of what it changed. A script re-sent
+  after its reply was lost (a client's resend on failover) finds the record and answers it instead of
+  running again.
+
+  recordedReply(key): the recorded reply (a list of integers), or nil; nil for a nil key.
+  record(key, reply, ms): records the reply for ms milliseconds; nothing for a nil key.
+]]
+local function recordedReply(key)
+  if not key then return nil end
+  local recorded = redis.call('GET', key)
+  if not recorded then return nil end
+  local reply = {}
+  for value in string.gmatch(recorded, '[^,]+') do reply[#reply + 1] = tonumber(value) end
+  return reply
+end
+
+local function record(key, reply, ms)
+  if key then redis.call('SET', key, table.concat(reply, ','), 'PX', ms) end
+end
