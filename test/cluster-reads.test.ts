@@ -6,6 +6,7 @@ import { models } from '../examples/shop.js';
 import { createStore, type Gateway } from '../src/index.js';
 import { keySlot } from '../src/store/cluster/key-slot.js';
 import { NodesDocument, type NodesQuery } from './generated/graphql.js';
+import { assignSlot, migrate, startMigration } from './helpers/cluster-keys.js';
 import type { SeenCommand } from './helpers/command-counter.js';
 import { perPrimary as perPrimaryCommands } from './helpers/per-primary.js';
 import { openClusterGateway, type ClusterGateway, type TestCluster } from './helpers/test-cluster.js';
@@ -113,7 +114,8 @@ describe('reads on a Redis Cluster', () => {
       // The primary serves other slots of the batch too: its read script fails on the moved slot's key,
       // and that primary's keys are read by slot instead, following the redirection.
       expect(new Set(keys.filter((key) => primaryOf(key, reader) === primaryOf(moved, reader)).map(keySlot)).size).toBeGreaterThan(1);
-      await migrateKeys(slot, from, to[1]);
+      await startMigration(slot, from, to[1]);
+      await migrate(slot, from, to[1]);
       if (state === 'moved') await assignSlot(slot, [from, to[1]], to[1]);
       try {
         const found = await store.find(keys, { skipMissing: true });
@@ -122,28 +124,10 @@ describe('reads on a Redis Cluster', () => {
       } finally {
         // A migrating slot's old owner refuses its keys back (ASK): finish the move, then move it back.
         if (state === 'migrating') await assignSlot(slot, [from, to[1]], to[1]);
-        await migrateKeys(slot, to[1], from);
+        await startMigration(slot, to[1], from);
+        await migrate(slot, to[1], from);
         await assignSlot(slot, [from, to[1]], from);
       }
     },
   );
 });
-
-/** Starts moving a slot between primaries the way redis-cli's reshard does, and moves its keys. */
-async function migrateKeys(slot: number, from: Redis, to: Redis): Promise<void> {
-  await to.call('CLUSTER', 'SETSLOT', slot, 'IMPORTING', await nodeId(from));
-  await from.call('CLUSTER', 'SETSLOT', slot, 'MIGRATING', await nodeId(to));
-  for (;;) {
-    const keys = (await from.call('CLUSTER', 'GETKEYSINSLOT', slot, 100)) as string[];
-    if (keys.length === 0) return;
-    await from.call('MIGRATE', to.options.host ?? '127.0.0.1', to.options.port ?? 6379, '', 0, 5000, 'KEYS', ...keys);
-  }
-}
-
-/** Ends a migration: `owner` serves the slot, as both primaries involved are told at once. */
-async function assignSlot(slot: number, primaries: readonly Redis[], owner: Redis): Promise<void> {
-  const id = await nodeId(owner);
-  await Promise.all(primaries.map((primary) => primary.call('CLUSTER', 'SETSLOT', slot, 'NODE', id)));
-}
-
-const nodeId = async (node: Redis) => (await node.call('CLUSTER', 'MYID')) as string;
