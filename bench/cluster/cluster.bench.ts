@@ -12,6 +12,7 @@ import { loadFromFlags, positiveInteger } from '../flags.js';
 import { loadWarning, machineLine } from '../machine.js';
 import { measure, type Sample } from '../measure.js';
 import { randomNodesBodies } from '../random-bodies.js';
+import { median } from '../report.js';
 import { seedBenchItems } from '../seed.js';
 import { forkServer, type ChildServer } from '../spawn-server.js';
 import { verifySameAnswers } from '../verify.js';
@@ -87,7 +88,6 @@ try {
     }
   }
 
-  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
   console.log(
     `\n## nodes on a Redis Cluster against one redis-server: ${load.connections} connections, ${load.warmupSeconds} s warm-up + ${load.durationSeconds} s measured, ${rounds} interleaved rounds, ${seedCount} items, a random key set per request\n`,
   );

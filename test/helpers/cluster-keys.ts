@@ -1,8 +1,8 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis, type Cluster } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { inject } from 'vitest';
 import { keySlot } from '../../src/store/cluster/key-slot.js';
 import type { Gateway } from '../../src/index.js';
+import { untilEveryNode } from './redis-cluster.js';
 import type { GraphQLErrorBody } from './test-gateway.js';
 
 /**
@@ -75,20 +75,13 @@ export async function migrate(slot: number, from: Redis, to: Redis, keys?: reado
 export async function assignSlot(slot: number, involved: readonly Redis[], owner: Redis): Promise<void> {
   const id = await nodeId(owner);
   await Promise.all(involved.map((primary) => primary.call('CLUSTER', 'SETSLOT', slot, 'NODE', id)));
-  const nodes = inject('redisClusterNodes').map(({ host, port }) => new Redis({ host, port }));
-  try {
-    for (const deadline = Date.now() + 20_000; ;) {
-      const owners = await Promise.all(
-        nodes.map(async (node) => {
-          const ranges = (await node.call('CLUSTER', 'SLOTS')) as Array<[number, number, [string, number]]>;
-          return ranges.find(([first, last]) => first <= slot && slot <= last)?.[2][1];
-        }),
-      );
-      if (owners.every((port) => port === owner.options.port)) return;
-      if (Date.now() > deadline) throw new Error(`slot ${slot}: the nodes name owners ${owners.join(', ')}, not ${owner.options.port}`);
-      await sleep(50);
-    }
-  } finally {
-    await Promise.all(nodes.map((node) => node.quit()));
-  }
+  const ownerOf = async (node: Redis) => {
+    const ranges = (await node.call('CLUSTER', 'SLOTS')) as Array<[number, number, [string, number]]>;
+    return ranges.find(([first, last]) => first <= slot && slot <= last)?.[2][1];
+  };
+  await untilEveryNode(
+    inject('redisClusterNodes'),
+    async (node) => (await ownerOf(node)) === owner.options.port,
+    `Not every node names port ${owner.options.port} the owner of slot ${slot}.`,
+  );
 }

@@ -88,12 +88,23 @@ async function startNode(dir: string): Promise<EmbeddedRedis> {
   }
 }
 
-async function untilConverged(nodes: readonly ClusterNodeAddress[]): Promise<void> {
+const untilConverged = (nodes: readonly ClusterNodeAddress[]) =>
+  untilEveryNode(nodes, converged, `The test cluster did not converge within ${READY_WITHIN_MS} ms.`);
+
+/**
+ * Asks every node `holds` every 50 ms until each answers true; throws `failure` after READY_WITHIN_MS.
+ * The nodes of a cluster learn changes by gossip, one after the other.
+ */
+export async function untilEveryNode(
+  nodes: readonly ClusterNodeAddress[],
+  holds: (node: Redis) => Promise<boolean>,
+  failure: string,
+): Promise<void> {
   const clients = nodes.map(({ host, port }) => new Redis({ host, port, lazyConnect: true }));
   const deadline = Date.now() + READY_WITHIN_MS;
   try {
-    while (!(await Promise.all(clients.map(converged))).every(Boolean)) {
-      if (Date.now() > deadline) throw new Error(`The test cluster did not converge within ${READY_WITHIN_MS} ms.`);
+    while (!(await Promise.all(clients.map(holds))).every(Boolean)) {
+      if (Date.now() > deadline) throw new Error(failure);
       await sleep(50);
     }
   } finally {
