@@ -1,6 +1,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isRunning } from '../src/server/cli/data-dir-lock.js';
 import {
@@ -75,6 +75,16 @@ describe('redis-model-gateway serve, when the models are invalid', () => {
     expect(lines).toHaveLength(2);
     await expectNothingLeft(cli, dataDir);
     expect(await acceptsConnections(port)).toBe(false);
+  });
+
+  it('names the file, line and column of a syntax error in a TypeScript models file, in one line', async () => {
+    const file = await writeModelsFile(`export const broken = {;`);
+    const { code, lines } = await failedServe(['--models', file]);
+    expect(code).toBe(1);
+    expect(lines).toEqual([
+      `error: the models file ${file} failed to load: ${basename(file)}:3:23: Expected identifier but found ";"`,
+      'hint: Run again with --debug for the whole error and its stack.',
+    ]);
   });
 
   it('prints an error thrown while importing the models file as one line, and its stack only with --debug', async () => {

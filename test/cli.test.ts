@@ -85,11 +85,10 @@ describe('redis-model-gateway serve --models', () => {
 
   beforeAll(async () => {
     // The temp dir has no node_modules: import the repo's sources and the very zod module they use (its
-    // ESM entry), so that `z.object(...)` here is the class defineModel checks with instanceof. The
-    // package.json makes it an ESM project, as the repo is: without one, tsx loads a .ts file as CommonJS,
-    // and Node 20 then refuses it (ERR_REQUIRE_CYCLE_MODULE).
+    // ESM entry), so that `z.object(...)` here is the class defineModel checks with instanceof. It has no
+    // package.json either, which would make Node load a .ts file there as CommonJS: the CLI compiles a
+    // TypeScript models file to an ES module itself.
     const dir = await tempDir();
-    await writeFile(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
     const file = join(dir, 'inventory.ts');
     const src = pathToFileURL(join(REPO, 'src', 'index.ts')).href;
     const zod = pathToFileURL(join(REPO, 'node_modules', 'zod', 'index.js')).href;

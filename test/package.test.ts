@@ -203,7 +203,7 @@ describe('the installed package', () => {
     expect(await stop(cli)).toBe(0);
   });
 
-  it('serves a TypeScript models file that imports the package, through tsx', async () => {
+  it('serves a TypeScript models file that imports the package, compiled by the CLI', async () => {
     await writeFile(
       join(app, 'models.ts'),
       [

@@ -69,12 +69,6 @@ describe('README.md', () => {
     afterAll(() => redis?.close());
     const env = () => ({ REDIS_URL: redis.url, PORT: '0' });
 
-    test('before the ESM note, serve refuses models.ts as CommonJS', async () => {
-      const shell = runShell('npx redis-model-gateway serve --models models.ts', project, env());
-      expect(await within(shell.exited, 'serve did not exit', shell)).not.toBe(0);
-      expect(shell.stderr()).toMatch(/CommonJS/);
-    });
-
     for (const block of readme.run('sh')) {
       const headers = servesWith(block);
       test(`${at(block)} ${headers ? 'serves GraphQL' : 'exits 0'}: ${block.code.split('\n')[0]}`, async () => {

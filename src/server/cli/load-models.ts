@@ -3,22 +3,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ModelDefinition } from '../../model/define-model.js';
 import { CliError } from './cli-error.js';
-
-/** What tsx compiles; JavaScript files are imported as they are. */
-const TYPESCRIPT = /\.[cm]?tsx?$/;
-let tsxRegistered = false;
-
-/**
- * The CLI runs as compiled JavaScript; a TypeScript models file needs tsx's loader first. It is registered
- * for the whole process, not scoped to this import, so that the models file and the CLI share one copy of
- * each module they both import (the gateway, zod), as they must for the models to be recognised.
- */
-async function registerTsx(): Promise<void> {
-  if (tsxRegistered) return;
-  const { register } = await import('tsx/esm/api');
-  register();
-  tsxRegistered = true;
-}
+import { importTypeScript, TYPESCRIPT } from './compile-models.js';
 
 const isModel = (value: unknown): value is ModelDefinition =>
   typeof value === 'object' && value !== null && 'schema' in value && 'fields' in value && 'name' in value && 'create' in value;
@@ -26,7 +11,7 @@ const isModel = (value: unknown): value is ModelDefinition =>
 const firstLine = (text: string) => text.split('\n', 1)[0] ?? '';
 
 /**
- * Imports a models module (TypeScript too, through tsx) and collects what it exports:
+ * Imports a models module (TypeScript too, compiled by esbuild) and collects what it exports:
  * a `models` array if there is one (in its order), otherwise every exported model (in the alphabetical order of export names).
  * `shown` is how the file is named in messages: as the operator wrote it.
  */
@@ -42,13 +27,13 @@ export async function loadModels(file: string, shown = file): Promise<ModelDefin
       `the models file ${shown} does not exist (looked for ${path}).`,
       'Pass --models the path of a TS or JS module that exports models made with defineModel.',
     );
-  if (TYPESCRIPT.test(file)) await registerTsx();
-  const module = (await import(pathToFileURL(path).href).catch((error: NodeJS.ErrnoException) => {
-    // A .ts file outside an ESM package is loaded as CommonJS, which cannot import the gateway's ES modules.
+  const loading = TYPESCRIPT.test(file) ? importTypeScript(path) : import(pathToFileURL(path).href);
+  const module = (await loading.catch((error: NodeJS.ErrnoException) => {
+    // A .js file outside an ESM package is loaded as CommonJS, which cannot import the gateway's ES modules.
     if (error.code === 'ERR_REQUIRE_CYCLE_MODULE' || error.code === 'ERR_REQUIRE_ESM') {
       throw new CliError(
         `${shown} was loaded as CommonJS, which cannot import the gateway's ES modules.`,
-        'Name it .mts, or put a package.json with "type": "module" beside it.',
+        'Name it .mjs, or put a package.json with "type": "module" beside it.',
         1,
         { cause: error },
       );
