@@ -182,7 +182,7 @@ export const valueTooLarge = (key: string, size: number, limit: number, details:
 export const redisUnavailable = (reason: string) =>
   new GatewayError('REDIS_UNAVAILABLE', `Redis is unavailable (${reason}); nothing was written. Try again shortly.`);
 
-/** A write reached Redis (or may have) and its reply was lost: it may or may not have been applied, and it is never resent. */
+/** A write reached Redis (or may have) and its reply was lost: it may or may not have been applied, and the client never resends it by itself. */
 export const writeOutcomeUnknown = (reason: string) =>
   new GatewayError(
     'WRITE_OUTCOME_UNKNOWN',
