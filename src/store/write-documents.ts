@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { ModelDefinition } from '../model/define-model.js';
 import { encodeDocument } from '../model/document-codec.js';
 import { valueTooLarge } from '../errors.js';
@@ -49,7 +49,7 @@ export const sha1Of = (text: Buffer) => createHash('sha1').update(text).digest('
  * A fresh write id for one script call, and where its record goes, in the slot of `documentKey`: a
  * client that re-sends this very command after a failover sends the same id, and gets the record.
  */
-export const newWriteRecord = (keyspace: Keyspace, documentKey: string, writeId = randomBytes(8).toString('hex')): WriteRecordArgs => ({
+export const newWriteRecord = (keyspace: Keyspace, documentKey: string, writeId = newWriteId()): WriteRecordArgs => ({
   key: keyspace.writeRecordKey(documentKey, writeId),
   lifetimeMs: WRITE_RECORD_MS,
 });
