@@ -27,6 +27,7 @@ export type ErrorCode =
   | 'REDIS_UNAVAILABLE'
   | 'WRITE_OUTCOME_UNKNOWN'
   | 'CROSS_SLOT'
+  | 'PARTIALLY_WRITTEN'
   | 'NOT_SUPPORTED'
   | 'UNSUPPORTED_MEDIA_TYPE';
 
@@ -181,12 +182,55 @@ export const valueTooLarge = (key: string, size: number, limit: number, details:
 export const redisUnavailable = (reason: string) =>
   new GatewayError('REDIS_UNAVAILABLE', `Redis is unavailable (${reason}); nothing was written. Try again shortly.`);
 
-/** A write reached Redis (or may have) and its reply was lost: it may or may not have been applied, and it is never resent. */
+/** A write reached Redis (or may have) and its reply was lost: it may or may not have been applied, and the client never resends it by itself. */
 export const writeOutcomeUnknown = (reason: string) =>
   new GatewayError(
     'WRITE_OUTCOME_UNKNOWN',
     `The write was sent to Redis but its reply was lost (${reason}): it may or may not have been applied. Read the data back before you retry.`,
   );
+
+/** The reason a WRITE_OUTCOME_UNKNOWN message gives, read back from the message writeOutcomeUnknown makes. */
+export const lostReplyReasonOf = (error: GatewayError) => /reply was lost \((.*?)\): it may/.exec(error.message)?.[1] ?? error.message;
+
+/**
+ * A write whose reply stayed lost after the store re-sent it under its write id: its record answers any
+ * later call with the same id, so the caller can retry with it while the record lives.
+ */
+export const writeOutcomeStillUnknown = (reason: string, writeId: string, attempts: number, recordSeconds: number) =>
+  new GatewayError(
+    'WRITE_OUTCOME_UNKNOWN',
+    `The write was sent to Redis ${attempts} times under write id "${writeId}" and every reply was lost (last: ${reason}): it may or may not have been applied. ` +
+      `Retry it unchanged with writeId "${writeId}" within ${recordSeconds} s: a write already applied answers its recorded outcome and is not applied again.`,
+    { writeId, attempts },
+  );
+
+/** One group of a write committed slot by slot, as a PARTIALLY_WRITTEN error reports it. */
+export interface SlotGroupReport {
+  /** The group's hash slot; null on one Redis, where every key is in one group. */
+  slot: number | null;
+  keys: string[];
+  written: boolean;
+  /**
+   * Why the group failed; absent for a group written, or not tried after an earlier one failed.
+   * WRITE_OUTCOME_UNKNOWN: the group may or may not be written; INTERNAL_SERVER_ERROR: unexpected.
+   */
+  error?: { code: ErrorCode | 'INTERNAL_SERVER_ERROR'; message: string };
+}
+
+/**
+ * A write committed slot by slot (atomicity PER_SLOT) that stopped at a group: the groups before it are
+ * written, each whole; the failed group and those after it are not.
+ */
+export function partiallyWritten(operation: string, writeId: string, groups: readonly SlotGroupReport[]) {
+  const written = groups.filter((group) => group.written).length;
+  const failed = groups.find((group) => group.error);
+  return new GatewayError(
+    'PARTIALLY_WRITTEN',
+    `${operation} wrote ${written} of ${groups.length} slot groups, each whole, in ascending slot order, and stopped at slot ${failed?.slot ?? '?'}: ${failed?.error?.message ?? 'unknown'} ` +
+      `Retry it unchanged with writeId "${writeId}": groups already written answer their recorded outcome, the rest are written.`,
+    { operation, writeId, groups },
+  );
+}
 
 /** How many keys a CROSS_SLOT message names; its details name them all. */
 const CROSS_SLOT_NAMED = 20;

@@ -3,12 +3,15 @@ export { ref, type ReferenceTarget, type ReferenceOptions } from './model/refere
 export { createRegistry, type Registry } from './model/registry.js';
 export type { ModelInstance } from './model/model-instance.js';
 export { formatKey, parseKey } from './model/keys.js';
-export { GatewayError, isGatewayError, type ErrorCode } from './errors.js';
+export { GatewayError, isGatewayError, type ErrorCode, type SlotGroupReport } from './errors.js';
 export { createStore, Store, type StoreOptions } from './store/create-store.js';
 export type { StoreSession, StoreLimits } from './store/store-session.js';
 export { Access, SCOPES, type Scope, type Grant } from './store/access.js';
 export type { StoreEvents } from './store/store-events.js';
 export type { OnConflict } from './store/write-documents.js';
+export type { InsertOptions } from './store/insert-drafts.js';
+export type { DeleteOptions } from './store/delete-documents.js';
+export type { Atomicity } from './store/commit-per-slot.js';
 export { buildSchema, type SchemaOptions } from './schema/build-schema.js';
 export { possibleTypes } from './schema/possible-types.js';
 export { codegenScalars } from './schema/codegen-scalars.js';

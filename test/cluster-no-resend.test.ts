@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import { Cluster, type ClusterOptions } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
@@ -7,6 +6,8 @@ import { User, models } from '../examples/shop.js';
 import { createStore, redisClusterOptions } from '../src/index.js';
 import { keySlot } from '../src/store/cluster/key-slot.js';
 import { callRedis } from '../src/store/redis-faults.js';
+import { gatewayError } from './helpers/gateway-error.js';
+import { droppingProxy, type DroppingProxy } from './helpers/dropping-proxy.js';
 import { openTestCluster, type TestCluster } from './helpers/test-cluster.js';
 
 /*
@@ -17,52 +18,31 @@ import { openTestCluster, type TestCluster } from './helpers/test-cluster.js';
 
 const run = randomBytes(4).toString('hex');
 let cluster: TestCluster;
-const proxies: Server[] = [];
-const sockets = new Set<Socket>();
+const proxies: DroppingProxy[] = [];
 
 beforeAll(async () => {
   cluster = await openTestCluster();
   await cluster.client.ping();
 });
 afterAll(async () => {
-  for (const socket of sockets) socket.destroy();
-  await Promise.all(proxies.map((proxy) => new Promise((resolve) => proxy.close(resolve))));
+  await Promise.all(proxies.map((proxy) => proxy.close()));
   await cluster.close();
 });
 
-/** A proxy to `target` that drops the first reply following a client write holding `marker`, and closes that connection. */
-async function droppingProxy(target: { host: string; port: number }, marker: string): Promise<{ host: string; port: number }> {
-  let armed = true;
-  const proxy = createServer((client) => {
-    const server = connect(target.port, target.host);
-    sockets.add(client).add(server);
-    let dropping = false;
-    client.on('data', (chunk) => {
-      if (armed && chunk.includes(marker)) [armed, dropping] = [false, true];
-      server.write(chunk);
-    });
-    server.on('data', (chunk) => {
-      if (!dropping) return void client.write(chunk);
-      client.destroy();
-      server.destroy();
-    });
-    const end = () => [client, server].forEach((socket) => socket.destroy());
-    client.on('close', end).on('error', end);
-    server.on('close', end).on('error', end);
-  });
+/** A dropping proxy in front of the primary that serves `key`, and the natMap that sends a client to it. */
+async function proxyFor(key: string, drops = 1): Promise<{ proxy: DroppingProxy; natMap: Record<string, { host: string; port: number }> }> {
+  const primary = cluster.client.slots[keySlot(key)]?.[0] as string;
+  const [host, port] = primary.split(':') as [string, string];
+  const proxy = await droppingProxy({ host, port: Number(port) }, key, drops);
   proxies.push(proxy);
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  const address = proxy.address() as { port: number };
-  return { host: '127.0.0.1', port: address.port };
+  return { proxy, natMap: { [primary]: { host: proxy.host, port: proxy.port } } };
 }
 
 /** Runs an INCR script on a key whose primary sits behind the proxy; returns what the client got and how often it ran. */
 async function incrementThroughFailover(options: ClusterOptions): Promise<{ outcome: unknown; runs: number }> {
   const key = `rmg-test:no-resend:${run}:${randomBytes(4).toString('hex')}`;
-  const primary = cluster.client.slots[keySlot(key)]?.[0] as string;
-  const [host, port] = primary.split(':') as [string, string];
-  const proxied = await droppingProxy({ host, port: Number(port) }, key);
-  const client = new Cluster(inject('redisClusterNodes'), { ...options, natMap: { [primary]: proxied } });
+  const { natMap } = await proxyFor(key);
+  const client = new Cluster(inject('redisClusterNodes'), { ...options, natMap });
   client.defineCommand('incrOnce', { numberOfKeys: 1, lua: "return redis.call('INCR', KEYS[1])" });
   try {
     await new Promise((resolve) => client.once('ready', resolve));
@@ -92,11 +72,9 @@ describe("the gateway's write script re-sent by ioredis's defaults after its rep
   it('is answered from the write’s record: the insert is written once and reported written, not KEY_EXISTS', async () => {
     const pk = `{nr${run}}ada`;
     const key = `User:${pk}`;
-    const primary = cluster.client.slots[keySlot(key)]?.[0] as string;
-    const [host, port] = primary.split(':') as [string, string];
-    const proxied = await droppingProxy({ host, port: Number(port) }, key);
+    const { natMap } = await proxyFor(key);
     // A Cluster of the user's own, with ioredis's defaults: it re-sends a command whose connection died.
-    const client = new Cluster(inject('redisClusterNodes'), { natMap: { [primary]: proxied } });
+    const client = new Cluster(inject('redisClusterNodes'), { natMap });
     try {
       await new Promise((resolve) => client.once('ready', resolve));
       const store = createStore({ redis: client, models });
@@ -105,6 +83,55 @@ describe("the gateway's write script re-sent by ioredis's defaults after its rep
       const written = await store.insert([User.create({ name: 'Ada', age: 36, email: 'ada@example.com' }, { pk })], { onConflict: 'FAIL' });
       expect(written.map((instance) => instance.key)).toEqual([key]);
       expect(JSON.parse((await cluster.client.get(key)) ?? 'null')).toMatchObject({ name: 'Ada' });
+    } finally {
+      client.disconnect();
+    }
+  });
+});
+
+describe("the store's write whose reply is lost, on a client made with redisClusterOptions", () => {
+  /** A store on a Cluster client of its own whose way to `key`'s primary passes through a dropping proxy. */
+  async function storeThroughProxy(key: string, drops: number) {
+    const { proxy, natMap } = await proxyFor(key, drops);
+    const client = new Cluster(inject('redisClusterNodes'), { ...redisClusterOptions(), natMap });
+    await new Promise((resolve) => client.once('ready', resolve));
+    return { proxy, client, store: createStore({ redis: client, models }) };
+  }
+
+  it('is re-sent under its write id and reported written, applied once: onConflict FAIL is not refused by its own first run', async () => {
+    const pk = `{rs${run}}ada`;
+    const key = `User:${pk}`;
+    const { proxy, client, store } = await storeThroughProxy(key, 1);
+    try {
+      await store.insert([User.create({ name: 'Warm', age: 1, email: 'w@example.com' }, { pk: `{rs${run}}warm` })]);
+      const written = await store.insert([User.create({ name: 'Ada', age: 36, email: 'ada@example.com' }, { pk })], { onConflict: 'FAIL' });
+      expect(written.map((instance) => instance.key)).toEqual([key]);
+      // Two sends of the script: the first ran and lost its reply, the second was answered from the record.
+      expect(proxy.sends).toBe(2);
+      expect(JSON.parse((await cluster.client.get(key)) ?? 'null')).toMatchObject({ name: 'Ada' });
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  it('answers WRITE_OUTCOME_UNKNOWN with the write id after three lost replies, and a retry with that id gets the recorded outcome', async () => {
+    const pk = `{ru${run}}bo`;
+    const key = `User:${pk}`;
+    const { proxy, client, store } = await storeThroughProxy(key, Infinity);
+    try {
+      // The warm-up's key holds no marker: its reply comes through, and the script is loaded on that primary.
+      await store.insert([User.create({ name: 'Warm', age: 1, email: 'w@example.com' }, { pk: `{ru${run}}warm` })]);
+      const drafts = [User.create({ name: 'Bo', age: 40, email: 'bo@example.com' }, { pk })];
+      const lost = await gatewayError(() => store.insert(drafts, { onConflict: 'FAIL', writeId: `w-${run}` }));
+      expect(lost.code).toBe('WRITE_OUTCOME_UNKNOWN');
+      expect(lost.details).toEqual({ writeId: `w-${run}`, attempts: 3 });
+      expect(proxy.sends).toBe(3);
+      expect(await cluster.client.exists(key)).toBe(1);
+
+      const retried = await createStore({ redis: cluster.client, models }).insert(drafts, { onConflict: 'FAIL', writeId: `w-${run}` });
+      expect(retried.map((instance) => instance.key)).toEqual([key]);
+      const again = await gatewayError(() => createStore({ redis: cluster.client, models }).insert(drafts, { onConflict: 'FAIL' }));
+      expect(again.code).toBe('KEY_EXISTS');
     } finally {
       client.disconnect();
     }

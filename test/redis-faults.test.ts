@@ -263,6 +263,10 @@ describe('with Redis stopped (SIGSTOP)', () => {
     const write = await rig.post(INSERT_USER, { pk: 'unknown' });
     expectRefusal(write, 'WRITE_OUTCOME_UNKNOWN', 'insertMany');
     expect(write.errors?.[0]?.message).toContain('may or may not have been applied');
+    // Sent three times under one write id, then handed to the client to retry with.
+    const extensions = write.errors?.[0]?.extensions as { writeId?: string; attempts?: number } | undefined;
+    expect(extensions?.attempts).toBe(3);
+    expect(write.errors?.[0]?.message).toContain(`Retry it unchanged with writeId "${extensions?.writeId ?? '?'}"`);
   });
 
   it('gives the same codes to the TypeScript store', async () => {
@@ -276,16 +280,18 @@ describe('with Redis stopped (SIGSTOP)', () => {
     expect(await rig.statusOf('/health')).toBe(200);
   });
 
-  it('answers normally once Redis runs again, and runs each lost write once: never resent', async () => {
+  it('answers normally once Redis runs again, and applies each lost write once: its re-sends are answered from its record', async () => {
     rig.resume();
     expect(await rig.statusOf('/ready')).toBe(200);
     expect(await rig.post(NODE, { key: 'User:before' })).toMatchObject({ status: 200, data: { node: { key: 'User:before' } } });
     // Each connection runs what waited in its socket before anything sent after it.
     expect(await rig.store.find(['User:unknown', 'User:unknown-store'])).toHaveLength(2);
     const stats = await rig.inspect((client) => client.info('commandstats'));
-    // The two writes sent while Redis was stopped, each run exactly once (EVAL or EVALSHA: one script call).
+    // The two writes sent while Redis was stopped, each sent three times under one write id (EVAL or
+    // EVALSHA: one script call each) and applied once: one SET of the document and one of its record.
     const calls = (command: string) => Number(new RegExp(`cmdstat_${command}:calls=(\\d+),`).exec(stats)?.[1] ?? 0);
-    expect(calls('eval') + calls('evalsha')).toBe(2);
+    expect(calls('eval') + calls('evalsha')).toBe(6);
+    expect(calls('set')).toBe(4);
   });
 });
 

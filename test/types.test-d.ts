@@ -11,6 +11,7 @@ import {
   type ModelInstance,
   type Store,
 } from '../src/index.js';
+import type { DeleteResult } from '../src/store/delete-documents.js';
 
 /*
  * Type tests: vitest checks this file with tsc and never runs it, so `store` below only needs a type.
@@ -112,6 +113,14 @@ describe('Store', () => {
     expectTypeOf(store.insert(drafts, { onConflict: 'FAIL' })).resolves.toEqualTypeOf<ModelInstance[]>();
     // @ts-expect-error onConflict is OVERWRITE or FAIL
     void store.insert(drafts, { onConflict: 'IGNORE' });
+  });
+
+  it('takes an atomicity of ALL or PER_SLOT and a write id on an insert and a delete by key', () => {
+    const drafts = [Item.create({ sku: 'A-1', title: 'Anvil' })];
+    expectTypeOf(store.insert(drafts, { atomicity: 'PER_SLOT', writeId: 'import-7' })).resolves.toEqualTypeOf<ModelInstance[]>();
+    expectTypeOf(store.session().deleteMany(['Item:A-1'], { atomicity: 'ALL', writeId: 'w' })).resolves.toEqualTypeOf<DeleteResult>();
+    // @ts-expect-error atomicity is ALL or PER_SLOT
+    void store.insert(drafts, { atomicity: 'PER_NODE' });
   });
 });
 

@@ -13,6 +13,7 @@ import { addNodeQueries } from './node-queries.js';
 import { addRelayNodeQueries } from './relay-node-queries.js';
 import { addReferenceFields } from './reference-fields.js';
 import { TypeRefs } from './type-refs.js';
+import { addWriteArguments } from './write-arguments.js';
 
 export interface SchemaOptions {
   /**
@@ -32,11 +33,12 @@ export function buildSchema(registry: Registry, options: SchemaOptions = {}): Gr
   if (options.relay) addRelayNodeQueries(builder, nodeInterface);
   else addNodeQueries(builder, modelInterface);
   addModelsQuery(builder);
-  addInsertMany(builder, registry, refs, modelInterface);
   if (registry.models.length > 0) {
+    const writeArguments = addWriteArguments(builder);
+    addInsertMany(builder, registry, refs, modelInterface, writeArguments);
     const filters = new FilterInputs(builder, refs);
     const modelCondition = addConditionInputs(builder, registry, filters);
-    addFinderFields(builder, registry, filters, objectTypes, modelInterface);
+    addFinderFields(builder, registry, filters, objectTypes, modelInterface, writeArguments);
     const modelUpdate = addUpdateInputs(builder, registry, refs);
     if (modelUpdate) addLockMutations(builder, modelInterface, modelCondition, modelUpdate);
   }

@@ -11,6 +11,7 @@ import type { FilterInputs } from './condition-inputs.js';
 import type { ModelInterfaceRef } from './model-types.js';
 import { selectsField } from './selects-field.js';
 import { toGraphQLError, withGraphQLErrors } from './to-graphql-error.js';
+import { WRITE_ID_DESCRIPTION, type addWriteArguments } from './write-arguments.js';
 
 type ObjectRef = unknown;
 
@@ -25,6 +26,7 @@ export function addFinderFields(
   filters: FilterInputs,
   objectTypes: Map<string, ObjectRef>,
   modelInterface: ModelInterfaceRef,
+  { atomicity }: ReturnType<typeof addWriteArguments>,
 ) {
   const pageInfo = builder.objectRef<Page['pageInfo']>('PageInfo').implement({
     fields: (t) => ({
@@ -55,9 +57,15 @@ export function addFinderFields(
     t.field({
       type: deleteResult,
       description:
-        'Deletes keys of any models, with their index entries, in one atomic step. A malformed or unknown key: its code, nothing deleted.',
-      args: { keys: t.arg.idList({ required: true }) },
-      resolve: withGraphQLErrors(async (_root, args, { session }) => session.deleteMany(args.keys.map(String))),
+        'Deletes keys of any models, with their index entries, in one atomic step (with atomicity PER_SLOT, one per hash slot). A malformed or unknown key: its code, nothing deleted.',
+      args: {
+        keys: t.arg.idList({ required: true }),
+        atomicity: t.arg({ type: atomicity, defaultValue: 'ALL' }),
+        writeId: t.arg.string({ description: WRITE_ID_DESCRIPTION }),
+      },
+      resolve: withGraphQLErrors(async (_root, args, { session }) =>
+        session.deleteMany(args.keys.map(String), { atomicity: args.atomicity ?? 'ALL', writeId: args.writeId ?? undefined }),
+      ),
     }),
   );
   builder.mutationField('setTtl', (t) =>

@@ -1,4 +1,4 @@
-import { tooManyKeys } from '../errors.js';
+import { badUserInput, tooManyKeys } from '../errors.js';
 import { createDraft } from '../model/create-draft.js';
 import { inputMemberName } from '../model/generated-names.js';
 import type { Registry } from '../model/registry.js';
@@ -7,10 +7,26 @@ import { inputToValue } from './input-to-value.js';
 import type { ModelInterfaceRef } from './model-types.js';
 import { inputFields, type TypeRefs } from './type-refs.js';
 import { withGraphQLErrors } from './to-graphql-error.js';
+import { WRITE_ID_DESCRIPTION, type addWriteArguments } from './write-arguments.js';
+
+/**
+ * A pk made for this call differs from the one a retry would make, and a write id names one write of the
+ * same keys: a retry would write new documents under new keys, answered by the record of the old ones.
+ */
+const pkNeededForWriteId = (model: string, index: number) =>
+  badUserInput(
+    `models[${index}] (${model}) has no pk, and a writeId needs one for every input: a retry with the same writeId must write the same keys. Give its pk (the key a previous reply or PARTIALLY_WRITTEN named), or leave writeId out.`,
+    { index, model },
+  );
 
 /** `<Model>Input` per model, `ModelInput @oneOf` over them, and `insertMany`: rapyer's ainsert. */
-export function addInsertMany(builder: Builder, registry: Registry, refs: TypeRefs, modelInterface: ModelInterfaceRef) {
-  if (registry.models.length === 0) return;
+export function addInsertMany(
+  builder: Builder,
+  registry: Registry,
+  refs: TypeRefs,
+  modelInterface: ModelInterfaceRef,
+  { atomicity }: ReturnType<typeof addWriteArguments>,
+) {
   const modelInputs = registry.models.map((model) =>
     builder.inputType(`${model.name}Input`, {
       fields: (t) => ({
@@ -35,10 +51,15 @@ export function addInsertMany(builder: Builder, registry: Registry, refs: TypeRe
   builder.mutationField('insertMany', (t) =>
     t.field({
       type: [modelInterface],
-      description: 'Validates every input, then writes all of them and their TTLs in one atomic step, or none.',
+      description:
+        'Validates every input, then writes all of them and their TTLs in one atomic step, or none; with atomicity PER_SLOT, one atomic step per hash slot.',
       args: {
         models: t.arg({ type: [modelInput], required: true }),
         onConflict: t.arg({ type: onConflict, defaultValue: 'OVERWRITE' }),
+        atomicity: t.arg({ type: atomicity, defaultValue: 'ALL' }),
+        writeId: t.arg.string({
+          description: `${WRITE_ID_DESCRIPTION} Every input then needs its pk, so that a retry writes the same keys.`,
+        }),
       },
       resolve: withGraphQLErrors(async (_root, args, { session }) => {
         const inputs = args.models as Array<Record<string, Record<string, unknown> | null | undefined>>;
@@ -51,9 +72,14 @@ export function addInsertMany(builder: Builder, registry: Registry, refs: TypeRe
           const given = model ? (input[inputMemberName(model.name)] as Record<string, unknown>) : {};
           if (!model) throw new Error('ModelInput has no member set; @oneOf validation should have refused it');
           const pk = typeof given.pk === 'string' ? given.pk : undefined;
+          if (args.writeId != null && pk === undefined && model.keyField === null) throw pkNeededForWriteId(model.name, index);
           return createDraft(model, inputToValue(model.fields, given), { pk, index, newPk });
         });
-        return session.insert(drafts, { onConflict: args.onConflict ?? 'OVERWRITE' });
+        return session.insert(drafts, {
+          onConflict: args.onConflict ?? 'OVERWRITE',
+          atomicity: args.atomicity ?? 'ALL',
+          writeId: args.writeId ?? undefined,
+        });
       }),
     }),
   );

@@ -14,7 +14,8 @@ const MAX_RECONNECT_DELAY_MS = 1000;
  *   a reconnection that may never come.
  * - No resending after a reconnect (`autoResendUnfulfilledCommands: false`): a write whose reply was lost
  *   may have been applied, and running it again could answer KEY_EXISTS for our own write, or overwrite a
- *   newer one. The caller gets WRITE_OUTCOME_UNKNOWN instead (see store/redis-faults.ts).
+ *   newer one. The store re-sends a write itself, under the write id whose record answers a send already
+ *   applied (store/resend-write.ts), and the caller gets WRITE_OUTCOME_UNKNOWN when every reply was lost.
  * - A command that gets no reply within `timeoutMs` fails (`commandTimeout`): a stopped or hung Redis
  *   keeps the TCP connection open, and nothing else would ever end the wait.
  * - Commands in flight fail as soon as the connection drops (`maxRetriesPerRequest: 0`), not at the timeout.

@@ -10,7 +10,7 @@ import type { RedisClient } from './redis-client.js';
 import { gatewayScripts, type GatewayScripts } from './scripts.js';
 import { reportRoundTrips, type StoreEvents } from './store-events.js';
 import { StoreSession, type ReadOptions, type SessionOptions, type StoreLimits } from './store-session.js';
-import type { OnConflict } from './write-documents.js';
+import type { InsertOptions } from './insert-drafts.js';
 import type { Update } from '../model/apply-update.js';
 import type { LockResult } from './apply-steps.js';
 import type { HoldOptions, LockStep } from './lock-operations.js';
@@ -94,8 +94,8 @@ export class Store {
     return this.session().find(keys, options);
   }
 
-  /** rapyer's ainsert: drafts made with `Model.create(...)`, of any models, written all or nothing. */
-  insert(drafts: readonly Draft[], options?: { onConflict?: OnConflict | undefined }): Promise<ModelInstance[]> {
+  /** rapyer's ainsert: drafts made with `Model.create(...)`, of any models, written all or nothing (or all or nothing per slot). */
+  insert(drafts: readonly Draft[], options?: InsertOptions): Promise<ModelInstance[]> {
     return this.session().insert(drafts, options);
   }
 

@@ -10,6 +10,10 @@ import { compilePlan, selectsAll, type PlanNode } from './indexes/plan.js';
 import { PURGING, REFUSED } from './indexes/script-status.js';
 import type { GatewayScripts } from './scripts.js';
 import { indexKeysOf, newWriteRecord } from './write-documents.js';
+import { groupBySlot } from './cluster/slot-groups.js';
+import { commitPerSlot, type Atomicity } from './commit-per-slot.js';
+import { sendUntilOutcomeKnown } from './resend-write.js';
+import { newWriteId } from './write-id.js';
 
 export interface DeleteLimits extends FinderLimits {
   /** Most instances one script call of a delete by where deletes (fewer when the work left allows fewer). */
@@ -23,32 +27,50 @@ export interface DeleteResult {
   byModel: Record<string, number>;
 }
 
+export interface DeleteOptions {
+  /**
+   * ALL: one atomic delete, CROSS_SLOT on a cluster when the keys span slots. PER_SLOT: one atomic delete
+   * per slot, in ascending slot order; a group that fails stops the rest (PARTIALLY_WRITTEN). @default 'ALL'
+   */
+  atomicity?: Atomicity | undefined;
+  /** Names the delete's record for 60 s: the same keys deleted again with it answer what the first run deleted. @default random */
+  writeId?: string | undefined;
+}
+
 /**
  * rapyer's adelete_many: keys of any models, deleted with their index entries in one atomic step; on a
- * cluster, keys in several slots are CROSS_SLOT before anything is sent.
+ * cluster, keys in several slots are CROSS_SLOT before anything is sent, unless PER_SLOT.
  */
-export async function deleteKeys(scripts: GatewayScripts, keyspace: Keyspace, keys: readonly ResolvedKey[]): Promise<DeleteResult> {
+export async function deleteKeys(
+  scripts: GatewayScripts,
+  keyspace: Keyspace,
+  keys: readonly ResolvedKey[],
+  { atomicity = 'ALL', writeId = newWriteId() }: DeleteOptions = {},
+): Promise<DeleteResult> {
   const unique = [...new Map(keys.map((key) => [key.key, key])).values()];
   const byModel: Record<string, number> = {};
   if (unique.length === 0) return { count: 0, byModel };
-  assertOneSlot(
-    keyspace,
-    unique.map((key) => key.key),
-    'deleteMany',
-  );
-  const deleted = await scripts.deleteDocuments(
-    unique.map(({ key, model, pk }) => {
+  const remove = async (group: ResolvedKey[], id: string) => {
+    assertOneSlot(
+      keyspace,
+      group.map((key) => key.key),
+      'deleteMany',
+    );
+    const record = newWriteRecord(keyspace, group[0]?.key ?? '', id);
+    const documents = group.map(({ key, model, pk }) => {
       const indexPrefix = keyspace.indexPrefix(model.name, key);
       return { key, indexPrefix, pk, indexKeys: indexKeysOf(model, indexPrefix) };
-    }),
-    newWriteRecord(keyspace, unique[0]?.key ?? ''),
-  );
+    });
+    const deleted = await sendUntilOutcomeKnown(id, () => scripts.deleteDocuments(documents, record));
+    return group.filter((_, i) => deleted[i] === 1);
+  };
+  const groups = atomicity === 'ALL' ? [{ slot: null, items: unique }] : groupBySlot(keyspace, unique, (key) => key.key);
+  const deleted = await commitPerSlot({ operation: 'deleteMany', writeId, groups, keyOf: (key) => key.key, commit: remove });
   let count = 0;
-  unique.forEach((key, i) => {
-    if (deleted[i] !== 1) return;
+  for (const key of deleted.flat()) {
     count += 1;
     byModel[key.model.name] = (byModel[key.model.name] ?? 0) + 1;
-  });
+  }
   return { count, byModel };
 }
 

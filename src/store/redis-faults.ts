@@ -41,7 +41,16 @@ const REFUSED_REPLIES: Record<string, string> = {
   MISCONF: 'it cannot persist writes',
   READONLY: 'it is a read-only replica',
   OOM: 'it is over its maxmemory and refuses scripts that may allocate',
+  TRYAGAIN: "the key's slot is being moved between nodes",
+  CLUSTERDOWN: 'the cluster is down',
 };
+
+/**
+ * ioredis follows MOVED, ASK, TRYAGAIN and CLUSTERDOWN, each answered before the command ran, up to
+ * maxRedirections times, then gives up with this message: the command never ran (a slot moving for
+ * longer than the redirections last).
+ */
+const TOO_MANY_REDIRECTIONS = /^Too many Cluster redirections\. Last error: ReplyError: (MOVED|ASK|TRYAGAIN|CLUSTERDOWN)\b/;
 
 /**
  * ioredis's messages for a command it would not send: not connected and the offline queue is off (one
@@ -64,6 +73,8 @@ export function redisFault(error: unknown, kind: RedisCallKind, closedBefore: bo
     return reason === undefined ? null : redisUnavailable(`${reason}: it answered ${reply}`);
   }
   if (NOT_SENT.some((message) => error.message.startsWith(message))) return redisUnavailable('not connected');
+  const redirected = TOO_MANY_REDIRECTIONS.exec(error.message)?.[1];
+  if (redirected) return redisUnavailable(`the cluster kept redirecting the command (${redirected}): its slot is moving`);
   if (error.message === CONNECTION_CLOSED && closedBefore) return redisUnavailable('the connection is closed');
   const reason = lostReplyReason(error, timeoutMs);
   if (reason === null) return null;

@@ -1,18 +1,9 @@
-import {
-  badUserInput,
-  isGatewayError,
-  keyExists,
-  keyNotFound,
-  notSupported,
-  tooManyKeys,
-  wrongModel,
-  type GatewayError,
-} from '../errors.js';
+import { badUserInput, isGatewayError, keyNotFound, notSupported, tooManyKeys, wrongModel, type GatewayError } from '../errors.js';
 import { Access, type Scope } from './access.js';
 import type { Condition } from '../model/conditions.js';
 import type { ModelDefinition } from '../model/define-model.js';
 import { formatKey } from '../model/keys.js';
-import { deleteKeys, deleteWhere, type DeleteResult } from './delete-documents.js';
+import { deleteKeys, deleteWhere, type DeleteOptions, type DeleteResult } from './delete-documents.js';
 import { FIRST, findModels, type FindOptions, type Page } from './indexes/find-models.js';
 import { setTtl } from './set-ttl.js';
 import type { Draft } from '../model/define-model.js';
@@ -35,7 +26,8 @@ import {
 import { leaseFromToken, type Lease, type LockOptions } from './locks.js';
 import type { GatewayScripts } from './scripts.js';
 import type { StoreEvents } from './store-events.js';
-import { writeDocuments, type OnConflict } from './write-documents.js';
+import { insertDrafts, type InsertOptions } from './insert-drafts.js';
+import { checkWriteId } from './write-id.js';
 import { keysRead, pageRead, RequestBudget, type BudgetLimits } from './request-budget.js';
 import type { RedisClient } from './redis-client.js';
 import { FINDERS_ON_CLUSTER } from './cluster/finders-on-cluster.js';
@@ -177,11 +169,13 @@ export class StoreSession {
   }
 
   /**
-   * rapyer's ainsert: validated drafts of any models, written in one atomic step. OVERWRITE replaces
-   * existing keys; FAIL writes nothing when one exists (KEY_EXISTS). Returns the stored instances in order.
+   * rapyer's ainsert: validated drafts of any models, written in one atomic step (or one per slot, with
+   * `atomicity: 'PER_SLOT'`). OVERWRITE replaces existing keys; FAIL writes nothing when one exists
+   * (KEY_EXISTS). Returns the stored instances in order.
    */
-  async insert(drafts: readonly Draft[], { onConflict = 'OVERWRITE' }: { onConflict?: OnConflict } = {}): Promise<ModelInstance[]> {
+  async insert(drafts: readonly Draft[], options: InsertOptions = {}): Promise<ModelInstance[]> {
     if (drafts.length > this.limits.maxInsert) throw tooManyKeys(drafts.length, this.limits.maxInsert, 'models to insert', 'maxInsert');
+    if (options.writeId !== undefined) checkWriteId(options.writeId);
     const seen = new Map<string, number>();
     drafts.forEach((draft, i) => {
       const first = seen.get(draft.key);
@@ -194,20 +188,11 @@ export class StoreSession {
     });
     drafts.forEach((draft) => this.access.check('write', draft.model.name, 'insert this key', draft.key));
     if (drafts.length === 0) return [];
-    const outcome = await writeDocuments(
-      this.scripts,
-      drafts.map((draft, index) => ({
-        index,
-        key: draft.key,
-        pk: draft.pk,
-        model: draft.model,
-        value: draft.value,
-        expect: onConflict === 'FAIL' ? 'absent' : 'any',
-      })),
-      { keyspace: this.keyspace, operation: 'insertMany', maxDocumentBytes: this.limits.maxDocumentBytes },
-    );
-    if (outcome.status !== 'written') throw keyExists(drafts[outcome.index]?.key ?? '?', outcome.index);
-    const { ttls } = outcome;
+    const ttls = await insertDrafts(this.scripts, drafts, this.writeContext, options).catch((error: unknown) => {
+      // Some groups of a PER_SLOT insert were written: what this session read of those keys may be stale.
+      if (isGatewayError(error) && error.code === 'PARTIALLY_WRITTEN') drafts.forEach((draft) => this.uncache(draft.key));
+      throw error;
+    });
     return drafts.map((draft, i) => {
       const instance: ModelInstance = { model: draft.model, key: draft.key, pk: draft.pk, ttl: ttls[i] ?? null, value: draft.value };
       this.remember(instance);
@@ -283,12 +268,16 @@ export class StoreSession {
   }
 
   /** rapyer's adelete_many: every key checked first (nothing deleted on a bad one), then one atomic delete. */
-  async deleteMany(keys: readonly string[]): Promise<DeleteResult> {
+  async deleteMany(keys: readonly string[], options: DeleteOptions = {}): Promise<DeleteResult> {
+    if (options.writeId !== undefined) checkWriteId(options.writeId);
     const resolved = keys.map((key) => this.registry.resolveKey(key));
     resolved.forEach((key) => this.access.check('write', key.model.name, 'delete this key', key.key));
     // The keys a request deletes draw on the same budget as those it reads, so aliases cannot multiply them.
     this.budget.draw(keysRead(keys.length));
-    const result = await deleteKeys(this.scripts, this.keyspace, resolved);
+    const result = await deleteKeys(this.scripts, this.keyspace, resolved, options).catch((error: unknown) => {
+      if (isGatewayError(error) && error.code === 'PARTIALLY_WRITTEN') resolved.forEach((key) => this.uncache(key.key));
+      throw error;
+    });
     resolved.forEach((key) => this.forget(key.key));
     return result;
   }
@@ -382,6 +371,15 @@ export class StoreSession {
     this.access.check('read', resolved.model.name, 'read this key', resolved.key);
     this.budget.draw(keysRead(1));
     return this.loader.load(loadRequest(resolved, wantTtl));
+  }
+
+  private get writeContext() {
+    return { keyspace: this.keyspace, maxDocumentBytes: this.limits.maxDocumentBytes };
+  }
+
+  /** The next read of `key` asks Redis. */
+  private uncache(key: string): void {
+    for (const wantTtl of [false, true]) this.loader.clear(loadRequest(this.registry.resolveKey(key), wantTtl));
   }
 
   private forget(key: string): void {

@@ -1,11 +1,13 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { ModelDefinition } from '../model/define-model.js';
 import { encodeDocument } from '../model/document-codec.js';
 import { valueTooLarge } from '../errors.js';
 import { indexEntries } from './indexes/index-entries.js';
 import { assertOneSlot } from './cluster/one-slot.js';
 import { indexKeysAt, type Keyspace } from './keyspace.js';
+import { sendUntilOutcomeKnown } from './resend-write.js';
 import type { GatewayScripts } from './scripts.js';
+import { newWriteId, WRITE_RECORD_MS } from './write-id.js';
 import type { WriteOutcome, WriteRecordArgs } from './scripts/write-documents.js';
 
 export type OnConflict = 'OVERWRITE' | 'FAIL';
@@ -44,18 +46,10 @@ export const indexKeysOf = (model: ModelDefinition, prefix: string) =>
 export const sha1Of = (text: Buffer) => createHash('sha1').update(text).digest('hex');
 
 /**
- * How long a write's record is kept: it answers a re-send of the write's script, which a client makes
- * once it has found the slot's new primary, within the seconds a failover takes (Redis's
- * cluster-node-timeout is 15 s by default). A record is some 100 bytes: at 1,000 writes a second, a
- * minute of them holds about 6 MB.
- */
-export const WRITE_RECORD_MS = 60_000;
-
-/**
  * A fresh write id for one script call, and where its record goes, in the slot of `documentKey`: a
  * client that re-sends this very command after a failover sends the same id, and gets the record.
  */
-export const newWriteRecord = (keyspace: Keyspace, documentKey: string, writeId = randomBytes(8).toString('hex')): WriteRecordArgs => ({
+export const newWriteRecord = (keyspace: Keyspace, documentKey: string, writeId = newWriteId()): WriteRecordArgs => ({
   key: keyspace.writeRecordKey(documentKey, writeId),
   lifetimeMs: WRITE_RECORD_MS,
 });
@@ -66,6 +60,21 @@ export interface WriteOptions {
   operation: string;
   maxDocumentBytes: number;
   locks?: readonly LockCheck[] | undefined;
+  /** Names the write's record: the caller's, to retry a write whose outcome it did not learn. @default a random one */
+  writeId?: string | undefined;
+}
+
+/**
+ * Every document encoded and measured before a script runs: one too large (VALUE_TOO_LARGE), and
+ * nothing is written. A write in several calls measures them all before the first.
+ */
+export function encodeWrites(writes: readonly DocumentWrite[], maxDocumentBytes: number): string[] {
+  return writes.map(({ key, index, value }) => {
+    const document = encodeDocument(value);
+    const size = Buffer.byteLength(document);
+    if (size > maxDocumentBytes) throw valueTooLarge(key, size, maxDocumentBytes, index === undefined ? {} : { index });
+    return document;
+  });
 }
 
 /**
@@ -76,32 +85,26 @@ export interface WriteOptions {
 export async function writeDocuments(
   scripts: GatewayScripts,
   writes: readonly DocumentWrite[],
-  { keyspace, operation, maxDocumentBytes, locks = [] }: WriteOptions,
+  { keyspace, operation, maxDocumentBytes, locks = [], writeId = newWriteId() }: WriteOptions,
 ): Promise<WriteOutcome> {
   assertOneSlot(keyspace, [...writes.map((write) => write.key), ...locks.map((lock) => lock.documentKey)], operation);
-  // Every document is encoded and measured before the script runs: one too large, and nothing is written.
-  const documents = writes.map(({ key, index, value }) => {
-    const document = encodeDocument(value);
-    const size = Buffer.byteLength(document);
-    if (size > maxDocumentBytes) throw valueTooLarge(key, size, maxDocumentBytes, index === undefined ? {} : { index });
-    return document;
+  const documents = encodeWrites(writes, maxDocumentBytes);
+  const args = writes.map(({ key, model, pk, value, expect }, i) => {
+    const prefix = keyspace.indexPrefix(model.name, key);
+    return {
+      key,
+      expect: typeof expect === 'string' ? expect : `sha1:${sha1Of(expect.unchangedFrom)}`,
+      document: documents[i] as string,
+      ttl: model.ttl ?? 0,
+      refreshTtl: model.refreshTtl,
+      indexPrefix: prefix,
+      pk,
+      entries: JSON.stringify(indexEntries(model, pk, value)),
+      indexKeys: indexKeysOf(model, prefix),
+    };
   });
-  return scripts.writeDocuments(
-    writes.map(({ key, model, pk, value, expect }, i) => {
-      const prefix = keyspace.indexPrefix(model.name, key);
-      return {
-        key,
-        expect: typeof expect === 'string' ? expect : `sha1:${sha1Of(expect.unchangedFrom)}`,
-        document: documents[i] as string,
-        ttl: model.ttl ?? 0,
-        refreshTtl: model.refreshTtl,
-        indexPrefix: prefix,
-        pk,
-        entries: JSON.stringify(indexEntries(model, pk, value)),
-        indexKeys: indexKeysOf(model, prefix),
-      };
-    }),
-    locks,
-    writes[0] && newWriteRecord(keyspace, writes[0].key),
-  );
+  const record = writes[0] && newWriteRecord(keyspace, writes[0].key, writeId);
+  // Only a call with a record may be sent again: its record answers a send that was already applied.
+  if (!record) return scripts.writeDocuments(args, locks);
+  return sendUntilOutcomeKnown(writeId, () => scripts.writeDocuments(args, locks, record));
 }

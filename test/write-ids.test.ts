@@ -1,0 +1,128 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { User, models } from '../examples/shop.js';
+import { createStore } from '../src/index.js';
+import { redisClientOptions } from '../src/server/connect-redis.js';
+import { WRITE_RECORD_MS } from '../src/store/write-id.js';
+import { countCommands, isScriptCall } from './helpers/command-counter.js';
+import { droppingProxy } from './helpers/dropping-proxy.js';
+import { errorCodes, openTestGateway, type TestGateway } from './helpers/test-gateway.js';
+
+/* Write ids and atomicity on one Redis: what a client retrying a write sees, through GraphQL and the store. */
+
+let t: TestGateway;
+beforeAll(async () => {
+  t = await openTestGateway();
+});
+beforeEach(() => t.redis.client.flushdb());
+afterAll(() => t.close());
+
+const INSERT = `mutation Insert($models: [ModelInput!]!, $onConflict: OnConflict, $atomicity: Atomicity, $writeId: String) {
+  insertMany(models: $models, onConflict: $onConflict, atomicity: $atomicity, writeId: $writeId) { key ttl }
+}`;
+const DELETE = `mutation Delete($keys: [ID!]!, $atomicity: Atomicity, $writeId: String) {
+  deleteMany(keys: $keys, atomicity: $atomicity, writeId: $writeId) { count }
+}`;
+const user = (pk: string) => ({ user: { pk, name: `N ${pk}`, age: 30, email: 'w@example.com' } });
+const order = (pk: string) => ({
+  order: { pk, userId: 'User:ada', productId: 'Product:p', quantity: 1, placedAt: '2025-03-01T10:00:00.000Z' },
+});
+/** Model keys only: the gateway's own keys live under rmg:. */
+const storedKeys = async () => (await t.redis.client.keys('*')).filter((key) => !key.startsWith('rmg:')).sort();
+
+describe('a write retried with its writeId', () => {
+  it('answers an insert’s recorded outcome instead of applying it again: onConflict FAIL does not refuse its own first run', async () => {
+    const variables = { models: [user('ada'), order('o1')], onConflict: 'FAIL', writeId: 'order-o1-try' };
+    const first = await t.execute(INSERT, variables);
+    expect(first.errors).toBeUndefined();
+    const again = await t.execute(INSERT, variables);
+    expect(again.errors).toBeUndefined();
+    expect(again.data).toEqual(first.data);
+    expect(await storedKeys()).toEqual(['Order:o1', 'User:ada']);
+    // The record lives 60 s, as documented; another id is another write.
+    const lifetime = await t.redis.client.pttl('rmg:wrote:order-o1-try');
+    expect(lifetime).toBeGreaterThan(WRITE_RECORD_MS - 5000);
+    expect(lifetime).toBeLessThanOrEqual(WRITE_RECORD_MS);
+    const other = await t.execute(INSERT, { ...variables, writeId: 'order-o1-other' });
+    expect(errorCodes(other.errors)).toEqual([{ path: 'insertMany', code: 'KEY_EXISTS' }]);
+  });
+
+  it('answers a delete’s recorded count, though its keys are gone by then', async () => {
+    await t.execute(INSERT, { models: [user('a'), user('b')] });
+    const variables = { keys: ['User:a', 'User:b', 'User:never'], writeId: 'delete-ab' };
+    expect((await t.execute(DELETE, variables)).data).toEqual({ deleteMany: { count: 2 } });
+    expect((await t.execute(DELETE, variables)).data).toEqual({ deleteMany: { count: 2 } });
+    expect((await t.execute(DELETE, { keys: variables.keys })).data).toEqual({ deleteMany: { count: 0 } });
+  });
+
+  it.each([
+    ['a space', 'has space'],
+    ['a colon', 'a:b'],
+    ['a hash tag', '{x}'],
+    ['65 characters', 'x'.repeat(65)],
+    ['nothing', ''],
+  ])('refuses a writeId with %s with BAD_USER_INPUT naming it, writing nothing', async (_, writeId) => {
+    const inserted = await t.execute(INSERT, { models: [user('ada')], writeId });
+    expect(errorCodes(inserted.errors)).toEqual([{ path: 'insertMany', code: 'BAD_USER_INPUT' }]);
+    expect(inserted.errors?.[0]?.message).toContain('must match ^[A-Za-z0-9_.-]{1,64}$');
+    expect(inserted.errors?.[0]?.extensions?.writeId).toBe(writeId.slice(0, 80));
+    expect(await storedKeys()).toEqual([]);
+    await t.execute(INSERT, { models: [user('kept')] });
+    const deleted = await t.execute(DELETE, { keys: ['User:kept'], writeId });
+    expect(errorCodes(deleted.errors)).toEqual([{ path: 'deleteMany', code: 'BAD_USER_INPUT' }]);
+    expect(await storedKeys()).toEqual(['User:kept']);
+  });
+
+  it('refuses a writeId when an input has no pk, naming the input: a retry would make new keys', async () => {
+    const refused = await t.execute(INSERT, {
+      models: [user('ada'), { user: { name: 'No pk', age: 1, email: 'n@example.com' } }],
+      writeId: 'needs-pks',
+    });
+    expect(errorCodes(refused.errors)).toEqual([{ path: 'insertMany', code: 'BAD_USER_INPUT' }]);
+    expect(refused.errors?.[0]?.message).toContain('models[1] (User) has no pk');
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ index: 1, model: 'User' });
+    expect(await storedKeys()).toEqual([]);
+  });
+});
+
+describe('atomicity PER_SLOT on one Redis', () => {
+  it('is one atomic step, as ALL: one script call for keys of different hash tags, and the same refusal', async () => {
+    const models = [user('{x}a'), user('{y}b'), user('{z}c')];
+    const { result, commands } = await countCommands(t.redis.client, t.redis.db, () =>
+      t.execute(INSERT, { models, atomicity: 'PER_SLOT' }),
+    );
+    expect(result.errors).toBeUndefined();
+    expect(commands.filter(isScriptCall)).toHaveLength(1);
+    const refused = await t.execute(INSERT, { models: [user('{x}new'), user('{z}c')], onConflict: 'FAIL', atomicity: 'PER_SLOT' });
+    expect(errorCodes(refused.errors)).toEqual([{ path: 'insertMany', code: 'KEY_EXISTS' }]);
+    expect(await storedKeys()).toEqual(['User:{x}a', 'User:{y}b', 'User:{z}c']);
+    expect((await t.execute(DELETE, { keys: ['User:{x}a', 'User:{z}c'], atomicity: 'PER_SLOT' })).data).toEqual({
+      deleteMany: { count: 2 },
+    });
+  });
+});
+
+describe("the store's write whose reply is lost on one Redis", () => {
+  it('is re-sent under its write id once the connection is back, and reported written: applied once', async () => {
+    const { hostname, port } = new URL(inject('redisUrl'));
+    const marker = 'User:lost-once';
+    const proxy = await droppingProxy({ host: hostname, port: Number(port) }, marker);
+    const client = new Redis({ ...redisClientOptions(), host: proxy.host, port: proxy.port, db: t.redis.db });
+    client.on('error', () => {});
+    try {
+      // Without an offline queue, as the gateway's own client: a command before the connection is refused.
+      await new Promise((resolve) => client.once('ready', resolve));
+      const store = createStore({ redis: client, models });
+      await store.insert([User.create({ name: 'Warm', age: 1, email: 'w@example.com' }, { pk: 'warm' })]);
+      const drafts = [User.create({ name: 'Once', age: 2, email: 'o@example.com' }, { pk: 'lost-once' })];
+      const written = await store.insert(drafts, { onConflict: 'FAIL' });
+      expect(written.map((instance) => instance.key)).toEqual([marker]);
+      expect(proxy.sends).toBe(2);
+      expect(await storedKeys()).toEqual(['User:lost-once', 'User:warm']);
+    } finally {
+      client.disconnect();
+      await proxy.close();
+    }
+  });
+});
