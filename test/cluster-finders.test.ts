@@ -225,7 +225,7 @@ describe('finders while slots move', () => {
     await assignSlot(slot, [from, to], from);
   }
 
-  it('reads a slot that moved since the client learned the map on its own, following MOVED', async () => {
+  it('answers the page when a slot moved since the client learned the map, which it then reads again', async () => {
     const reader = setup.cluster.connect();
     await reader.ping();
     const store = createStore({ redis: reader, models: [Item] });
@@ -236,6 +236,7 @@ describe('finders while slots move', () => {
     try {
       const query = { orderBy: { field: 's' }, first: 9, withTotalCount: true } as const;
       expect(await traverse(store, query)).toEqual(await traverse(onOne, query));
+      expect(reader.slots[slot]?.[0]).toBe(`${to.options.host}:${to.options.port}`);
     } finally {
       await moveBack(slot, from, to);
     }

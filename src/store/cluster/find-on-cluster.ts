@@ -12,7 +12,10 @@ import { primarySlots, type PrimarySlots } from './primary-slots.js';
 import { slotTag } from './slot-tags.js';
 
 /** A part that asks the whole page to be refused, with the work it was estimated at. */
-type Part = PagePart | { overLimit: number };
+interface Refusal {
+  overLimit: number;
+}
+type Part = PagePart | Refusal;
 
 /**
  * A finder page on a cluster, whose model's index is sharded by slot over every primary (scatter-gather).
@@ -28,9 +31,11 @@ type Part = PagePart | { overLimit: number };
  *    model asks (read-documents.lua, per slot: only what the page returns is refreshed, as on one Redis).
  *
  * A slot a primary does not serve (the client's map is stale), or is migrating, and a slot the map gives
- * no known primary, is read on its own with find.lua, through the cluster client: the call declares the
- * shard's `@pk` and a temporary set, so ioredis follows MOVED and ASK, and Redis answers TRYAGAIN while
- * the slot migrates (a temporary set is never there yet) instead of failing the script halfway.
+ * no known primary, is estimated and read on its own with find.lua, through the cluster client: the call
+ * declares the shard's `@pk` and a temporary set, so ioredis follows MOVED and ASK, and Redis answers
+ * TRYAGAIN while the slot migrates (a temporary set is never there yet) instead of failing the script
+ * halfway. A primary that fails its call fails the page (REDIS_UNAVAILABLE): reading its thousands of
+ * slots one by one instead would cost more than a page may.
  */
 export async function findOnCluster(cluster: Cluster, scripts: GatewayScripts, query: FindQuery): Promise<FoundItems> {
   let layout = primarySlots(cluster);
@@ -55,36 +60,48 @@ export async function findOnCluster(cluster: Cluster, scripts: GatewayScripts, q
     limit,
   });
 
-  const estimates = await Promise.all(
-    layout.primaries.map(async (primary) => {
-      const reply = await scripts.findOnNode(primary.client, call('estimate', slotsOf(primary), 0)).catch(() => null);
-      // A node that failed the call (failing over, say) has every slot read on its own, below.
-      return { primary, ...(reply === null ? { work: 0, held: '', elsewhere: [...primary.slots] } : parseNodeEstimate(reply)) };
-    }),
+  const estimate = (primaries: readonly PrimarySlots[]) =>
+    Promise.all(
+      primaries.map(async (primary) => ({
+        primary,
+        ...parseNodeEstimate(await scripts.findOnNode(primary.client, call('estimate', slotsOf(primary), 0))),
+      })),
+    );
+  let estimates = await estimate(layout.primaries);
+  // Slots the map places wrong (it is stale, or was read from a node whose gossip is behind): read the
+  // map again once, since reading thousands of slots one by one would cost more than a page may.
+  if (layout.unserved.length > 0 || estimates.some(({ elsewhere }) => elsewhere.length > 0)) {
+    await new Promise<void>((resolve) => cluster.refreshSlotsCache(() => resolve()));
+    layout = primarySlots(cluster);
+    estimates = await estimate(layout.primaries);
+  }
+  // Slots no primary of the map serves here: each estimated on its own (find.lua refuses a limit of -1
+  // after its estimate, building nothing), which follows redirections and waits out migrations.
+  const alone = [...layout.unserved, ...estimates.flatMap((estimate) => estimate.elsewhere)];
+  const aloneWork = await Promise.all(
+    alone.map(async (slot) => ((await onSlot(scripts, query, temporaryAround, slot, -1)) as Refusal).overLimit),
   );
-  const estimated = estimates.reduce((sum, estimate) => sum + estimate.work, 0);
+  const estimated = [...estimates.map((estimate) => estimate.work), ...aloneWork].reduce((sum, work) => sum + work, 0);
   if (estimated > query.limit) return { refused: true, work: estimated };
   const holding = estimates.filter((estimate) => estimate.held !== '');
-  const alone = [...layout.unserved, ...estimates.flatMap((estimate) => estimate.elsewhere)];
   const share = Math.floor((query.limit - estimated) / Math.max(1, holding.length + alone.length));
 
-  const readSlots = async (slots: readonly number[], limit: number): Promise<Part[]> => {
-    const each = Math.floor(limit / Math.max(1, slots.length));
-    return Promise.all(slots.map((slot) => pageOfSlot(scripts, query, temporaryAround, slot, each)));
-  };
   const pageOfNode = async ({ primary, work, held }: (typeof holding)[number]): Promise<Part[]> => {
-    const limit = work + share;
-    let reply: ReturnType<typeof parseNodePage> | null;
-    do {
-      const raw = await scripts.findOnNode(primary.client, call('page', held, limit)).catch(() => null);
-      reply = raw === null ? null : parseNodePage(raw);
-    } while (reply?.reply[0] === PURGING);
-    if (reply === null) return readSlots(slotsIn(held), limit);
+    let reply: ReturnType<typeof parseNodePage>;
+    do reply = parseNodePage(await scripts.findOnNode(primary.client, call('page', held, work + share)));
+    while (reply.reply[0] === PURGING);
     const found = foundItemsOf(reply.reply);
     if (found.refused) return [{ overLimit: found.work }];
-    return [found, ...(await readSlots(reply.elsewhere, limit - found.work))];
+    // A slot that moved between the estimate and the page: what the node's share left, split among them.
+    const each = Math.floor((work + share - found.work) / Math.max(1, reply.elsewhere.length));
+    return [found, ...(await Promise.all(reply.elsewhere.map((slot) => onSlot(scripts, query, temporaryAround, slot, each))))];
   };
-  const parts = (await Promise.all([...holding.map(pageOfNode), readSlots(alone, share * alone.length)])).flat();
+  const parts = (
+    await Promise.all([
+      ...holding.map(pageOfNode),
+      Promise.all(alone.map((slot, i) => onSlot(scripts, query, temporaryAround, slot, (aloneWork[i] ?? 0) + share))),
+    ])
+  ).flat();
 
   const refusals = parts.flatMap((part) => ('overLimit' in part ? [part.overLimit] : []));
   const done = parts.flatMap((part) => ('overLimit' in part ? [] : [part]));
@@ -97,10 +114,12 @@ export async function findOnCluster(cluster: Cluster, scripts: GatewayScripts, q
 /** `<slot>:<tag>` per slot, made once per process: a page names some 16384 of them. */
 const slotEntries: string[] = [];
 const slotsOf = ({ slots }: PrimarySlots) => slots.map((slot) => (slotEntries[slot] ??= `${slot}:${slotTag(slot)}`)).join(',');
-const slotsIn = (held: string) => held.split(',').map((entry) => Number(entry.split(':')[0]));
 
-/** find.lua on one slot's shard, through the cluster client; TTLs read, refreshed once the page is merged. */
-async function pageOfSlot(
+/**
+ * find.lua on one slot's shard, through the cluster client; TTLs read, refreshed once the page is merged.
+ * A limit of -1 asks for the estimate alone.
+ */
+async function onSlot(
   scripts: GatewayScripts,
   query: FindQuery,
   [temporaryBefore, temporaryAfter]: readonly [string, string],
