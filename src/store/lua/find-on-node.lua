@@ -63,19 +63,19 @@ for line in string.gmatch(redis.call('CLUSTER', 'NODES'), '[^\n]+') do
   end
 end
 
--- The shards to work on: those this node serves and that hold instances.
+-- The shards to work on: those this node serves and that hold instances. A shard costs a few commands
+-- whatever its size, so each is asked as little as it can be: its size once, then the plan's counts.
 local shards, elsewhere = {}, {}
 for slot, tag in string.gmatch(slotList, '(%d+):([^,]+)') do
   local shardPrefix = prefixBefore .. tag .. prefixAfter
-  local held = not moving[slot] and redis.pcall('EXISTS', shardPrefix .. '@pk')
-  if type(held) ~= 'number' then elsewhere[#elsewhere + 1] = slot
-  elseif held == 1 then shards[#shards + 1] = {slot = slot, tag = tag, prefix = shardPrefix, tmpPrefix = tmpBefore .. tag .. tmpAfter} end
+  local size = not moving[slot] and redis.pcall('ZCARD', shardPrefix .. '@pk')
+  if type(size) ~= 'number' then elsewhere[#elsewhere + 1] = slot
+  elseif size > 0 then shards[#shards + 1] = {slot = slot, tag = tag, prefix = shardPrefix, size = size} end
 end
 
 local function enter(shard)
-  prefix, tmpPrefix = shard.prefix, shard.tmpPrefix
-  shard.temps = nil
-  nextShard()
+  prefix, tmpPrefix = shard.prefix, tmpBefore .. shard.tag .. tmpAfter
+  nextShard(shard.size)
 end
 
 local function estimateAll()
@@ -94,12 +94,13 @@ if mode == 'estimate' then
   return {0, estimateAll(), table.concat(held, ','), table.concat(elsewhere, ',')}
 end
 
--- One purge step over every shard together.
-local purgeLeft = PURGE_STEP
+-- One purge step over every shard together. A shard whose purge removed entries has its size read again.
+local purgeLeft, now = PURGE_STEP, nowMs()
 for _, shard in ipairs(shards) do
   enter(shard)
-  local done, purged = purgeExpired(purgeLeft)
+  local done, purged = purgeExpired(purgeLeft, now)
   if not done then return {2} end
+  if purged > 0 then shard.size = redis.call('ZCARD', shard.prefix .. '@pk') end
   purgeLeft = purgeLeft - purged
 end
 

@@ -4,6 +4,9 @@
   and checking each pk when that costs less), orders, pages, and fetches the page's documents.
 
   Input:
+    KEYS        none on one Redis. On a cluster, for one slot's shard: its `@pk` and the call's first
+                temporary set (ARGV[3] .. "1"), which route the call to the slot, and make Redis refuse it
+                before it runs (TRYAGAIN) while the slot migrates, since the temporary set is on no node
     ARGV[1]     the model's index prefix
     ARGV[2]     its document key prefix ("<Model>:")
     ARGV[3]     a random prefix for temporary sets

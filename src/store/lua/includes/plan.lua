@@ -4,14 +4,14 @@
   document key prefix) and `tmpPrefix` (a random prefix for temporary sets) before including this.
 
   tmp(), dropTemps(): a new temporary set's key; deleting every one made so far.
-  purgeExpired(step): a purge step of at most `step` entries (default 1000); false when more entries
-    are due, and how many it purged.
+  purgeExpired(step, now): a purge step of at most `step` entries (default 1000) due by `now` (ms,
+    default the server's time); false when more entries are due, and how many it purged.
   estimate(plan): the most members the plan's set can hold, the fewest, and the work of building it.
   run(plan): builds the plan's set, returns its key.
   pkOf(member), addMembers(key, members), W (work weights): shared with the finder's paging.
-  nextShard(): for a script that works over several shards (one per slot of a cluster node), after it
-    points `prefix` and `tmpPrefix` at the next one: forgets the last shard's size and hands back its
-    temporary sets, whose keys share the last shard's slot.
+  nextShard(size): for a script that works over several shards (one per slot of a cluster node), after
+    it points `prefix` and `tmpPrefix` at the next one: takes the next shard's size (its `@pk` count)
+    when known, and hands back the last shard's temporary sets, whose keys share the last shard's slot.
 ]]
 --- @include "index-entries"
 --- @include "now-ms"
@@ -32,9 +32,8 @@ end
 -- purged in bounded steps: returns false when more are due, and the caller calls the script again.
 -- The purge only removes entries or re-scores them: it never makes Redis grow.
 local PURGE_STEP = 1000
-local function purgeExpired(step)
-  step = step or PURGE_STEP
-  local now = nowMs()
+local function purgeExpired(step, now)
+  step, now = step or PURGE_STEP, now or nowMs()
   local due = redis.call('ZRANGE', prefix .. '@expiry', '-inf', now, 'BYSCORE', 'LIMIT', 0, step + 1)
   for i = 1, math.min(#due, step) do
     local pk = due[i]
@@ -90,9 +89,9 @@ local function total()
   return instances
 end
 
-local function nextShard()
+local function nextShard(size)
   local previous = temps
-  temps, instances = {}, nil
+  temps, instances = {}, size
   return previous
 end
 
