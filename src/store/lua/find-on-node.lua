@@ -110,18 +110,10 @@ if work > limit then return {1, work} end
 -- Each shard's phases in page order, from the cursor: a phase is {source, phase, position after}.
 local function phasesOf(result)
   local phases = {}
-  local function add(phase, after)
+  eachPhase(cursor, function(phase, after)
     local source = phase == 'v' and valuedSource(result) or nullSource(result)
     phases[#phases + 1] = {source, phase, after}
-  end
-  if kind == 'pk' then add('v', cursor)
-  elseif asc then
-    if not cursor or cursor[1] == 'v' then add('v', cursor) end
-    add('n', cursor and cursor[1] == 'n' and cursor or nil)
-  else
-    if not cursor or cursor[1] == 'n' then add('n', cursor) end
-    add('v', cursor and cursor[1] == 'v' and cursor or nil)
-  end
+  end)
   return phases
 end
 

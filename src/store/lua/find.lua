@@ -147,15 +147,8 @@ local function page(phase, after)
   pageFrom(phase == 'v' and valuedSource(result) or nullSource(result), phase, after, n, take)
 end
 
-if walked then -- the page is in items already
-elseif kind == 'pk' then page('v', cursor)
-elseif asc then
-  if not cursor or cursor[1] == 'v' then page('v', cursor) end
-  page('n', cursor and cursor[1] == 'n' and cursor or nil)
-else
-  if not cursor or cursor[1] == 'n' then page('n', cursor) end
-  page('v', cursor and cursor[1] == 'v' and cursor or nil)
-end
+-- A walk has the page in items already.
+if not walked then eachPhase(cursor, page) end
 
 local out = {0, work, 0, #items > first and 1 or 0}
 local now = nowMs()

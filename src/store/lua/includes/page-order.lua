@@ -13,6 +13,8 @@
   pageFrom(source, phase, after, n, take): calls take(pk, phase, sort value) for the first `n` items of
     `source` after the position `after` ({phase, sort value, pk} as a cursor holds it, or nil), in page
     order; returns how many it took.
+  eachPhase(cursor, visit): calls visit(phase, position after) for each phase a page from `cursor` (or
+    nil) reads, in page order.
 ]]
 
 local function orderingWork(most)
@@ -99,4 +101,15 @@ end
 local function pageFrom(source, phase, after, n, take)
   if phase == 'v' and kind == 'score' then return pageScore(source, all, after, n, take) end
   return pageLex(source, after and after[2], phase, phase == 'v' and kind == 'lex', n, take)
+end
+
+local function eachPhase(cursor, visit)
+  if kind == 'pk' then visit('v', cursor)
+  elseif asc then
+    if not cursor or cursor[1] == 'v' then visit('v', cursor) end
+    visit('n', cursor and cursor[1] == 'n' and cursor or nil)
+  else
+    if not cursor or cursor[1] == 'n' then visit('n', cursor) end
+    visit('v', cursor and cursor[1] == 'v' and cursor or nil)
+  end
 end
