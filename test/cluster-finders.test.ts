@@ -129,7 +129,7 @@ describe('finders on a Redis Cluster', () => {
 });
 
 describe('finder limits on a Redis Cluster', () => {
-  it('refuses a page over maxFinderWork after the estimate alone: nothing built, nothing purged', async () => {
+  it('refuses a page over maxFinderWork after the estimate alone, one call per primary: nothing built', async () => {
     const cheap = await onCluster.session().findModels(Item, { where: { n: { gte: 0 } }, orderBy: { field: 's' }, first: 5 });
     const limited = createStore({ redis: client, models: [Item], limits: { maxFinderWork: cheap.work - 1 } });
     const { result: error, commands } = await perPrimary(() =>
@@ -170,7 +170,7 @@ describe('finder limits on a Redis Cluster', () => {
 });
 
 describe('TTLs on a Redis Cluster', () => {
-  it('purges expired documents from every shard, and never returns or counts them', async () => {
+  it('purges expired documents from every shard, and never returns or counts them; a refused page purges nothing', async () => {
     const session = onCluster.session();
     const expiring = ['p1', 'p2', 'p3', 'p40'].map((pk) => `${Item.name}:${pk}`);
     for (const key of expiring) await session.setTtl(key, 1);
@@ -181,6 +181,10 @@ describe('TTLs on a Redis Cluster', () => {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     try {
+      expect(await Promise.all(expiryKeys.map((key, i) => holders[i]!.zcard(key)))).toEqual([1, 1, 1, 1]);
+      // A page refused by its estimate purges nothing either.
+      const limited = createStore({ redis: client, models: [Item], limits: { maxFinderWork: 1 } });
+      expect((await gatewayError(() => limited.session().findModels(Item, { first: COUNT }))).code).toBe('QUERY_TOO_EXPENSIVE');
       expect(await Promise.all(expiryKeys.map((key, i) => holders[i]!.zcard(key)))).toEqual([1, 1, 1, 1]);
       const page = await onCluster.session().findModels(Item, { first: COUNT, withTotalCount: true });
       expect(page.totalCount).toBe(COUNT - expiring.length);
