@@ -78,12 +78,23 @@ export const singleKeyspace: Keyspace = {
 /** The hash tag of the slot `key` lives in, braces included: placed first in a key, it puts that key there. */
 export const slotTagOf = (key: string) => `{${slotTag(keySlot(key))}}`;
 
+/**
+ * On a cluster, the text before and after a slot's tag in the index prefix of `modelName`'s shard in
+ * that slot: for a script that walks every shard a node serves and builds each prefix from its tag.
+ */
+export const shardPrefixAround = (modelName: string): [before: string, after: string] => ['rmg:idx:{', `}:${modelName}:`];
+
+/** On a cluster, a fresh temporary prefix around a slot's tag, as shardPrefixAround: one per script call. */
+export const temporaryPrefixAround = (): [before: string, after: string] => ['rmg:tmp:{', `}:${randomPart()}:`];
+
+const around = ([before, after]: [string, string], documentKey: string) => `${before}${slotTag(keySlot(documentKey))}${after}`;
+
 export const clusterKeyspace: Keyspace = {
   cluster: true,
-  indexPrefix: (modelName, documentKey) => `rmg:idx:${slotTagOf(documentKey)}:${modelName}:`,
+  indexPrefix: (modelName, documentKey) => around(shardPrefixAround(modelName), documentKey),
   lockKey: (documentKey, action) => `rmg:lock:${slotTagOf(documentKey)}:${action}:${documentKey}`,
   fenceKey: (documentKey) => `rmg:fence:${slotTagOf(documentKey)}`,
-  temporaryPrefix: (slotKey) => `rmg:tmp:${slotTagOf(slotKey)}:${randomPart()}:`,
+  temporaryPrefix: (slotKey) => around(temporaryPrefixAround(), slotKey),
   metaKey: singleKeyspace.metaKey,
   writeRecordKey: (documentKey, writeId) => `rmg:wrote:${slotTagOf(documentKey)}:${writeId}`,
 };

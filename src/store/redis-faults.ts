@@ -18,6 +18,7 @@ export type RedisCallKind = 'read' | 'write';
 export const SCRIPT_KINDS: Record<keyof GatewayScripts, RedisCallKind> = {
   readDocuments: 'read',
   find: 'read',
+  findOnNode: 'read',
   writeDocuments: 'write',
   deleteDocuments: 'write',
   deleteWhere: 'write',

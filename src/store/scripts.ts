@@ -1,4 +1,5 @@
-import type { ChainableCommander } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
+import { evalOnNode } from './cluster/eval-on-node.js';
 import { readDocumentsPerNode } from './cluster/read-documents-per-node.js';
 import { loadScript } from './lua/load-script.js';
 import { guardScripts } from './redis-faults.js';
@@ -13,6 +14,7 @@ import {
 import { DELETE_WHERE, packDeleteWhereArgs, parseDeleteWhereReply } from './scripts/delete-where.js';
 import { EXTEND_LOCK, packExtendLockArgs, parseExtendLockReply } from './scripts/extend-lock.js';
 import { FIND, packFindArgs, parseFindReply } from './scripts/find.js';
+import { FIND_ON_NODE, packFindOnNodeArgs, type NodeFindArgs } from './scripts/find-on-node.js';
 import { packReadDocumentsArgs, parseReadDocumentsReply, READ_DOCUMENTS, type DocumentRead } from './scripts/read-documents.js';
 import { packReindexBatchArgs, parseReindexBatchReply, REINDEX_BATCH, type ReindexDocument } from './scripts/reindex-batch.js';
 import { packReleaseLockArgs, parseReleaseLockReply, RELEASE_LOCK } from './scripts/release-lock.js';
@@ -40,7 +42,9 @@ export interface GatewayScripts {
   readDocuments(reads: readonly DocumentRead[], wantTtl: boolean): Promise<Array<[string | null, number]>>;
   writeDocuments(documents: readonly DocumentWriteArgs[], locks: readonly LockCheckArgs[], record?: WriteRecordArgs): Promise<WriteOutcome>;
   deleteDocuments(documents: readonly DocumentDeleteArgs[], record?: WriteRecordArgs): Promise<number[]>;
-  find(args: readonly string[]): Promise<Array<string | number | null>>;
+  find(args: readonly string[], keys?: readonly string[]): Promise<Array<string | number | null>>;
+  /** On a cluster, find-on-node.lua on one primary; its reply as cluster/find-on-cluster.ts reads it. */
+  findOnNode(node: Redis, call: NodeFindArgs): Promise<unknown>;
   reindexBatch(
     indexPrefix: string,
     indexKeys: readonly string[],
@@ -65,7 +69,7 @@ const commandName = (script: string) => `rmg${script.replace(/(^|-)([a-z])/g, (_
  * The texts are read from disk once per process, here, so they are ready before the first command.
  * Each call's failures for want of Redis come out as REDIS_UNAVAILABLE or WRITE_OUTCOME_UNKNOWN (redis-faults.ts).
  * On a cluster every call goes to the node of its first key, except reads of documents, which are split
- * by slot and node (cluster/read-documents-per-node.ts).
+ * by slot and node (cluster/read-documents-per-node.ts), and a finder's call on each node (findOnNode).
  */
 export function gatewayScripts(redis: RedisClient): GatewayScripts {
   const define = (script: string) => {
@@ -94,7 +98,8 @@ export function gatewayScripts(redis: RedisClient): GatewayScripts {
       parseWriteDocumentsReply(await writeDocuments(packWriteDocumentsArgs(documents, locks, record))),
     deleteDocuments: async (documents, record) =>
       parseDeleteDocumentsReply(await deleteDocuments(packDeleteDocumentsArgs(documents, record))),
-    find: async (args) => parseFindReply(await find(packFindArgs(args))),
+    find: async (args, keys) => parseFindReply(await find(packFindArgs(args, keys))),
+    findOnNode: (node, call) => evalOnNode(node, FIND_ON_NODE, packFindOnNodeArgs(call).args),
     reindexBatch: async (indexPrefix, indexKeys, documents) =>
       parseReindexBatchReply(await reindexBatch(packReindexBatchArgs(indexPrefix, indexKeys, documents))),
     unindexMissing: async (indexPrefix, indexKeys, keyPrefix, pks) =>

@@ -1,4 +1,13 @@
-import { badUserInput, isGatewayError, keyNotFound, notSupported, tooManyKeys, wrongModel, type GatewayError } from '../errors.js';
+import {
+  badUserInput,
+  isGatewayError,
+  keyExists,
+  keyNotFound,
+  notSupported,
+  tooManyKeys,
+  wrongModel,
+  type GatewayError,
+} from '../errors.js';
 import { Access, type Scope } from './access.js';
 import type { Condition } from '../model/conditions.js';
 import type { ModelDefinition } from '../model/define-model.js';
@@ -30,7 +39,6 @@ import { insertDrafts, type InsertOptions } from './insert-drafts.js';
 import { checkWriteId } from './write-id.js';
 import { keysRead, pageRead, RequestBudget, type BudgetLimits } from './request-budget.js';
 import type { RedisClient } from './redis-client.js';
-import { FINDERS_ON_CLUSTER } from './cluster/finders-on-cluster.js';
 import { keyspaceFor, type Keyspace } from './keyspace.js';
 import { newPks } from './new-pks.js';
 
@@ -201,17 +209,20 @@ export class StoreSession {
   }
 
   /**
-   * rapyer's Model.afind: instances of one model by indexed filters, ordered and paged, in one script call.
-   * Every page of the session draws on one maxFinderWork.
+   * rapyer's Model.afind: instances of one model by indexed filters, ordered and paged, in one script call
+   * (on a cluster, two per primary: see cluster/find-on-cluster.ts). Every page of the session draws on
+   * one maxFinderWork.
    */
   async findModels(model: ModelDefinition, options: FindOptions = {}): Promise<Page> {
     this.access.check('read', model.name, `find ${model.name}s`);
-    if (this.keyspace.cluster) throw notSupported(`all${model.name}s without keys`, ...FINDERS_ON_CLUSTER);
     this.budget.draw(pageRead(options.first ?? FIRST.default));
     // The pages of one request run one after another: each script is checked against the work the ones
     // before it left, which pages started in the same tick could not know.
     const run = this.finders.then(async () => {
-      const found = await findModels(this.scripts, model, options, { ...this.limits, finderWorkLeft: this.budget.finderWorkLeft });
+      const found = await findModels(this.scripts, this.redis, model, options, {
+        ...this.limits,
+        finderWorkLeft: this.budget.finderWorkLeft,
+      });
       this.budget.drawFinderWork(found.work);
       return found;
     });

@@ -1,15 +1,8 @@
-import { createHash } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
-import { loadScript } from '../lua/load-script.js';
 import { GET_ON_NODE, packGetOnNodeArgs, parseGetOnNodeReply } from '../scripts/get-on-node.js';
+import { evalOnNode } from './eval-on-node.js';
 import { keySlot } from './key-slot.js';
 import { mgetBySlot } from './read-per-node.js';
-
-const script = () => {
-  const text = loadScript(GET_ON_NODE);
-  return { text, sha: createHash('sha1').update(text).digest('hex') };
-};
-let loaded: ReturnType<typeof script> | undefined;
 
 /**
  * MGET across a cluster: the keys each primary serves, read there by one call of get-on-node.lua, every
@@ -39,13 +32,6 @@ export async function getOnNodes(cluster: Cluster, keys: readonly string[]): Pro
   return results;
 }
 
-/** EVALSHA, and EVAL once when the node has not seen the script (NOSCRIPT), as ioredis does for its own commands. */
 async function runOn(client: Redis, keys: readonly string[]): Promise<Array<string | null>> {
-  loaded ??= script();
-  const { args } = packGetOnNodeArgs(keys);
-  const reply = await client.evalsha(loaded.sha, 0, ...args).catch((error: Error) => {
-    if (!error.message.startsWith('NOSCRIPT')) throw error;
-    return client.eval((loaded as ReturnType<typeof script>).text, 0, ...args);
-  });
-  return parseGetOnNodeReply(reply);
+  return parseGetOnNodeReply(await evalOnNode(client, GET_ON_NODE, packGetOnNodeArgs(keys).args));
 }

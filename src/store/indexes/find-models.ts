@@ -4,12 +4,16 @@ import type { ModelDefinition } from '../../model/define-model.js';
 import { decodeDocument } from '../../model/document-codec.js';
 import { formatKey } from '../../model/keys.js';
 import type { ModelInstance } from '../../model/model-instance.js';
+import { findOnCluster } from '../cluster/find-on-cluster.js';
+import { singleKeyspace } from '../keyspace.js';
+import { isCluster, type RedisClient } from '../redis-client.js';
 import type { GatewayScripts } from '../scripts.js';
 import { decodeCursor, encodeCursor, type OrderKind } from './cursor.js';
+import type { FindQuery } from './find-query.js';
+import { foundItemsOf, type FoundItems } from './found-items.js';
 import { indexKind } from './index-entries.js';
-import { singleKeyspace } from '../keyspace.js';
 import { compilePlan } from './plan.js';
-import { PURGING, REFUSED } from './script-status.js';
+import { PURGING } from './script-status.js';
 
 export interface OrderBy {
   /** An indexed field; ties are broken by pk. */
@@ -55,9 +59,13 @@ export interface FinderLimits {
 
 export const FIRST = { default: 50, min: 0, max: 1000 };
 
-/** One script call: purge expired entries, select by the plan, order, page, fetch the page's documents. */
+/**
+ * One page: on one Redis one script call (purge expired entries, select by the plan, order, page, fetch
+ * the page's documents); on a cluster the same over every node's shards, merged (find-on-cluster.ts).
+ */
 export async function findModels(
   scripts: GatewayScripts,
+  redis: RedisClient,
   model: ModelDefinition,
   options: FindOptions,
   limits: FinderLimits,
@@ -68,33 +76,26 @@ export async function findModels(
   }
   const order = orderOf(model, options.orderBy);
   const cursor = options.after ? decodeCursor(options.after, order.signature, order.kind) : null;
-  const refresh = model.ttl !== null && model.refreshTtl ? model.ttl : 0;
-  // Finders run on one Redis only (the session refuses them on a cluster): one index shard per model.
-  const indexPrefix = singleKeyspace.indexPrefix(model.name, `${model.name}:`);
-  const args = [
-    indexPrefix,
-    `${model.name}:`,
-    singleKeyspace.temporaryPrefix(indexPrefix),
-    JSON.stringify(compilePlan(model, options.where, limits.maxWhereDepth)),
-    JSON.stringify([order.kind, order.field, order.direction]),
-    cursor ? JSON.stringify(cursor) : '',
-    String(first),
-    options.withTotalCount ? '1' : '0',
-    String(refresh),
-    String(Math.min(limits.maxFinderWork, limits.finderWorkLeft ?? limits.maxFinderWork)),
-  ];
-  let reply: Array<string | number | null>;
-  // Each call purges a bounded number of expired entries first; a larger backlog takes more calls.
-  do reply = await scripts.find(args);
-  while (reply[0] === PURGING);
-  const [status, work, count, hasNext, ...rest] = reply;
-  if (status === REFUSED) {
+  const query: FindQuery = {
+    model,
+    plan: JSON.stringify(compilePlan(model, options.where, limits.maxWhereDepth)),
+    order: JSON.stringify([order.kind, order.field, order.direction]),
+    kind: order.kind,
+    direction: order.direction,
+    cursor: cursor ? JSON.stringify(cursor) : '',
+    first,
+    count: Boolean(options.withTotalCount),
+    refresh: model.ttl !== null && model.refreshTtl ? model.ttl : 0,
+    limit: Math.min(limits.maxFinderWork, limits.finderWorkLeft ?? limits.maxFinderWork),
+  };
+  const found = isCluster(redis) ? await findOnCluster(redis, scripts, query) : await findOnOneRedis(scripts, query);
+  if (found.refused) {
     const left = limits.finderWorkLeft ?? limits.maxFinderWork;
     if (left >= limits.maxFinderWork)
-      throw queryTooExpensive(`This ${model.name} finder`, Number(work), limits.maxFinderWork, 'maxFinderWork');
+      throw queryTooExpensive(`This ${model.name} finder`, found.work, limits.maxFinderWork, 'maxFinderWork');
     throw queryTooExpensive(
       `This ${model.name} finder, after the request's earlier pages (${left} of maxFinderWork ${limits.maxFinderWork} left),`,
-      Number(work),
+      found.work,
       left,
       'maxFinderWork',
       { maxFinderWork: limits.maxFinderWork },
@@ -102,13 +103,10 @@ export async function findModels(
   }
   const edges: Edge[] = [];
   let lastCursor: string | null = null;
-  for (let i = 0; i + 4 < rest.length; i += 5) {
-    const [pk, document, phase, sortValue] = rest.slice(i, i + 4).map((part) => (part === null ? null : String(part)));
-    const ttl = Number(rest[i + 4]);
-    if (pk === null || pk === undefined) continue;
-    lastCursor = encodeCursor(order.signature, [phase === 'n' ? 'n' : 'v', sortValue ?? pk, pk]);
+  for (const { pk, document, phase, sortValue, ttl } of found.items) {
+    lastCursor = encodeCursor(order.signature, [phase, sortValue, pk]);
     // A document gone behind the gateway's back has no edge, but the page still ends past it.
-    if (document === null || document === undefined) continue;
+    if (document === null) continue;
     const key = formatKey(model.name, pk);
     try {
       const value = decodeDocument(model, key, document) as ModelInstance['value'];
@@ -121,20 +119,42 @@ export async function findModels(
   return {
     edges,
     pageInfo: {
-      hasNextPage: hasNext === 1,
+      hasNextPage: found.hasNextPage,
       hasPreviousPage: Boolean(options.after),
       startCursor: edges[0]?.cursor ?? null,
       endCursor: lastCursor,
     },
-    totalCount: typeof count === 'number' && count >= 0 ? count : null,
-    work: Number(work),
+    totalCount: found.count,
+    work: found.work,
   };
+}
+
+/** One Redis keeps one index shard per model: one call of find.lua. */
+async function findOnOneRedis(scripts: GatewayScripts, query: FindQuery): Promise<FoundItems> {
+  const indexPrefix = singleKeyspace.indexPrefix(query.model.name, `${query.model.name}:`);
+  const args = [
+    indexPrefix,
+    `${query.model.name}:`,
+    singleKeyspace.temporaryPrefix(indexPrefix),
+    query.plan,
+    query.order,
+    query.cursor,
+    String(query.first),
+    query.count ? '1' : '0',
+    String(query.refresh),
+    String(query.limit),
+  ];
+  let reply: Array<string | number | null>;
+  // Each call purges a bounded number of expired entries first; a larger backlog takes more calls.
+  do reply = await scripts.find(args);
+  while (reply[0] === PURGING);
+  return foundItemsOf(reply);
 }
 
 function orderOf(
   model: ModelDefinition,
   orderBy: OrderBy | null | undefined,
-): { kind: OrderKind; field: string; direction: string; signature: string } {
+): { kind: OrderKind; field: string; direction: 'ASC' | 'DESC'; signature: string } {
   const direction = orderBy?.direction ?? 'ASC';
   if (direction !== 'ASC' && direction !== 'DESC') throw badUserInput(`direction is "${String(direction)}"; it must be ASC or DESC.`);
   if (!orderBy) return { kind: 'pk', field: '', direction, signature: `@pk ${direction}` };

@@ -4,6 +4,9 @@
   and checking each pk when that costs less), orders, pages, and fetches the page's documents.
 
   Input:
+    KEYS        none on one Redis. On a cluster, for one slot's shard: its `@pk` and the call's first
+                temporary set (ARGV[3] .. "1"), which route the call to the slot, and make Redis refuse it
+                before it runs (TRYAGAIN) while the slot migrates, since the temporary set is on no node
     ARGV[1]     the model's index prefix
     ARGV[2]     its document key prefix ("<Model>:")
     ARGV[3]     a random prefix for temporary sets
@@ -31,23 +34,22 @@ local prefix, keyPrefix, tmpPrefix = ARGV[1], ARGV[2], ARGV[3]
 local planJson, orderJson, cursorJson = ARGV[4], ARGV[5], ARGV[6]
 local first, wantCount, refresh, limit = tonumber(ARGV[7]), ARGV[8] == '1', tonumber(ARGV[9]), tonumber(ARGV[10])
 
---- @include "includes/index-entries"
---- @include "includes/now-ms"
---- @include "includes/plan"
-
-if not purgeExpired() then return {2} end
 local plan, order = cjson.decode(planJson), cjson.decode(orderJson)
 local cursor = cursorJson ~= '' and cjson.decode(cursorJson) or nil
 local kind, field, asc = order[1], order[2], order[3] == 'ASC'
 local all = plan[1] == 'all'
 
+--- @include "includes/index-entries"
+--- @include "includes/now-ms"
+--- @include "includes/plan"
+--- @include "includes/page-order"
+
+if not purgeExpired() then return {2} end
+
 -- First pass: the estimate. Paging off an index costs the page; ordering a built set costs a pass over
 -- it (a string order rebuilds its members from @entries), and so does the null phase.
 local most, _, work = estimate(plan)
-if not all then
-  if kind == 'lex' then work = work + most * W.entries else work = work + most * W.copy end
-  if kind ~= 'pk' then work = work + most * W.copy end
-end
+work = work + orderingWork(most)
 work = work + (first + 1) * W.doc
 if work > limit then return {1, work} end
 
@@ -138,103 +140,15 @@ if lookups then
 end
 if not walked then result = run(plan) end
 
--- Lex-ordered sets: pk sets (scores 0, members pks) and string indexes (members value\0\0pk).
-local function pageLex(source, after, phase, isIndex)
+-- A phase pages only while the page has room: the null phase's set is not built for a full page.
+local function page(phase, after)
   local n = want - #items
   if n <= 0 then return end
-  local members
-  if asc then members = redis.call('ZRANGE', source, after and ('(' .. after) or '-', '+', 'BYLEX', 'LIMIT', 0, n)
-  else members = redis.call('ZRANGE', source, after and ('(' .. after) or '+', '-', 'BYLEX', 'REV', 'LIMIT', 0, n) end
-  for _, member in ipairs(members) do take(isIndex and pkOf(member) or member, phase, member) end
+  pageFrom(phase == 'v' and valuedSource(result) or nullSource(result), phase, after, n, take)
 end
 
--- Score-ordered sets (scores the field's values, ties in pk order).
-local function pageScore(source, shared, after)
-  local n = want - #items
-  if n <= 0 then return end
-  local start = 0
-  if after then
-    local score, pk = after[2], after[3]
-    local current = redis.call('ZSCORE', source, pk)
-    if shared then
-      if current and tonumber(current) == tonumber(score) then
-        start = (asc and redis.call('ZRANK', source, pk) or redis.call('ZREVRANK', source, pk)) + 1
-      else
-        -- The cursor's item left the index or moved: put it back at the cursor's position for one rank,
-        -- then restore it (all within this atomic script). O(log N), however many items share the score.
-        redis.call('ZADD', source, score, pk)
-        start = asc and redis.call('ZRANK', source, pk) or redis.call('ZREVRANK', source, pk)
-        if current then
-          redis.call('ZADD', source, current, pk)
-          local before = asc and tonumber(current) < tonumber(score) or (not asc and tonumber(current) > tonumber(score))
-          if before then start = start + 1 end
-        else
-          redis.call('ZREM', source, pk)
-        end
-      end
-    else
-      if current ~= score then redis.call('ZADD', source, score, pk) end
-      start = (asc and redis.call('ZRANK', source, pk) or redis.call('ZREVRANK', source, pk)) + 1
-    end
-  end
-  local range
-  if asc then range = redis.call('ZRANGE', source, start, start + n - 1, 'WITHSCORES')
-  else range = redis.call('ZRANGE', source, start, start + n - 1, 'REV', 'WITHSCORES') end
-  for i = 1, #range, 2 do take(range[i], 'v', range[i + 1]) end
-end
-
-local function valued(after)
-  if kind == 'pk' then
-    local source = result
-    if not all then
-      source = tmp()
-      redis.call('ZINTERSTORE', source, 1, result, 'WEIGHTS', 0)
-    end
-    pageLex(source, after and after[2], 'v', false)
-  elseif kind == 'lex' then
-    local source = prefix .. field
-    if not all then
-      source = tmp()
-      local members = {}
-      for _, pk in ipairs(redis.call('ZRANGE', result, 0, -1)) do
-        local entries = redis.call('HGET', prefix .. '@entries', pk)
-        if entries then
-          for _, entry in ipairs(cjson.decode(entries)) do
-            if entry[1] == field and entry[2] == 'l' then members[#members + 1] = entry[3] end
-          end
-        end
-      end
-      addMembers(source, members)
-    end
-    pageLex(source, after and after[2], 'v', true)
-  else
-    local source = prefix .. field
-    if not all then
-      source = tmp()
-      redis.call('ZINTERSTORE', source, 2, result, prefix .. field, 'WEIGHTS', 0, 1)
-    end
-    pageScore(source, all, after)
-  end
-end
-
-local function nulls(after)
-  local source = prefix .. field .. ':@null'
-  if not all then
-    source = tmp()
-    redis.call('ZINTERSTORE', source, 2, result, prefix .. field .. ':@null', 'WEIGHTS', 0, 0)
-  end
-  pageLex(source, after and after[2], 'n', false)
-end
-
-if walked then -- the page is in items already
-elseif kind == 'pk' then valued(cursor)
-elseif asc then
-  if not cursor or cursor[1] == 'v' then valued(cursor) end
-  nulls(cursor and cursor[1] == 'n' and cursor or nil)
-else
-  if not cursor or cursor[1] == 'n' then nulls(cursor) end
-  valued(cursor and cursor[1] == 'v' and cursor or nil)
-end
+-- A walk has the page in items already.
+if not walked then eachPhase(cursor, page) end
 
 local out = {0, work, 0, #items > first and 1 or 0}
 local now = nowMs()

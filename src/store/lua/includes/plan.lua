@@ -4,10 +4,14 @@
   document key prefix) and `tmpPrefix` (a random prefix for temporary sets) before including this.
 
   tmp(), dropTemps(): a new temporary set's key; deleting every one made so far.
-  purgeExpired(): a bounded purge step; false when more entries are due.
+  purgeExpired(step, now): a purge step of at most `step` entries (default 1000) due by `now` (ms,
+    default the server's time); false when more entries are due, and how many it purged.
   estimate(plan): the most members the plan's set can hold, the fewest, and the work of building it.
   run(plan): builds the plan's set, returns its key.
   pkOf(member), addMembers(key, members), W (work weights): shared with the finder's paging.
+  nextShard(size): for a script that works over several shards (one per slot of a cluster node), after
+    it points `prefix` and `tmpPrefix` at the next one: takes the next shard's size (its `@pk` count)
+    when known, and hands back the last shard's temporary sets, whose keys share the last shard's slot.
 ]]
 --- @include "index-entries"
 --- @include "now-ms"
@@ -28,17 +32,17 @@ end
 -- purged in bounded steps: returns false when more are due, and the caller calls the script again.
 -- The purge only removes entries or re-scores them: it never makes Redis grow.
 local PURGE_STEP = 1000
-local function purgeExpired()
-  local now = nowMs()
-  local due = redis.call('ZRANGE', prefix .. '@expiry', '-inf', now, 'BYSCORE', 'LIMIT', 0, PURGE_STEP + 1)
-  for i = 1, math.min(#due, PURGE_STEP) do
+local function purgeExpired(step, now)
+  step, now = step or PURGE_STEP, now or nowMs()
+  local due = redis.call('ZRANGE', prefix .. '@expiry', '-inf', now, 'BYSCORE', 'LIMIT', 0, step + 1)
+  for i = 1, math.min(#due, step) do
     local pk = due[i]
     local pttl = redis.call('PTTL', keyPrefix .. pk)
     if pttl == -2 then unindex(prefix, pk)
     elseif pttl == -1 then redis.call('ZREM', prefix .. '@expiry', pk)
     else redis.call('ZADD', prefix .. '@expiry', now + pttl, pk) end
   end
-  return #due <= PURGE_STEP
+  return #due <= step, math.min(#due, step)
 end
 
 local function pkOf(member)
@@ -83,6 +87,12 @@ local instances
 local function total()
   if not instances then instances = redis.call('ZCARD', prefix .. '@pk') end
   return instances
+end
+
+local function nextShard(size)
+  local previous = temps
+  temps, instances = {}, size
+  return previous
 end
 
 -- Returns the most members the node's set can hold, the fewest, and the work of building it; mirrors run.
