@@ -11,6 +11,7 @@ import type { FilterInputs } from './condition-inputs.js';
 import type { ModelInterfaceRef } from './model-types.js';
 import { selectsField } from './selects-field.js';
 import { toGraphQLError, withGraphQLErrors } from './to-graphql-error.js';
+import { WRITE_CONCERN_ARG, writeConcernEnum } from './write-concern-arg.js';
 
 type ObjectRef = unknown;
 
@@ -56,8 +57,13 @@ export function addFinderFields(
       type: deleteResult,
       description:
         'Deletes keys of any models, with their index entries, in one atomic step. A malformed or unknown key: its code, nothing deleted.',
-      args: { keys: t.arg.idList({ required: true }) },
-      resolve: withGraphQLErrors(async (_root, args, { session }) => session.deleteMany(args.keys.map(String))),
+      args: {
+        keys: t.arg.idList({ required: true }),
+        writeConcern: t.arg({ type: writeConcernEnum(builder), description: WRITE_CONCERN_ARG }),
+      },
+      resolve: withGraphQLErrors(async (_root, args, { session }) =>
+        session.deleteMany(args.keys.map(String), { writeConcern: args.writeConcern ?? undefined }),
+      ),
     }),
   );
   builder.mutationField('setTtl', (t) =>

@@ -7,6 +7,7 @@ import { inputToValue } from './input-to-value.js';
 import type { ModelInterfaceRef } from './model-types.js';
 import { inputFields, type TypeRefs } from './type-refs.js';
 import { withGraphQLErrors } from './to-graphql-error.js';
+import { WRITE_CONCERN_ARG, writeConcernEnum } from './write-concern-arg.js';
 
 /** `<Model>Input` per model, `ModelInput @oneOf` over them, and `insertMany`: rapyer's ainsert. */
 export function addInsertMany(builder: Builder, registry: Registry, refs: TypeRefs, modelInterface: ModelInterfaceRef) {
@@ -39,6 +40,7 @@ export function addInsertMany(builder: Builder, registry: Registry, refs: TypeRe
       args: {
         models: t.arg({ type: [modelInput], required: true }),
         onConflict: t.arg({ type: onConflict, defaultValue: 'OVERWRITE' }),
+        writeConcern: t.arg({ type: writeConcernEnum(builder), description: WRITE_CONCERN_ARG }),
       },
       resolve: withGraphQLErrors(async (_root, args, { session }) => {
         const inputs = args.models as Array<Record<string, Record<string, unknown> | null | undefined>>;
@@ -53,7 +55,7 @@ export function addInsertMany(builder: Builder, registry: Registry, refs: TypeRe
           const pk = typeof given.pk === 'string' ? given.pk : undefined;
           return createDraft(model, inputToValue(model.fields, given), { pk, index, newPk });
         });
-        return session.insert(drafts, { onConflict: args.onConflict ?? 'OVERWRITE' });
+        return session.insert(drafts, { onConflict: args.onConflict ?? 'OVERWRITE', writeConcern: args.writeConcern ?? undefined });
       }),
     }),
   );
