@@ -33,6 +33,9 @@ describe('writeConcern on a Redis without replicas', () => {
   });
 
   it('writes, then answers NOT_REPLICATED after WAIT 1 sent behind the script waited half the command timeout', async () => {
+    // The first REPLICA write opens the connection such writes use (replica-lanes.ts): count the next one.
+    await gatewayError(() => store.insert([alice()], { writeConcern: 'REPLICA' }));
+    await redis.client.del('User:alice');
     const { result: error, commands } = await countCommands(redis.client, redis.db, () =>
       gatewayError(() => store.insert([alice()], { writeConcern: 'REPLICA' })),
     );
@@ -129,6 +132,48 @@ describe('writeConcern on a Redis with a replica', () => {
 
     expect(await store.session().deleteMany(['User:alice'], { writeConcern: 'REPLICA' })).toEqual({ count: 1, byModel: { User: 1 } });
     expect(await replicaClient.exists('User:alice')).toBe(0);
+  });
+
+  /** A store whose client has its own command timeout, so that its writes WAIT half of it. */
+  const storeWithTimeout = (timeoutMs: number) => {
+    const own = new Redis(primary.url, { commandTimeout: timeoutMs });
+    opened.push(own);
+    return createStore({ redis: own, models });
+  };
+  const opened: Redis[] = [];
+  afterAll(() => opened.forEach((each) => each.disconnect()));
+
+  const paused = async <T>(action: () => Promise<T>): Promise<T> => {
+    process.kill(replica.pid, 'SIGSTOP');
+    try {
+      return await action();
+    } finally {
+      process.kill(replica.pid, 'SIGCONT');
+    }
+  };
+
+  it("holds up none of the store's other reads and writes while WAIT waits for a paused replica", async () => {
+    // WAIT waits 1000 ms here: the read and the PRIMARY write answer long before it.
+    const slow = storeWithTimeout(2000);
+    await slow.insert([alice()]);
+    await paused(async () => {
+      let settled = false;
+      const waiting = slow.insert([alice()], { writeConcern: 'REPLICA' }).finally(() => (settled = true));
+      expect(await slow.get('User:alice')).not.toBeNull();
+      await slow.insert([User.create({ name: 'Bob', age: 40, email: 'b@example.com' }, { pk: 'bob' })]);
+      expect(settled).toBe(false);
+      expect((await gatewayError(() => waiting)).code).toBe('NOT_REPLICATED');
+    });
+  });
+
+  it('waits for concurrent REPLICA writes side by side, each on a connection of its own, not one behind the other', async () => {
+    // WAIT waits 300 ms of a 600 ms timeout: one behind the other, the second would time out and the third never run.
+    const concurrent = storeWithTimeout(600);
+    const writes = ['c1', 'c2', 'c3'].map((pk) => User.create({ name: pk, age: 1, email: `${pk}@example.com` }, { pk }));
+    const codes = await paused(() =>
+      Promise.all(writes.map(async (draft) => (await gatewayError(() => concurrent.insert([draft], { writeConcern: 'REPLICA' }))).code)),
+    );
+    expect(codes).toEqual(['NOT_REPLICATED', 'NOT_REPLICATED', 'NOT_REPLICATED']);
   });
 
   it('answers NOT_REPLICATED while the replica is paused, and acknowledges again once it runs', async () => {

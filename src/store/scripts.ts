@@ -28,7 +28,8 @@ import {
   type LockCheckArgs,
   type WriteOutcome,
 } from './scripts/write-documents.js';
-import { awaitingReplica, WROTE, type WriteConcern } from './write-concern.js';
+import { ReplicaLanes } from './replica-lanes.js';
+import { awaitingReplica, replicaWaitMs, WROTE, type WriteConcern } from './write-concern.js';
 
 /*
  * Lua runs inside Redis atomically. The scripts (lua/*.lua) only move document texts around: they never
@@ -68,7 +69,8 @@ const commandName = (script: string) => `rmg${script.replace(/(^|-)([a-z])/g, (_
  * On a cluster every call goes to the node of its first key, except reads of documents, which are split
  * by slot and node (cluster/read-documents-per-node.ts).
  * With `writeConcern` REPLICA, the writes a caller relies on (documents written or deleted, a lock taken)
- * send WAIT behind their script and are NOT_REPLICATED when no replica acknowledged them (write-concern.ts).
+ * send WAIT behind their script, on connections of their own (replica-lanes.ts), and are NOT_REPLICATED
+ * when no replica acknowledged them (write-concern.ts).
  */
 export function gatewayScripts(redis: RedisClient, writeConcern: WriteConcern = 'PRIMARY'): GatewayScripts {
   const define = (script: string) => {
@@ -78,8 +80,10 @@ export function gatewayScripts(redis: RedisClient, writeConcern: WriteConcern = 
     // On a pipeline the call is queued, and its reply comes with the pipeline's.
     return ({ keys, args }: ScriptCall, on: RedisClient | ChainableCommander = redis) => command.call(on, keys.length, ...keys, ...args);
   };
+  const lanes = writeConcern === 'REPLICA' ? new ReplicaLanes(redis) : undefined;
+  const waitMs = replicaWaitMs(redis);
   const write = (script: string, wrote: (reply: unknown) => boolean) =>
-    writeConcern === 'REPLICA' ? awaitingReplica(redis, define(script), wrote) : define(script);
+    lanes ? awaitingReplica(lanes, script, wrote, waitMs) : define(script);
   const readDocuments = define(READ_DOCUMENTS);
   const writeDocuments = write(WRITE_DOCUMENTS, WROTE.writeDocuments);
   const deleteDocuments = write(DELETE_DOCUMENTS, WROTE.deleteDocuments);

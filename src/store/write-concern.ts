@@ -1,7 +1,10 @@
+import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ChainableCommander, Cluster } from 'ioredis';
+import type { Cluster } from 'ioredis';
 import { notReplicated, redisUnavailable } from '../errors.js';
+import { loadScript } from './lua/load-script.js';
 import { commandTimeoutOf, isCluster, type RedisClient } from './redis-client.js';
+import type { ReplicaLanes } from './replica-lanes.js';
 import { parseAcquireLockReply } from './scripts/acquire-lock.js';
 import { parseDeleteDocumentsReply } from './scripts/delete-documents.js';
 import type { ScriptCall } from './scripts/script-call.js';
@@ -29,9 +32,6 @@ export const replicaWaitMs = (redis: RedisClient) => {
   return timeoutMs === undefined ? DEFAULT_REPLICA_WAIT_MS : Math.max(1, Math.floor(timeoutMs / 2));
 };
 
-/** A script call as scripts.ts defines it: sent alone (its reply), or queued on `pipeline`. */
-export type ScriptRun = (call: ScriptCall, pipeline?: ChainableCommander) => Promise<unknown>;
-
 /**
  * Whether a write script's reply says it changed data a caller relies on, for the scripts a REPLICA write
  * goes through. A write refused (KEY_EXISTS, a lock held by another) changed nothing: it needs no replica.
@@ -43,16 +43,26 @@ export const WROTE: Record<'writeDocuments' | 'deleteDocuments' | 'acquireLock',
 };
 
 /**
- * `run` with WAIT behind it: NOT_REPLICATED when the script changed data (`wrote`) and no replica
- * acknowledged it within `waitMs`; the script's reply otherwise.
+ * The script `name` as a REPLICA write runs it, on a lane of its own (replica-lanes.ts): NOT_REPLICATED
+ * when the script changed data (`wrote`) and no replica acknowledged it within `waitMs`; the script's
+ * reply otherwise.
  */
-export const awaitingReplica =
-  (redis: RedisClient, run: ScriptRun, wrote: (reply: unknown) => boolean, waitMs = replicaWaitMs(redis)) =>
-  async (call: ScriptCall): Promise<unknown> => {
-    const { reply, replicas } = await runThenWait(redis, run, call, waitMs);
+export function awaitingReplica(lanes: ReplicaLanes, name: string, wrote: (reply: unknown) => boolean, waitMs: number) {
+  const text = loadScript(name);
+  const script: LuaScript = { text, sha: createHash('sha1').update(text).digest('hex'), sent: false };
+  return async (call: ScriptCall): Promise<unknown> => {
+    const { reply, replicas } = await lanes.use((lane) => runThenWait(lane, script, call, waitMs));
     if (wrote(reply) && !(replicas !== null && replicas >= 1)) throw notReplicated(waitMs);
     return reply;
   };
+}
+
+/** A script's text and digest; `sent` once a node has run it, so that EVALSHA is worth trying. */
+export interface LuaScript {
+  text: string;
+  sha: string;
+  sent: boolean;
+}
 
 /** Replies by which a cluster node refuses a command before running it, sending it elsewhere or asking for it later. */
 const REDIRECTED = /^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN) /;
@@ -67,27 +77,38 @@ const RETRY_MS = 100;
  * a cluster pipeline goes where the script's keys live. `replicas` is null when WAIT itself failed (a
  * replica answers it with an error): the write went through, unacknowledged.
  *
- * A pipeline follows no redirection here (ioredis retries one only when every command that succeeded
- * is read-only, and WAIT is not): a script redirected or told to try again ran nowhere, so the pair is
- * sent again, after a fresh slot map for MOVED, up to MAX_ATTEMPTS times.
+ * EVAL the first time, EVALSHA after, and EVAL again when a node does not know the script (NOSCRIPT: it
+ * ran nothing), as ioredis does for the scripts it defines. A pipeline
+ * follows no redirection here (ioredis retries one only when every command that succeeded is read-only,
+ * and WAIT is not): a script redirected or told to try again ran nowhere, so the pair is sent again,
+ * after a fresh slot map for MOVED, up to MAX_ATTEMPTS times.
  */
 export async function runThenWait(
   redis: RedisClient,
-  run: ScriptRun,
-  call: ScriptCall,
+  script: LuaScript,
+  { keys, args }: ScriptCall,
   waitMs: number,
 ): Promise<{ reply: unknown; replicas: number | null }> {
+  let known = script.sent;
   for (let attempt = 1; ; attempt++) {
     const pipeline = redis.pipeline();
-    void run(call, pipeline);
+    if (known) pipeline.evalsha(script.sha, keys.length, ...keys, ...args);
+    else pipeline.eval(script.text, keys.length, ...keys, ...args);
     pipeline.wait(1, waitMs);
-    const [script, wait] = (await pipeline.exec()) ?? [];
-    const scriptError = script ? script[0] : new Error('The pipeline answered nothing for the write script.');
-    if (!scriptError) return { reply: script?.[1], replicas: wait && !wait[0] ? Number(wait[1]) : null };
-    if (!isCluster(redis) || !REDIRECTED.test(scriptError.message)) throw scriptError;
+    const [ran, wait] = (await pipeline.exec()) ?? [];
+    const error = ran ? ran[0] : new Error('The pipeline answered nothing for the write script.');
+    if (!error) {
+      script.sent = true;
+      return { reply: ran?.[1], replicas: wait && !wait[0] ? Number(wait[1]) : null };
+    }
+    if (error.message.startsWith('NOSCRIPT') && known) {
+      known = false;
+      continue;
+    }
+    if (!isCluster(redis) || !REDIRECTED.test(error.message)) throw error;
     if (attempt >= MAX_ATTEMPTS)
-      throw redisUnavailable(`the slot is moving or has no primary, and still answered ${scriptError.message} after ${attempt} tries`);
-    await (scriptError.message.startsWith('MOVED') ? refreshedSlots(redis) : sleep(RETRY_MS));
+      throw redisUnavailable(`the slot is moving or has no primary, and still answered ${error.message} after ${attempt} tries`);
+    await (error.message.startsWith('MOVED') ? refreshedSlots(redis) : sleep(RETRY_MS));
   }
 }
 
