@@ -176,6 +176,21 @@ describe('writeConcern on a Redis with a replica', () => {
     expect(codes).toEqual(['NOT_REPLICATED', 'NOT_REPLICATED', 'NOT_REPLICATED']);
   });
 
+  it('opens at most 16 connections for REPLICA writes: the 17th at once waits for one to come free', async () => {
+    const connected = async () => Number(/connected_clients:(\d+)/.exec(await client.info('clients'))?.[1]);
+    const before = await connected();
+    const many = storeWithTimeout(600);
+    const writes = Array.from({ length: 17 }, (_, i) =>
+      User.create({ name: `m${i}`, age: i, email: `m${i}@example.com` }, { pk: `m${i}` }),
+    );
+    const codes = await paused(() =>
+      Promise.all(writes.map(async (draft) => (await gatewayError(() => many.insert([draft], { writeConcern: 'REPLICA' }))).code)),
+    );
+    expect(new Set(codes)).toEqual(new Set(['NOT_REPLICATED']));
+    // The store's own connection, and 16 of its own for the REPLICA writes.
+    expect((await connected()) - before).toBe(17);
+  });
+
   it('answers NOT_REPLICATED while the replica is paused, and acknowledges again once it runs', async () => {
     process.kill(replica.pid, 'SIGSTOP');
     try {

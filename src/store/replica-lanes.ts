@@ -1,3 +1,4 @@
+import { redisUnavailable } from '../errors.js';
 import { isCluster, type RedisClient } from './redis-client.js';
 
 /** Most connections of their own a store opens for writes that wait for a replica. */
@@ -15,6 +16,7 @@ export class ReplicaLanes {
   private readonly lanes: RedisClient[] = [];
   private readonly idle: RedisClient[] = [];
   private readonly waiting: Array<(lane: RedisClient) => void> = [];
+  private closed = false;
 
   constructor(
     private readonly redis: RedisClient,
@@ -24,6 +26,8 @@ export class ReplicaLanes {
   }
 
   async use<T>(work: (lane: RedisClient) => Promise<T>): Promise<T> {
+    // A write after the client was closed would otherwise open lanes that nothing closes.
+    if (this.closed) throw redisUnavailable('the connection is closed');
     const lane =
       this.idle.pop() ??
       (this.lanes.length < this.max ? this.open() : await new Promise<RedisClient>((resolve) => this.waiting.push(resolve)));
@@ -36,12 +40,8 @@ export class ReplicaLanes {
     }
   }
 
-  /** How many lanes are open: for tests, and for whoever watches connections. */
-  get size(): number {
-    return this.lanes.length;
-  }
-
   close(): void {
+    this.closed = true;
     for (const lane of this.lanes.splice(0)) lane.disconnect();
     this.idle.length = 0;
   }
