@@ -1,8 +1,11 @@
 import { redisUnavailable } from '../errors.js';
-import { isCluster, type RedisClient } from './redis-client.js';
+import { commandTimeoutOf, isCluster, type RedisClient } from './redis-client.js';
 
 /** Most connections of their own a store opens for writes that wait for a replica. */
 export const MAX_LANES = 16;
+
+/** How long a new lane may take to connect when the client has no command timeout. */
+const READY_WITHIN_MS = 1000;
 
 /**
  * Connections of their own for writes that wait for a replica (write-concern.ts). WAIT holds the
@@ -17,12 +20,15 @@ export class ReplicaLanes {
   private readonly idle: RedisClient[] = [];
   private readonly waiting: Array<(lane: RedisClient) => void> = [];
   private closed = false;
+  /** How long a new lane may take to connect: a cluster's pipeline waits for its slot map without bound. */
+  private readonly readyWithinMs: number;
 
   constructor(
     private readonly redis: RedisClient,
     private readonly max = MAX_LANES,
   ) {
     redis.once('end', () => this.close());
+    this.readyWithinMs = commandTimeoutOf(redis) ?? READY_WITHIN_MS;
   }
 
   async use<T>(work: (lane: RedisClient) => Promise<T>): Promise<T> {
@@ -32,6 +38,7 @@ export class ReplicaLanes {
       this.idle.pop() ??
       (this.lanes.length < this.max ? this.open() : await new Promise<RedisClient>((resolve) => this.waiting.push(resolve)));
     try {
+      await untilReady(lane, this.readyWithinMs);
       return await work(lane);
     } finally {
       const next = this.waiting.shift();
@@ -59,4 +66,20 @@ export class ReplicaLanes {
     this.lanes.push(lane);
     return lane;
   }
+}
+
+/** Resolves once `lane` is connected (at once when it is); REDIS_UNAVAILABLE, nothing sent, after `ms`. */
+function untilReady(lane: RedisClient, ms: number): Promise<void> | undefined {
+  if (lane.status === 'ready') return undefined;
+  return new Promise((resolve, reject) => {
+    const ready = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      lane.off('ready', ready);
+      reject(redisUnavailable(`a connection for writes that wait for a replica was not ready within ${ms} ms`));
+    }, ms);
+    lane.once('ready', ready);
+  });
 }

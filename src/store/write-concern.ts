@@ -23,9 +23,9 @@ export const WRITE_CONCERNS: readonly WriteConcern[] = ['PRIMARY', 'REPLICA'];
 export const DEFAULT_REPLICA_WAIT_MS = 500;
 
 /**
- * How long WAIT waits for a replica: half the client's command timeout, so that its reply comes before
- * the timeout would fail it (a write whose WAIT timed out would be WRITE_OUTCOME_UNKNOWN, though its
- * reply was in) and a write's script has the other half. Never 0, which WAIT takes as "forever".
+ * How long WAIT waits for a replica: half the client's command timeout, so that WAIT answers how many
+ * replicas it counted before the client gives up on it, with room for the write's script, sent in the
+ * same breath. Never 0, which WAIT takes as "forever".
  */
 export const replicaWaitMs = (redis: RedisClient) => {
   const timeoutMs = commandTimeoutOf(redis);
