@@ -26,6 +26,7 @@ export type ErrorCode =
   | 'VALUE_TOO_LARGE'
   | 'REDIS_UNAVAILABLE'
   | 'WRITE_OUTCOME_UNKNOWN'
+  | 'NOT_REPLICATED'
   | 'CROSS_SLOT'
   | 'PARTIALLY_WRITTEN'
   | 'NOT_SUPPORTED'
@@ -231,6 +232,25 @@ export function partiallyWritten(operation: string, writeId: string, groups: rea
     { operation, writeId, groups },
   );
 }
+
+/**
+ * A write asked for writeConcern REPLICA was applied on the primary, but no replica acknowledged it in
+ * time. It stands on the primary; a failover before it replicates would lose it.
+ */
+export const notReplicated = (waitMs: number) =>
+  new GatewayError(
+    'NOT_REPLICATED',
+    `The write was applied on the primary, but no replica acknowledged it within ${waitMs} ms (writeConcern REPLICA): a failover before it replicates would lose it. Read it back before you retry; a Redis without replicas never acknowledges, so write there with writeConcern PRIMARY.`,
+    { replicas: 0, waitMs },
+  );
+
+/** A lock taken with writeConcern REPLICA that no replica acknowledged in time: it was let go again, since a failover could hand it to another caller. */
+export const lockNotReplicated = (key: string, action: string, waitMs: number) =>
+  new GatewayError(
+    'NOT_REPLICATED',
+    `The lock on "${truncate(key)}" (${action}) was taken, but no replica acknowledged it within ${waitMs} ms (writeConcern REPLICA), so it was let go again: a failover could have handed it to another caller. Try again once a replica is back, or lock with writeConcern PRIMARY.`,
+    { replicas: 0, waitMs, key: truncate(key), action },
+  );
 
 /** How many keys a CROSS_SLOT message names; its details name them all. */
 const CROSS_SLOT_NAMED = 20;

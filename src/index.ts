@@ -5,6 +5,7 @@ export type { ModelInstance } from './model/model-instance.js';
 export { formatKey, parseKey } from './model/keys.js';
 export { GatewayError, isGatewayError, type ErrorCode, type SlotGroupReport } from './errors.js';
 export { createStore, Store, type StoreOptions } from './store/create-store.js';
+export type { WriteConcern } from './store/write-concern.js';
 export type { StoreSession, StoreLimits } from './store/store-session.js';
 export { Access, SCOPES, type Scope, type Grant } from './store/access.js';
 export type { StoreEvents } from './store/store-events.js';

@@ -69,6 +69,30 @@ describe('redis-model-gateway serve, stopped with SIGTERM while a request runs',
   });
 });
 
+describe('redis-model-gateway serve --write-concern', () => {
+  it('makes REPLICA the default of write mutations: its embedded redis-server has no replica, so a write is NOT_REPLICATED', async () => {
+    const cli = await serve(['--write-concern', 'replica', '--redis-timeout-ms', '300']);
+    const insert = (concern: string) =>
+      post(
+        cli.url,
+        `mutation { insertMany(${concern}models: [{ user: { pk: "wc", name: "W", age: 1, email: "w@example.com" } }]) { key } }`,
+      );
+    const { body } = await insert('');
+    expect(body.errors?.map((error) => error.extensions)).toEqual([{ code: 'NOT_REPLICATED', replicas: 0, waitMs: 150 }]);
+    expect(await insert('writeConcern: PRIMARY, ')).toEqual({ status: 200, body: { data: { insertMany: [{ key: 'User:wc' }] } } });
+    expect(await stop(cli)).toBe(0);
+  });
+
+  it('refuses a value other than primary or replica, before starting anything, with exit code 2', async () => {
+    const cli = runCli(['serve', '--write-concern', 'quorum']);
+    expect(await bounded(cli.exited, 'the CLI did not exit', cli)).toBe(2);
+    expect(cli.stderr().trim().split('\n')).toEqual([
+      'error: --write-concern is "quorum"; it must be primary or replica.',
+      'hint: See redis-model-gateway serve --help',
+    ]);
+  });
+});
+
 describe('redis-model-gateway serve --redis-timeout-ms', () => {
   it('answers a request within the timeout with REDIS_UNAVAILABLE and HTTP 503 while its redis-server is stopped', async () => {
     const cli = await serve(['--redis-timeout-ms', '250']);

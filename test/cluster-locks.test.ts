@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { models, Product, User } from '../examples/shop.js';
 import { type Gateway, type Store } from '../src/index.js';
 import { keySlot } from '../src/store/cluster/key-slot.js';
+import { COUNTER_SPAN } from '../src/store/fencing-token.js';
 import { clusterKeyspace } from '../src/store/keyspace.js';
 import { gatewayError } from './helpers/gateway-error.js';
 import { keysEverywhere, postGraphQL, primaryFor } from './helpers/cluster-keys.js';
@@ -52,22 +53,27 @@ describe('locks on a Redis Cluster', () => {
     expect(await owner().exists(lockKey)).toBe(0);
   });
 
-  it('hands out fencing tokens from a counter in the slot, growing with every acquisition on the key', async () => {
+  it("hands out fencing tokens of the owner's config epoch and a counter in the slot, growing with every acquisition on the key", async () => {
     const fenceKey = clusterKeyspace.fenceKey(userKey);
     expect(keySlot(fenceKey)).toBe(keySlot(userKey));
-    const tokens: number[] = [];
+    const epoch = BigInt(/cluster_my_epoch:(\d+)/.exec(String(await owner().cluster('INFO')))?.[1] ?? '');
+    expect(epoch).toBeGreaterThan(0n);
+    const tokens: bigint[] = [];
     for (let i = 0; i < 3; i++) {
       const { lease } = await store.session().acquireLock(userKey, 'count');
-      tokens.push(Number(lease.fencingToken));
-      expect(Number(await owner().get(fenceKey))).toBeGreaterThanOrEqual(tokens[i] as number);
+      const token = BigInt(lease.fencingToken);
+      tokens.push(token);
+      // epoch × 10^13 + the counter's value: the epoch is the node's, the counter the slot's.
+      expect(token / COUNTER_SPAN).toBe(epoch);
+      expect(token % COUNTER_SPAN).toBeLessThanOrEqual(BigInt((await owner().get(fenceKey)) ?? '0'));
       await store.session().releaseLock(lease.token);
     }
-    expect(tokens[0]).toBeGreaterThan(0);
-    expect(tokens[1]).toBeGreaterThan(tokens[0] as number);
-    expect(tokens[2]).toBeGreaterThan(tokens[1] as number);
+    expect(tokens[0]).toBeGreaterThan(0n);
+    expect(tokens[1]).toBeGreaterThan(tokens[0] as bigint);
+    expect(tokens[2]).toBeGreaterThan(tokens[1] as bigint);
     // Another key of the same slot draws on the same counter: tokens grow per key, and per slot too.
     const { lease } = await store.session().acquireLock(productKey, 'count');
-    expect(Number(lease.fencingToken)).toBeGreaterThan(tokens[2] as number);
+    expect(BigInt(lease.fencingToken)).toBeGreaterThan(tokens[2] as bigint);
     await store.session().releaseLock(lease.token);
   });
 

@@ -12,6 +12,7 @@ import type { ModelInterfaceRef } from './model-types.js';
 import { selectsField } from './selects-field.js';
 import { toGraphQLError, withGraphQLErrors } from './to-graphql-error.js';
 import { WRITE_ID_DESCRIPTION, type addWriteArguments } from './write-arguments.js';
+import { WRITE_CONCERN_ARG, writeConcernEnum } from './write-concern-arg.js';
 
 type ObjectRef = unknown;
 
@@ -62,9 +63,14 @@ export function addFinderFields(
         keys: t.arg.idList({ required: true }),
         atomicity: t.arg({ type: atomicity, defaultValue: 'ALL' }),
         writeId: t.arg.string({ description: WRITE_ID_DESCRIPTION }),
+        writeConcern: t.arg({ type: writeConcernEnum(builder), description: WRITE_CONCERN_ARG }),
       },
       resolve: withGraphQLErrors(async (_root, args, { session }) =>
-        session.deleteMany(args.keys.map(String), { atomicity: args.atomicity ?? 'ALL', writeId: args.writeId ?? undefined }),
+        session.deleteMany(args.keys.map(String), {
+          atomicity: args.atomicity ?? 'ALL',
+          writeId: args.writeId ?? undefined,
+          writeConcern: args.writeConcern ?? undefined,
+        }),
       ),
     }),
   );

@@ -7,6 +7,7 @@ import { inputToValue } from './input-to-value.js';
 import type { ModelInterfaceRef } from './model-types.js';
 import { inputFields, type TypeRefs } from './type-refs.js';
 import { withGraphQLErrors } from './to-graphql-error.js';
+import { WRITE_CONCERN_ARG, writeConcernEnum } from './write-concern-arg.js';
 import { WRITE_ID_DESCRIPTION, type addWriteArguments } from './write-arguments.js';
 
 /**
@@ -60,6 +61,7 @@ export function addInsertMany(
         writeId: t.arg.string({
           description: `${WRITE_ID_DESCRIPTION} Every input then needs its pk, so that a retry writes the same keys.`,
         }),
+        writeConcern: t.arg({ type: writeConcernEnum(builder), description: WRITE_CONCERN_ARG }),
       },
       resolve: withGraphQLErrors(async (_root, args, { session }) => {
         const inputs = args.models as Array<Record<string, Record<string, unknown> | null | undefined>>;
@@ -79,6 +81,7 @@ export function addInsertMany(
           onConflict: args.onConflict ?? 'OVERWRITE',
           atomicity: args.atomicity ?? 'ALL',
           writeId: args.writeId ?? undefined,
+          writeConcern: args.writeConcern ?? undefined,
         });
       }),
     }),

@@ -9,6 +9,7 @@ import type { Builder } from './builder.js';
 import type { ModelInterfaceRef } from './model-types.js';
 import { withGraphQLErrors } from './to-graphql-error.js';
 import { toUpdate } from './update-inputs.js';
+import { WRITE_CONCERN_ARG, writeConcernEnum } from './write-concern-arg.js';
 
 type OneOf = Record<string, Record<string, unknown> | null | undefined> | null | undefined;
 
@@ -30,6 +31,7 @@ const updateFor = (target: ResolvedKey, input: OneOf): Update | null => {
 
 /** `withLock`, `withLocks`, and the lock session for servers: `acquireLock`, `extendLock`, `releaseLock`. */
 export function addLockMutations(builder: Builder, modelInterface: ModelInterfaceRef, modelCondition: unknown, modelUpdate: unknown) {
+  const writeConcern = () => ({ type: writeConcernEnum(builder), description: WRITE_CONCERN_ARG });
   const lockResult = builder.objectRef<LockResult>('LockResult').implement({
     fields: (t) => ({
       key: t.id({ resolve: (result) => result.key }),
@@ -42,7 +44,8 @@ export function addLockMutations(builder: Builder, modelInterface: ModelInterfac
       }),
       fencingToken: t.string({
         nullable: true,
-        description: 'Grows with every lock acquisition: hand it to systems that must refuse stale holders.',
+        description:
+          'A decimal integer that grows with every lock acquisition, also across a failover: hand it to systems that must refuse stale holders.',
         resolve: (result) => result.fencingToken,
       }),
     }),
@@ -87,6 +90,7 @@ export function addLockMutations(builder: Builder, modelInterface: ModelInterfac
         saveAtEnd: t.arg.boolean({ defaultValue: true }),
         leaseMs: t.arg.int(),
         timeoutMs: t.arg.int(),
+        writeConcern: t.arg(writeConcern()),
       },
       resolve: withGraphQLErrors(async (_root, args, { session }) => {
         const target = session.registry.resolveKey(String(args.key));
@@ -96,6 +100,7 @@ export function addLockMutations(builder: Builder, modelInterface: ModelInterfac
           saveAtEnd: args.saveAtEnd ?? true,
           leaseMs: args.leaseMs ?? undefined,
           timeoutMs: args.timeoutMs ?? undefined,
+          writeConcern: args.writeConcern ?? undefined,
         });
       }),
     }),
@@ -111,6 +116,7 @@ export function addLockMutations(builder: Builder, modelInterface: ModelInterfac
         steps: t.arg({ type: [lockStep], required: true }),
         leaseMs: t.arg.int(),
         timeoutMs: t.arg.int({ description: 'For all the locks together.' }),
+        writeConcern: t.arg(writeConcern()),
       },
       resolve: withGraphQLErrors(async (_root, args, { session }) => {
         const steps = args.steps.map((step) => {
@@ -120,6 +126,7 @@ export function addLockMutations(builder: Builder, modelInterface: ModelInterfac
         return session.withLocks(args.action ?? 'default', steps, {
           leaseMs: args.leaseMs ?? undefined,
           timeoutMs: args.timeoutMs ?? undefined,
+          writeConcern: args.writeConcern ?? undefined,
         });
       }),
     }),
@@ -134,11 +141,13 @@ export function addLockMutations(builder: Builder, modelInterface: ModelInterfac
         action: t.arg.string({ defaultValue: 'default' }),
         leaseMs: t.arg.int(),
         timeoutMs: t.arg.int(),
+        writeConcern: t.arg(writeConcern()),
       },
       resolve: withGraphQLErrors(async (_root, args, { session }) => {
         const { lease, model } = await session.acquireLock(String(args.key), args.action ?? 'default', {
           leaseMs: args.leaseMs ?? undefined,
           timeoutMs: args.timeoutMs ?? undefined,
+          writeConcern: args.writeConcern ?? undefined,
         });
         return { ...lease, model };
       }),
@@ -162,12 +171,14 @@ export function addLockMutations(builder: Builder, modelInterface: ModelInterfac
         token: t.arg.string({ required: true }),
         update: t.arg({ type: modelUpdate as never }),
         saveAtEnd: t.arg.boolean({ defaultValue: true }),
+        writeConcern: t.arg(writeConcern()),
       },
       resolve: withGraphQLErrors(async (_root, args, { session }) => {
         const target = session.registry.resolveKey(leaseFromToken(session.keyspace, args.token).key);
         return session.releaseLock(args.token, {
           update: () => updateFor(target, args.update as OneOf),
           saveAtEnd: args.saveAtEnd ?? true,
+          writeConcern: args.writeConcern ?? undefined,
         });
       }),
     }),

@@ -41,6 +41,7 @@ import { useMetrics } from './plugins/use-metrics.js';
 import { useOneOfVariables } from './plugins/use-one-of-variables.js';
 import { useReadiness } from './plugins/use-readiness.js';
 import { RequestLog } from './request-log.js';
+import type { WriteConcern } from '../store/write-concern.js';
 
 /** Every numeric limit: the store's (per request) and the server's (per HTTP request and document). */
 export type GatewayLimits = StoreLimits & ServerLimits;
@@ -65,6 +66,12 @@ export interface GatewayOptions<R extends RedisClient = Redis> {
    * @default 1000
    */
   redisTimeoutMs?: number | undefined;
+  /**
+   * What writes wait for when a mutation's `writeConcern` is left out: PRIMARY, Redis's own
+   * acknowledgement, or REPLICA, a replica's too (`WAIT 1` for up to half of `redisTimeoutMs`), else
+   * NOT_REPLICATED. See docs/cluster.md. @default 'PRIMARY'
+   */
+  writeConcern?: WriteConcern | undefined;
   /** A key with every scope, sent as `Authorization: Bearer <writeToken>`. @default process.env.GATEWAY_WRITE_TOKEN */
   writeToken?: string | undefined;
   /**
@@ -176,7 +183,7 @@ export function createGateway<R extends RedisClient>(options: GatewayOptions<R>)
   ) as R;
   const limits: GatewayLimits = { ...DEFAULT_LIMITS, ...DEFAULT_SERVER_LIMITS, ...options.limits };
   const metrics = options.metrics ? new GatewayMetrics(options.metrics === true ? {} : options.metrics) : null;
-  const store = new Store({ redis, models: registry, limits, events: metrics?.storeEvents });
+  const store = new Store({ redis, models: registry, limits, events: metrics?.storeEvents, writeConcern: options.writeConcern });
   const requestLog = new RequestLog(logger, options.accessLog ?? false);
   const schema = buildSchema(registry, { relay: options.relay ?? false });
   const parseCache = createParseCache(limits);

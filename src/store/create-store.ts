@@ -9,12 +9,13 @@ import { newPks } from './new-pks.js';
 import type { RedisClient } from './redis-client.js';
 import { gatewayScripts, type GatewayScripts } from './scripts.js';
 import { reportRoundTrips, type StoreEvents } from './store-events.js';
-import { StoreSession, type ReadOptions, type SessionOptions, type StoreLimits } from './store-session.js';
+import { StoreSession, type ConcernOptions, type ReadOptions, type SessionOptions, type StoreLimits } from './store-session.js';
 import type { InsertOptions } from './insert-drafts.js';
 import type { Update } from '../model/apply-update.js';
 import type { LockResult } from './apply-steps.js';
 import type { HoldOptions, LockStep } from './lock-operations.js';
 import type { LockOptions } from './locks.js';
+import type { WriteConcern } from './write-concern.js';
 
 export interface StoreOptions {
   /**
@@ -26,6 +27,11 @@ export interface StoreOptions {
   limits?: Partial<StoreLimits> | undefined;
   /** Told of every round trip, read batch and lock wait of the store's own calls. @default none */
   events?: StoreEvents | undefined;
+  /**
+   * What writes wait for unless a session or call says otherwise (write-concern.ts): PRIMARY, Redis's
+   * own acknowledgement; REPLICA, a replica's too (WAIT), else NOT_REPLICATED. @default 'PRIMARY'
+   */
+  writeConcern?: WriteConcern | undefined;
 }
 
 /**
@@ -51,6 +57,8 @@ export class Store {
   readonly limits: StoreLimits;
   /** The Lua scripts, registered on the client once. */
   readonly scripts: GatewayScripts;
+  /** The same, with WAIT behind each write (writeConcern REPLICA); made at its first use. */
+  private replicaScripts: GatewayScripts | undefined;
   /** The names of the gateway's own keys, for one Redis or a cluster, chosen from the client. */
   readonly keyspace: Keyspace;
 
@@ -76,9 +84,16 @@ export class Store {
    * A session of its own: with every permission unless `access` says otherwise (the gateway passes each
    * caller's); `events` (the store's by default) hears what it does, e.g. one request's round trips.
    */
-  session({ access = Access.full, events = this.options.events }: SessionOptions = {}): StoreSession {
-    const scripts = events ? reportRoundTrips(this.scripts, events) : this.scripts;
-    return new StoreSession(this.options.redis, scripts, this.registry, this.limits, { access, events });
+  session({
+    access = Access.full,
+    events = this.options.events,
+    writeConcern = this.options.writeConcern,
+  }: SessionOptions = {}): StoreSession {
+    const scriptsFor = (concern: WriteConcern) => {
+      const scripts = concern === 'REPLICA' ? (this.replicaScripts ??= gatewayScripts(this.options.redis, 'REPLICA')) : this.scripts;
+      return events ? reportRoundTrips(scripts, events) : scripts;
+    };
+    return new StoreSession(this.options.redis, scriptsFor, this.registry, this.limits, { access, events, writeConcern });
   }
 
   /** rapyer's aget: the instance at `key` (or `model` and `pk`), null when missing. */
@@ -95,7 +110,7 @@ export class Store {
   }
 
   /** rapyer's ainsert: drafts made with `Model.create(...)`, of any models, written all or nothing (or all or nothing per slot). */
-  insert(drafts: readonly Draft[], options?: InsertOptions): Promise<ModelInstance[]> {
+  insert(drafts: readonly Draft[], options?: InsertOptions & ConcernOptions): Promise<ModelInstance[]> {
     return this.session().insert(drafts, options);
   }
 

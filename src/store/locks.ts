@@ -1,12 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { badUserInput, lockLost, lockTimeout } from '../errors.js';
+import { badUserInput, isGatewayError, lockLost, lockTimeout, lockNotReplicated } from '../errors.js';
+import { fencingToken } from './fencing-token.js';
 import type { Keyspace } from './keyspace.js';
 import type { GatewayScripts } from './scripts.js';
 import { newWriteRecord } from './write-documents.js';
 import type { StoreEvents } from './store-events.js';
+import type { WriteConcern } from './write-concern.js';
 
 export interface LockOptions {
+  /**
+   * REPLICA: each acquisition, and the save under the locks, is acknowledged only once a replica has it
+   * (WAIT); an acquisition no replica acknowledged is let go and NOT_REPLICATED. @default the store's
+   */
+  writeConcern?: WriteConcern | undefined;
   /** How long the lock holds without an extension, in ms (100 to 600000). @default 30000 */
   leaseMs?: number | undefined;
   /** How long to wait for a lock held by someone else, in ms (0 to 60000); for several locks, in all. @default 10000 */
@@ -22,7 +29,8 @@ export interface Lease {
   value: string;
   /**
    * Grows with every acquisition of a lock on the key (on one Redis, of any lock; on a cluster, of any
-   * lock in the key's slot): a holder can hand it to systems that refuse older ones.
+   * lock in the key's slot), also across a failover on a cluster (fencing-token.ts): a holder can hand it
+   * to systems that refuse older ones. A decimal integer.
    */
   fencingToken: string;
   /** When the lease runs out, by the Redis server's clock. */
@@ -39,7 +47,10 @@ export function checkAction(action: string): string {
   return action;
 }
 
-export function checkLockOptions({ leaseMs = LEASE_MS.default, timeoutMs = TIMEOUT_MS.default }: LockOptions): Required<LockOptions> {
+export function checkLockOptions({ leaseMs = LEASE_MS.default, timeoutMs = TIMEOUT_MS.default }: LockOptions): {
+  leaseMs: number;
+  timeoutMs: number;
+} {
   checkRange('leaseMs', leaseMs, LEASE_MS);
   checkRange('timeoutMs', timeoutMs, TIMEOUT_MS);
   return { leaseMs, timeoutMs };
@@ -69,10 +80,22 @@ export async function acquireLock(
   const record = newWriteRecord(keyspace, key, value);
   const started = events?.lockWait ? performance.now() : 0;
   for (let delay = 2; ; delay = Math.min(delay * 2, 100)) {
-    const [fence, serverTimeOrPttl] = await scripts.acquireLock(lockKey, fenceKey, value, leaseMs, record);
+    const [fence, serverTimeOrPttl, epoch] = await scripts.acquireLock(lockKey, fenceKey, value, leaseMs, record).catch(async (error) => {
+      // Taken, and not on any replica: a failover could hand it to someone else. Let it go rather than hold it unsafely.
+      if (!isGatewayError(error) || error.code !== 'NOT_REPLICATED') throw error;
+      await scripts.releaseLock(lockKey, value).catch(() => false);
+      throw lockNotReplicated(key, action, Number(error.details.waitMs));
+    });
     if (fence > 0) {
       events?.lockWait?.(performance.now() - started, true);
-      const lease = { key, action, lockKey, value, fencingToken: String(fence), expiresAt: new Date(serverTimeOrPttl + leaseMs) };
+      const lease = {
+        key,
+        action,
+        lockKey,
+        value,
+        fencingToken: fencingToken(fence, epoch),
+        expiresAt: new Date(serverTimeOrPttl + leaseMs),
+      };
       return { ...lease, token: encodeToken(lease) };
     }
     const left = deadline - Date.now();

@@ -1,5 +1,5 @@
 import { ReplyError } from 'ioredis';
-import { redisUnavailable, writeOutcomeUnknown, type GatewayError } from '../errors.js';
+import { isGatewayError, redisUnavailable, writeOutcomeUnknown, type GatewayError } from '../errors.js';
 import { commandTimeoutOf, type RedisClient } from './redis-client.js';
 import type { GatewayScripts } from './scripts.js';
 
@@ -67,7 +67,8 @@ const TIMED_OUT = 'Command timed out';
  * `closedBefore`: the client was closed for good before the call, so ioredis refused it unsent.
  */
 export function redisFault(error: unknown, kind: RedisCallKind, closedBefore: boolean, timeoutMs?: number): GatewayError | null {
-  if (!(error instanceof Error)) return null;
+  // Already one of ours (NOT_REPLICATED, a slot that kept moving): it says what happened, and stays.
+  if (!(error instanceof Error) || isGatewayError(error)) return null;
   if (error instanceof ReplyError) {
     const reply = error.message.split(' ', 1)[0] ?? '';
     const reason = REFUSED_REPLIES[reply];

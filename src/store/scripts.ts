@@ -4,7 +4,7 @@ import { readDocumentsPerNode } from './cluster/read-documents-per-node.js';
 import { loadScript } from './lua/load-script.js';
 import { guardScripts } from './redis-faults.js';
 import { isCluster, type RedisClient } from './redis-client.js';
-import { ACQUIRE_LOCK, packAcquireLockArgs, parseAcquireLockReply } from './scripts/acquire-lock.js';
+import { ACQUIRE_LOCK, packAcquireLockArgs, parseAcquireLockReply, type AcquireLockReply } from './scripts/acquire-lock.js';
 import {
   DELETE_DOCUMENTS,
   packDeleteDocumentsArgs,
@@ -30,6 +30,8 @@ import {
   type LockCheckArgs,
   type WriteOutcome,
 } from './scripts/write-documents.js';
+import { ReplicaLanes } from './replica-lanes.js';
+import { awaitingReplica, replicaWaitMs, WROTE, type WriteConcern } from './write-concern.js';
 
 /*
  * Lua runs inside Redis atomically. The scripts (lua/*.lua) only move document texts around: they never
@@ -53,7 +55,7 @@ export interface GatewayScripts {
   unindexMissing(indexPrefix: string, indexKeys: readonly string[], keyPrefix: string, pks: readonly string[]): Promise<number>;
   deleteWhere(args: readonly string[]): Promise<number[]>;
   setTtl(key: string, expiryKey: string, pk: string, seconds: number): Promise<[number, string?]>;
-  acquireLock(lockKey: string, fenceKey: string, value: string, leaseMs: number, record: WriteRecordArgs): Promise<[number, number]>;
+  acquireLock(lockKey: string, fenceKey: string, value: string, leaseMs: number, record: WriteRecordArgs): Promise<AcquireLockReply>;
   extendLock(lockKey: string, value: string, leaseMs: number): Promise<number>;
   releaseLock(lockKey: string, value: string): Promise<number>;
 }
@@ -70,8 +72,11 @@ const commandName = (script: string) => `rmg${script.replace(/(^|-)([a-z])/g, (_
  * Each call's failures for want of Redis come out as REDIS_UNAVAILABLE or WRITE_OUTCOME_UNKNOWN (redis-faults.ts).
  * On a cluster every call goes to the node of its first key, except reads of documents, which are split
  * by slot and node (cluster/read-documents-per-node.ts), and a finder's call on each node (findOnNode).
+ * With `writeConcern` REPLICA, the writes a caller relies on (documents written or deleted, a lock taken)
+ * send WAIT behind their script, on connections of their own (replica-lanes.ts), and are NOT_REPLICATED
+ * when no replica acknowledged them (write-concern.ts).
  */
-export function gatewayScripts(redis: RedisClient): GatewayScripts {
+export function gatewayScripts(redis: RedisClient, writeConcern: WriteConcern = 'PRIMARY'): GatewayScripts {
   const define = (script: string) => {
     const name = commandName(script);
     redis.defineCommand(name, { lua: loadScript(script) });
@@ -79,15 +84,19 @@ export function gatewayScripts(redis: RedisClient): GatewayScripts {
     // On a pipeline the call is queued, and its reply comes with the pipeline's.
     return ({ keys, args }: ScriptCall, on: RedisClient | ChainableCommander = redis) => command.call(on, keys.length, ...keys, ...args);
   };
+  const lanes = writeConcern === 'REPLICA' ? new ReplicaLanes(redis) : undefined;
+  const waitMs = replicaWaitMs(redis);
+  const write = (script: string, wrote: (reply: unknown) => boolean) =>
+    lanes ? awaitingReplica(lanes, script, wrote, waitMs) : define(script);
   const readDocuments = define(READ_DOCUMENTS);
-  const writeDocuments = define(WRITE_DOCUMENTS);
-  const deleteDocuments = define(DELETE_DOCUMENTS);
+  const writeDocuments = write(WRITE_DOCUMENTS, WROTE.writeDocuments);
+  const deleteDocuments = write(DELETE_DOCUMENTS, WROTE.deleteDocuments);
   const setTtl = define(SET_TTL);
   const find = define(FIND);
   const reindexBatch = define(REINDEX_BATCH);
   const unindexMissing = define(UNINDEX_MISSING);
   const deleteWhere = define(DELETE_WHERE);
-  const acquireLock = define(ACQUIRE_LOCK);
+  const acquireLock = write(ACQUIRE_LOCK, WROTE.acquireLock);
   const extendLock = define(EXTEND_LOCK);
   const releaseLock = define(RELEASE_LOCK);
   return guardScripts(redis, {
@@ -107,7 +116,7 @@ export function gatewayScripts(redis: RedisClient): GatewayScripts {
     deleteWhere: async (args) => parseDeleteWhereReply(await deleteWhere(packDeleteWhereArgs(args))),
     setTtl: async (key, expiryKey, pk, seconds) => parseSetTtlReply(await setTtl(packSetTtlArgs(key, expiryKey, pk, seconds))),
     acquireLock: async (lockKey, fenceKey, value, leaseMs, record) =>
-      parseAcquireLockReply(await acquireLock(packAcquireLockArgs(lockKey, fenceKey, value, leaseMs, record))),
+      parseAcquireLockReply(await acquireLock(packAcquireLockArgs(lockKey, fenceKey, value, leaseMs, record, isCluster(redis)))),
     extendLock: async (lockKey, value, leaseMs) => parseExtendLockReply(await extendLock(packExtendLockArgs(lockKey, value, leaseMs))),
     releaseLock: async (lockKey, value) => parseReleaseLockReply(await releaseLock(packReleaseLockArgs(lockKey, value))),
   });

@@ -41,6 +41,16 @@ import { keysRead, pageRead, RequestBudget, type BudgetLimits } from './request-
 import type { RedisClient } from './redis-client.js';
 import { keyspaceFor, type Keyspace } from './keyspace.js';
 import { newPks } from './new-pks.js';
+import type { WriteConcern } from './write-concern.js';
+
+/** The scripts a session writes through for each write concern (the store makes each once). */
+export type ScriptsFor = (writeConcern: WriteConcern) => GatewayScripts;
+
+/** The write concern a store call may name. */
+export interface ConcernOptions {
+  /** PRIMARY, or REPLICA: acknowledged once a replica has the write, else NOT_REPLICATED. @default the session's */
+  writeConcern?: WriteConcern | undefined;
+}
 
 /** maxKeys and maxCost are per request (see RequestBudget): a GraphQL request, a Store call, or a `store.session()`. */
 export interface StoreLimits extends BudgetLimits {
@@ -63,6 +73,11 @@ export interface ReadOptions {
 }
 
 export interface SessionOptions {
+  /**
+   * What the session's writes wait for, unless a call says otherwise: PRIMARY, or REPLICA (a replica
+   * acknowledged them; see write-concern.ts). @default the store's writeConcern
+   */
+  writeConcern?: WriteConcern | undefined;
   /** What the caller may do. @default Access.full */
   access?: Access | undefined;
   /** Hears every round trip, read batch and lock wait of the session. @default the store's `events` */
@@ -88,19 +103,24 @@ export class StoreSession {
   readonly keyspace: Keyspace;
   /** The last finder page started, which the next one waits for (see findModels). */
   private finders: Promise<unknown> = Promise.resolve();
+  /** The scripts of the session's default write concern; reads and writes that take none use these. */
+  private readonly scripts: GatewayScripts;
+  readonly writeConcern: WriteConcern;
 
   constructor(
     private readonly redis: RedisClient,
-    private readonly scripts: GatewayScripts,
+    private readonly scriptsFor: ScriptsFor,
     readonly registry: Registry,
     readonly limits: StoreLimits,
     options: SessionOptions = {},
     loader?: BatchLoader,
   ) {
+    this.writeConcern = options.writeConcern ?? 'PRIMARY';
+    this.scripts = scriptsFor(this.writeConcern);
     this.access = options.access ?? Access.full;
     this.events = options.events;
     this.keyspace = keyspaceFor(redis);
-    this.loader = loader ?? createBatchLoader(redis, scripts, this.events);
+    this.loader = loader ?? createBatchLoader(redis, this.scripts, this.events);
     this.budget = new RequestBudget(limits);
   }
 
@@ -112,10 +132,10 @@ export class StoreSession {
   continued(): StoreSession {
     return new StoreSession(
       this.redis,
-      this.scripts,
+      this.scriptsFor,
       this.registry,
       this.limits,
-      { access: this.access, events: this.events },
+      { access: this.access, events: this.events, writeConcern: this.writeConcern },
       this.loader,
     );
   }
@@ -181,7 +201,7 @@ export class StoreSession {
    * `atomicity: 'PER_SLOT'`). OVERWRITE replaces existing keys; FAIL writes nothing when one exists
    * (KEY_EXISTS). Returns the stored instances in order.
    */
-  async insert(drafts: readonly Draft[], options: InsertOptions = {}): Promise<ModelInstance[]> {
+  async insert(drafts: readonly Draft[], options: InsertOptions & ConcernOptions = {}): Promise<ModelInstance[]> {
     if (drafts.length > this.limits.maxInsert) throw tooManyKeys(drafts.length, this.limits.maxInsert, 'models to insert', 'maxInsert');
     if (options.writeId !== undefined) checkWriteId(options.writeId);
     const seen = new Map<string, number>();
@@ -196,7 +216,7 @@ export class StoreSession {
     });
     drafts.forEach((draft) => this.access.check('write', draft.model.name, 'insert this key', draft.key));
     if (drafts.length === 0) return [];
-    const ttls = await insertDrafts(this.scripts, drafts, this.writeContext, options).catch((error: unknown) => {
+    const ttls = await insertDrafts(this.scriptsOf(options.writeConcern), drafts, this.writeContext, options).catch((error: unknown) => {
       // Some groups of a PER_SLOT insert were written: what this session read of those keys may be stale.
       if (isGatewayError(error) && error.code === 'PARTIALLY_WRITTEN') drafts.forEach((draft) => this.uncache(draft.key));
       throw error;
@@ -279,13 +299,13 @@ export class StoreSession {
   }
 
   /** rapyer's adelete_many: every key checked first (nothing deleted on a bad one), then one atomic delete. */
-  async deleteMany(keys: readonly string[], options: DeleteOptions = {}): Promise<DeleteResult> {
+  async deleteMany(keys: readonly string[], options: DeleteOptions & ConcernOptions = {}): Promise<DeleteResult> {
     if (options.writeId !== undefined) checkWriteId(options.writeId);
     const resolved = keys.map((key) => this.registry.resolveKey(key));
     resolved.forEach((key) => this.access.check('write', key.model.name, 'delete this key', key.key));
     // The keys a request deletes draw on the same budget as those it reads, so aliases cannot multiply them.
     this.budget.draw(keysRead(keys.length));
-    const result = await deleteKeys(this.scripts, this.keyspace, resolved, options).catch((error: unknown) => {
+    const result = await deleteKeys(this.scriptsOf(options.writeConcern), this.keyspace, resolved, options).catch((error: unknown) => {
       if (isGatewayError(error) && error.code === 'PARTIALLY_WRITTEN') resolved.forEach((key) => this.uncache(key.key));
       throw error;
     });
@@ -321,7 +341,7 @@ export class StoreSession {
   /** Declarative withLock: lock (key, action), reload, check `when`, apply `update`, save, release. */
   async withLock(key: string, action = 'default', options: WithLockOptions = {}): Promise<LockResult> {
     this.checkKeys('lock', [key], 'lock this key');
-    return withLock(this.lockContext, key, action, options);
+    return withLock(this.lockContext(options.writeConcern), key, action, options);
   }
 
   /** Several keys under one action, locked in a global order, saved all or nothing. */
@@ -331,35 +351,40 @@ export class StoreSession {
       steps.map((step) => step.key),
       'lock this key',
     );
-    return withLocks(this.lockContext, action, steps, options);
+    return withLocks(this.lockContext(options.writeConcern), action, steps, options);
   }
 
   /** Takes the lock for a caller that runs its own logic meanwhile; returns the lease and the model. */
   async acquireLock(key: string, action = 'default', options: LockOptions = {}) {
     this.checkKeys('lock', [key], 'lock this key');
-    return acquireLease(this.lockContext, key, action, options);
+    return acquireLease(this.lockContext(options.writeConcern), key, action, options);
   }
 
   async extendLock(token: string, leaseMs: number): Promise<Lease> {
     this.checkKeys('lock', [leaseFromToken(this.keyspace, token).key], 'extend a lock on this key');
-    return extendLease(this.lockContext, token, leaseMs);
+    return extendLease(this.lockContext(), token, leaseMs);
   }
 
-  async releaseLock(token: string, options: Parameters<typeof releaseLease>[2] = {}): Promise<LockResult> {
+  async releaseLock(token: string, options: Parameters<typeof releaseLease>[2] & ConcernOptions = {}): Promise<LockResult> {
     this.checkKeys('lock', [leaseFromToken(this.keyspace, token).key], 'release a lock on this key');
-    return releaseLease(this.lockContext, token, options);
+    return releaseLease(this.lockContext(options.writeConcern), token, options);
   }
 
   /** The TypeScript callback form of withLock; see holdLock. */
   async holdLock(key: string, action: string, callback: Parameters<typeof holdLock>[3], options: HoldOptions = {}): Promise<LockResult> {
     this.checkKeys('lock', [key], 'lock this key');
-    return holdLock(this.lockContext, key, action, callback, options);
+    return holdLock(this.lockContext(options.writeConcern), key, action, callback, options);
   }
 
-  private get lockContext(): LockContext {
+  /** The scripts a write goes through: the session's unless the call names its own write concern. */
+  private scriptsOf(writeConcern: WriteConcern | undefined): GatewayScripts {
+    return writeConcern === undefined || writeConcern === this.writeConcern ? this.scripts : this.scriptsFor(writeConcern);
+  }
+
+  private lockContext(writeConcern?: WriteConcern): LockContext {
     return {
       redis: this.redis,
-      scripts: this.scripts,
+      scripts: this.scriptsOf(writeConcern),
       keyspace: this.keyspace,
       registry: this.registry,
       maxDocumentBytes: this.limits.maxDocumentBytes,

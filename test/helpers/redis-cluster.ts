@@ -16,6 +16,8 @@ export interface ClusterNodeAddress {
 export interface TestRedisCluster {
   /** Every node, primaries first; any of them serves as a startup node for an ioredis Cluster. */
   nodes: ClusterNodeAddress[];
+  /** Each node's redis-server process id, by port: to pause (SIGSTOP) or kill one in a failover spec. */
+  pids: Map<number, number>;
   stop(): Promise<void>;
 }
 
@@ -52,7 +54,7 @@ export async function startRedisCluster(): Promise<TestRedisCluster> {
       '--cluster-yes',
     ]);
     await untilConverged(nodes);
-    return { nodes, stop };
+    return { nodes, pids: new Map(servers.map((server) => [server.port, server.pid])), stop };
   } catch (error) {
     await stop();
     throw error;

@@ -2,7 +2,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ACQUIRE_LOCK, packAcquireLockArgs } from '../../src/store/scripts/acquire-lock.js';
 import { EXTEND_LOCK, packExtendLockArgs } from '../../src/store/scripts/extend-lock.js';
 import { packReleaseLockArgs, RELEASE_LOCK } from '../../src/store/scripts/release-lock.js';
+import { loadScript } from '../../src/store/lua/load-script.js';
+import { primaryFor } from '../helpers/cluster-keys.js';
 import { openTestRedis, type TestRedis } from '../helpers/redis.js';
+import { openTestCluster } from '../helpers/test-cluster.js';
 import { evalScript, serverMs } from './eval-script.js';
 
 let redis: TestRedis;
@@ -16,7 +19,7 @@ const acquire = (value: string, leaseMs = 10_000) =>
     redis.client,
     ACQUIRE_LOCK,
     packAcquireLockArgs('lock:a', 'fence', value, leaseMs, { key: `wrote:${value}`, lifetimeMs: 60_000 }),
-  ) as Promise<[number, number]>;
+  ) as Promise<[number, number, number?]>;
 const extend = (value: string, leaseMs: number) => evalScript(redis.client, EXTEND_LOCK, packExtendLockArgs('lock:a', value, leaseMs));
 const release = (value: string) => evalScript(redis.client, RELEASE_LOCK, packReleaseLockArgs('lock:a', value));
 
@@ -49,6 +52,28 @@ describe('acquire-lock.lua', () => {
     // A failed attempt records nothing: the same holder tries again once the lock is free.
     await acquire('holder-2');
     expect(await redis.client.exists('wrote:holder-2')).toBe(0);
+  });
+
+  it('answers epoch 0 on one Redis, which has none', async () => {
+    expect((await acquire('holder-1'))[2]).toBe(0);
+  });
+
+  it("answers, asked on a cluster node, that node's config epoch beside the counter, and records it for a re-send", async () => {
+    const cluster = await openTestCluster();
+    try {
+      const primaries = await cluster.primaries();
+      const tag = `{lua-epoch-${Math.random().toString(36).slice(2)}}`;
+      const call = packAcquireLockArgs(`${tag}lock`, `${tag}fence`, 'holder-1', 10_000, { key: `${tag}wrote`, lifetimeMs: 60_000 }, true);
+      const run = () => cluster.client.eval(loadScript(ACQUIRE_LOCK), call.keys.length, ...call.keys, ...call.args) as Promise<number[]>;
+      const taken = await run();
+      const info = String(await primaryFor(cluster.client, primaries, `${tag}lock`).cluster('INFO'));
+      expect(taken[0]).toBe(1);
+      expect(taken[2]).toBe(Number(/cluster_my_epoch:(\d+)/.exec(info)?.[1]));
+      expect(taken[2]).toBeGreaterThan(0);
+      expect(await run()).toEqual(taken);
+    } finally {
+      await cluster.close();
+    }
   });
 
   it('answers a larger fencing token each time the lock is taken', async () => {

@@ -6,6 +6,7 @@ import { limitFlagOptions, limitsFromFlags, wholeNumberOf } from '../limit-flags
 import { UsageError } from './cli-error.js';
 import { GLOBAL_FLAGS, parsingFlags } from './parse-flags.js';
 import { DEFAULT_DATA_DIR, givenRedis } from './redis-source.js';
+import { WRITE_CONCERNS, type WriteConcern } from '../../store/write-concern.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -16,6 +17,7 @@ const SERVE_OPTIONS = {
   'redis-cluster': { type: 'string' },
   'data-dir': { type: 'string', default: DEFAULT_DATA_DIR },
   'redis-timeout-ms': { type: 'string', default: String(DEFAULT_REDIS_TIMEOUT_MS) },
+  'write-concern': { type: 'string', default: 'primary' },
   port: { type: 'string' },
   host: { type: 'string' },
   'write-token': { type: 'string' },
@@ -58,6 +60,13 @@ function workersOf(flag: string | undefined, metrics: boolean): number {
   return metrics ? 1 : availableParallelism();
 }
 
+/** --write-concern: primary or replica, in any case. */
+function writeConcernOf(flag: string): WriteConcern {
+  const concern = WRITE_CONCERNS.find((each) => each === flag.toUpperCase());
+  if (concern === undefined) throw new UsageError(`--write-concern is "${flag}"; it must be primary or replica.`);
+  return concern;
+}
+
 /** serve's flags, every value checked: nothing has started when one is wrong. */
 export function serveFlags(argv: string[]) {
   const values = parsingFlags('serve', () => parseArgs({ args: argv, options: SERVE_OPTIONS }).values);
@@ -73,6 +82,7 @@ export function serveFlags(argv: string[]) {
     dataDir: values['data-dir'],
     limits: limitsFromFlags(values),
     redisTimeoutMs: milliseconds('redis-timeout-ms', values['redis-timeout-ms']),
+    writeConcern: writeConcernOf(values['write-concern']),
     shutdownTimeoutMs: milliseconds('shutdown-timeout-ms', values['shutdown-timeout-ms']),
     workers: workersOf(values.workers, values.metrics),
   };

@@ -23,7 +23,7 @@ export const readServeSettings = async ({ values }: ServeFlags): Promise<ServeSe
 export const gatewayOptionsOf =
   (flags: ServeFlags, models: GatewayOptions['models'], { credentials, production }: ServeSettings) =>
   (redis: RedisTarget | Redis): GatewayOptions<RedisClient> => {
-    const { values, level, limits, redisTimeoutMs } = flags;
+    const { values, level, limits, redisTimeoutMs, writeConcern } = flags;
     return {
       models,
       redis,
@@ -36,6 +36,7 @@ export const gatewayOptionsOf =
       relay: values.relay,
       limits,
       redisTimeoutMs,
+      writeConcern,
       logger: { level },
       accessLog: values['access-log'],
       metrics: values.metrics,

@@ -32,6 +32,8 @@ Loads and checks the models, binds the port, then starts the embedded redis-serv
 
 ${MODELS} (default: the demo shop)
 ${redisFlags('an embedded redis-server on a free port,\n                        keeping its data in --data-dir')}
+  --write-concern       what a write waits for when its mutation names none: primary, or replica (WAIT for one
+                        replica up to half --redis-timeout-ms, else NOT_REPLICATED); see docs/cluster.md (default: primary)
   --port                the port (default: $PORT, else 4000; 0 picks a free one)
   --host                the address to listen on (default: $HOST, else 127.0.0.1)
   --write-token-file    a file holding the write token, a key with every scope sent as "Authorization: Bearer TOKEN"
