@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createGateway, createStore, defineModel, type Store } from '../src/index.js';
 import { keySlot } from '../src/store/cluster/key-slot.js';
+import { DEFAULT_LIMITS } from '../src/store/create-store.js';
 import { clusterKeyspace } from '../src/store/keyspace.js';
 import type { FindOptions, Page } from '../src/store/indexes/find-models.js';
 import { assignSlot, keysEverywhere, migrate, postGraphQL, primaryFor, startMigration } from './helpers/cluster-keys.js';
@@ -272,6 +273,29 @@ describe('finders while slots move', () => {
     } finally {
       await moveBack(slot, from, to);
     }
+  });
+});
+
+describe('finders over a model whose pks the gateway generates', () => {
+  it('page it within the default maxFinderWork however many calls wrote it: its documents keep to every 16th slot', async () => {
+    const Note = defineModel(`Note${run}`, z.object({ n: z.int32() }), { index: ['n'] });
+    const store = createStore({ redis: client, models: [Note] });
+    // 1500 calls of one document each: with pks drawn over all 16384 slots they would fill about 1400
+    // slots, as the explicit pks above do, and a page would be refused by default.
+    const keys: string[] = [];
+    for (let batch = 0; batch < 15; batch++) {
+      const written = await Promise.all(
+        Array.from({ length: 100 }, (_, i) => store.insert([Note.create({ n: batch * 100 + i }, { pk: store.newPks()() })])),
+      );
+      keys.push(...written.flat().map((instance) => instance.key));
+    }
+    const slots = new Set(keys.map(keySlot));
+    expect([...slots].filter((slot) => slot % 16 !== 0)).toEqual([]);
+    expect(slots.size).toBeGreaterThan(600);
+    const page = await store.session().findModels(Note, { first: 50, where: { n: { gte: 100 } }, withTotalCount: true });
+    expect(page.edges).toHaveLength(50);
+    expect(page.totalCount).toBe(1400);
+    expect(page.work).toBeLessThanOrEqual(DEFAULT_LIMITS.maxFinderWork);
   });
 });
 
