@@ -1,4 +1,5 @@
-import type { ChainableCommander } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
+import { runOnNode } from './cluster/run-on-node.js';
 import { readDocumentsPerNode } from './cluster/read-documents-per-node.js';
 import { loadScript } from './lua/load-script.js';
 import { guardScripts } from './redis-faults.js';
@@ -10,7 +11,20 @@ import {
   parseDeleteDocumentsReply,
   type DocumentDeleteArgs,
 } from './scripts/delete-documents.js';
-import { DELETE_WHERE, packDeleteWhereArgs, parseDeleteWhereReply } from './scripts/delete-where.js';
+import { DELETE_WHERE, packDeleteWhereArgs, parseDeleteWhereReply, type DeleteStepArgs } from './scripts/delete-where.js';
+import {
+  DELETE_WHERE_ON_NODE,
+  packDeleteWhereOnNodeArgs,
+  parseDeleteWhereOnNodeReply,
+  type SlotStep,
+} from './scripts/delete-where-on-node.js';
+import {
+  ESTIMATE_WHERE_ON_NODE,
+  packEstimateWhereOnNodeArgs,
+  parseEstimateWhereOnNodeReply,
+  type ShardEstimate,
+} from './scripts/estimate-where-on-node.js';
+import type { ClusterSlotNames } from './keyspace.js';
 import { EXTEND_LOCK, packExtendLockArgs, parseExtendLockReply } from './scripts/extend-lock.js';
 import { FIND, packFindArgs, parseFindReply } from './scripts/find.js';
 import { packReadDocumentsArgs, parseReadDocumentsReply, READ_DOCUMENTS, type DocumentRead } from './scripts/read-documents.js';
@@ -47,7 +61,27 @@ export interface GatewayScripts {
     documents: readonly ReindexDocument[],
   ): Promise<[indexed: number, removedPks: string[]]>;
   unindexMissing(indexPrefix: string, indexKeys: readonly string[], keyPrefix: string, pks: readonly string[]): Promise<number>;
-  deleteWhere(args: readonly string[]): Promise<number[]>;
+  deleteWhere(step: DeleteStepArgs): Promise<number[]>;
+  /** Steps of a delete by where over slots of `node`, a cluster's primary: one reply per step, or [ELSEWHERE]. */
+  deleteWhereOnNode(
+    node: Redis,
+    names: ClusterSlotNames,
+    keyPrefix: string,
+    plan: string,
+    recordMs: number,
+    steps: readonly SlotStep[],
+  ): Promise<number[][]>;
+  /**
+   * Estimates of a delete by where per shard: of the slots of `tags` that `node` serves, or, with
+   * `declared` keys and no node, of one slot wherever the cluster serves it.
+   */
+  estimateWhere(
+    node: Redis | null,
+    names: ClusterSlotNames,
+    plan: string,
+    tags: readonly string[],
+    declared?: readonly string[],
+  ): Promise<{ deleteWork: number; shards: ShardEstimate[] }>;
   setTtl(key: string, expiryKey: string, pk: string, seconds: number): Promise<[number, string?]>;
   acquireLock(lockKey: string, fenceKey: string, value: string, leaseMs: number, record: WriteRecordArgs): Promise<[number, number]>;
   extendLock(lockKey: string, value: string, leaseMs: number): Promise<number>;
@@ -65,7 +99,7 @@ const commandName = (script: string) => `rmg${script.replace(/(^|-)([a-z])/g, (_
  * The texts are read from disk once per process, here, so they are ready before the first command.
  * Each call's failures for want of Redis come out as REDIS_UNAVAILABLE or WRITE_OUTCOME_UNKNOWN (redis-faults.ts).
  * On a cluster every call goes to the node of its first key, except reads of documents, which are split
- * by slot and node (cluster/read-documents-per-node.ts).
+ * by slot and node (cluster/read-documents-per-node.ts), and the calls given a node, which run there.
  */
 export function gatewayScripts(redis: RedisClient): GatewayScripts {
   const define = (script: string) => {
@@ -83,6 +117,7 @@ export function gatewayScripts(redis: RedisClient): GatewayScripts {
   const reindexBatch = define(REINDEX_BATCH);
   const unindexMissing = define(UNINDEX_MISSING);
   const deleteWhere = define(DELETE_WHERE);
+  const estimateWhere = define(ESTIMATE_WHERE_ON_NODE);
   const acquireLock = define(ACQUIRE_LOCK);
   const extendLock = define(EXTEND_LOCK);
   const releaseLock = define(RELEASE_LOCK);
@@ -99,7 +134,15 @@ export function gatewayScripts(redis: RedisClient): GatewayScripts {
       parseReindexBatchReply(await reindexBatch(packReindexBatchArgs(indexPrefix, indexKeys, documents))),
     unindexMissing: async (indexPrefix, indexKeys, keyPrefix, pks) =>
       parseUnindexMissingReply(await unindexMissing(packUnindexMissingArgs(indexPrefix, indexKeys, keyPrefix, pks))),
-    deleteWhere: async (args) => parseDeleteWhereReply(await deleteWhere(packDeleteWhereArgs(args))),
+    deleteWhere: async (step) => parseDeleteWhereReply(await deleteWhere(packDeleteWhereArgs(step))),
+    deleteWhereOnNode: async (node, names, keyPrefix, plan, recordMs, steps) =>
+      parseDeleteWhereOnNodeReply(
+        await runOnNode(node, DELETE_WHERE_ON_NODE, packDeleteWhereOnNodeArgs(names, keyPrefix, plan, recordMs, steps)),
+      ),
+    estimateWhere: async (node, names, plan, tags, declared) => {
+      const call = packEstimateWhereOnNodeArgs(names, plan, tags, declared);
+      return parseEstimateWhereOnNodeReply(await (node ? runOnNode(node, ESTIMATE_WHERE_ON_NODE, call) : estimateWhere(call)));
+    },
     setTtl: async (key, expiryKey, pk, seconds) => parseSetTtlReply(await setTtl(packSetTtlArgs(key, expiryKey, pk, seconds))),
     acquireLock: async (lockKey, fenceKey, value, leaseMs, record) =>
       parseAcquireLockReply(await acquireLock(packAcquireLockArgs(lockKey, fenceKey, value, leaseMs, record))),
