@@ -6,7 +6,8 @@ import type { GatewayScripts } from '../scripts.js';
 import type { SlotStep } from '../scripts/delete-where-on-node.js';
 import { WRITE_RECORD_MS } from '../write-documents.js';
 import { SLOT_COUNT } from './key-slot.js';
-import { primarySlots, type PrimarySlots } from './primary-slots.js';
+import { primariesOf } from './primaries-of.js';
+import type { PrimarySlots } from './primary-slots.js';
 import { slotTag } from './slot-tags.js';
 
 /** The limits of a delete by where, as StoreLimits names them. */
@@ -98,16 +99,6 @@ interface Shards {
 /** The declared keys of one slot's shard: every index key and the temporary prefix, which never exists. */
 function declaredKeys({ names, fields }: Shards, tag: string): string[] {
   return [...indexKeysAt(inSlot(names.indexPrefix, tag), fields), inSlot(names.temporaryPrefix, tag)];
-}
-
-/** Every primary with its slots, once the client knows the slot map. */
-async function primariesOf(cluster: Cluster): Promise<PrimarySlots[]> {
-  let { primaries } = primarySlots(cluster);
-  if (primaries.length === 0) {
-    await cluster.ping();
-    ({ primaries } = primarySlots(cluster));
-  }
-  return primaries;
 }
 
 /** The shards among `open` (every slot for null) that may hold a match, in slot order, and the work of deleting one instance. */
