@@ -5,7 +5,7 @@ import { inject } from 'vitest';
 import { z } from 'zod';
 import { createStore, defineModel } from '../src/index.js';
 import { clusterKeyspace } from '../src/store/keyspace.js';
-import { bounded, cleanUpClis, runCli, writeModelsFile } from './helpers/cli-process.js';
+import { bounded, childEnv, cleanUpClis, runCli, writeModelsFile } from './helpers/cli-process.js';
 import { keysEverywhere } from './helpers/cluster-keys.js';
 import { openTestRedis, type TestRedis } from './helpers/redis.js';
 import { openTestCluster, type TestCluster } from './helpers/test-cluster.js';
@@ -111,5 +111,19 @@ describe('redis-model-gateway migrate', () => {
     expect(await keysEverywhere(primaries, 'Migrant:*')).toHaveLength(MIGRANTS);
     // The source is read, never written.
     expect(await standalone.client.exists(...pksOf(MIGRANTS).map((pk) => `Migrant:${pk}`))).toBe(MIGRANTS);
+  });
+
+  it('refuses, with exit 2 and nothing copied, a call without --from or without a cluster', async () => {
+    const refused = async (args: string[]) => {
+      const cli = runCli(['migrate', '--models', modelsFile, ...args], childEnv());
+      expect(await bounded(cli.exited, 'migrate did not exit', cli)).toBe(2);
+      return cli.stderr().trim().split('\n')[0];
+    };
+    expect(await refused(['--redis-cluster', nodes().join(',')])).toBe(
+      'error: migrate needs --from: the Redis to copy the documents from.',
+    );
+    expect(await refused(['--from', standalone.url])).toBe(
+      'error: migrate needs --redis-cluster (or $REDIS_CLUSTER_NODES): the Redis Cluster to copy the documents to.',
+    );
   });
 });

@@ -18,8 +18,8 @@ import type { LockOptions } from './locks.js';
 
 export interface StoreOptions {
   /**
-   * One Redis, or a Redis Cluster. On a cluster each write keeps to one slot (CROSS_SLOT otherwise), and
-   * finders, deletes by where and reindexing are NOT_SUPPORTED.
+   * One Redis, or a Redis Cluster. On a cluster each write keeps to one slot (CROSS_SLOT otherwise), a
+   * delete by where goes shard by shard, each step within one slot, and finders are NOT_SUPPORTED.
    */
   redis: RedisClient;
   models: readonly ModelDefinition[] | Registry;

@@ -54,3 +54,12 @@ export async function loadCheckedModels(choice: ModelsChoice): Promise<CheckedMo
     );
   }
 }
+
+/** The models a command works on: the one `name` (its --model) names, or every one; a name the models lack is a usage error. */
+export function pickModels(registry: Registry, name: string | undefined, choice: ModelsChoice): ModelDefinition[] {
+  const all = registry.models;
+  const chosen = name ? all.filter((model) => model.name === name) : all;
+  if (chosen.length === 0)
+    throw new UsageError(`${choice.flag} has no model named "${name}".`, `Its models are ${all.map((model) => model.name).join(', ')}.`);
+  return [...chosen];
+}

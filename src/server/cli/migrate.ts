@@ -6,14 +6,14 @@ import { isCluster } from '../../store/redis-client.js';
 import { redisClientOptions } from '../connect-redis.js';
 import { createGateway } from '../create-gateway.js';
 import { DEFAULT_REDIS_TIMEOUT_MS } from '../redis-timeout.js';
-import { chooseModels, loadCheckedModels } from './choose-models.js';
+import { chooseModels, loadCheckedModels, pickModels } from './choose-models.js';
 import { CliError, UsageError } from './cli-error.js';
 import { GLOBAL_FLAGS, parsingFlags } from './parse-flags.js';
 import { givenRedis, targetOf } from './redis-source.js';
 import { redisUnreachable, untilRedisReady } from './redis-unreachable.js';
 import { reindexReport } from './reindex.js';
 import { milliseconds } from './serve-flags.js';
-import { Teardown } from './teardown.js';
+import { withTeardown } from './teardown.js';
 
 const MIGRATE_OPTIONS = {
   ...GLOBAL_FLAGS,
@@ -44,7 +44,8 @@ export function copyReport(modelName: string, result: CopyResult): string {
 export async function migrate(argv: string[]): Promise<void> {
   const values = parsingFlags('migrate', () => parseArgs({ args: argv, options: MIGRATE_OPTIONS }).values);
   const redisTimeoutMs = milliseconds('redis-timeout-ms', values['redis-timeout-ms']);
-  if (!values.from)
+  const from = values.from;
+  if (!from)
     throw new UsageError(
       'migrate needs --from: the Redis to copy the documents from.',
       'Name it by URL: redis-model-gateway migrate --models models.ts --from redis://host:6379 --redis-cluster host:7000',
@@ -57,20 +58,10 @@ export async function migrate(argv: string[]): Promise<void> {
     );
   const choice = chooseModels(values.models, 'migrate');
   const { registry } = await loadCheckedModels(choice);
-  const all = registry.models;
-  const chosen = values.model ? all.filter((model) => model.name === values.model) : all;
-  if (chosen.length === 0)
-    throw new UsageError(
-      `${choice.flag} has no model named "${values.model}".`,
-      `Its models are ${all.map((model) => model.name).join(', ')}.`,
-    );
+  const chosen = pickModels(registry, values.model, choice);
 
-  const teardown = new Teardown();
-  const onSignal = () => void teardown.run().finally(() => process.exit(1));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  try {
-    const source = new Redis(values.from, { ...redisClientOptions(redisTimeoutMs), enableOfflineQueue: true });
+  await withTeardown(async (teardown) => {
+    const source = new Redis(from, { ...redisClientOptions(redisTimeoutMs), enableOfflineQueue: true });
     source.on('error', () => {});
     teardown.add(async () => source.disconnect());
     await source.ping().catch((error: unknown) => {
@@ -94,9 +85,5 @@ export async function migrate(argv: string[]): Promise<void> {
       console.log(copyReport(model.name, copied));
       console.log(reindexReport(model.name, await reindexModel(gateway.redis, gateway.store.scripts, model)));
     }
-  } finally {
-    await teardown.run();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+  });
 }
