@@ -7,9 +7,9 @@ import {
   packEstimateWhereOnNodeArgs,
   parseEstimateWhereOnNodeReply,
 } from '../../src/store/scripts/estimate-where-on-node.js';
-import { packWriteDocumentsArgs, WRITE_DOCUMENTS } from '../../src/store/scripts/write-documents.js';
 import { openTestRedis, type TestRedis } from '../helpers/redis.js';
 import { evalScript, KEY_PREFIX, members } from './eval-script.js';
+import { writeAged } from './index-fixture.js';
 
 /*
  * The scripts that walk several shards of one node. On one redis-server every slot is "served settled",
@@ -25,35 +25,12 @@ const names: ClusterSlotNames = { indexPrefix: ['idx:{', '}:T:'], temporaryPrefi
 const shardOf = (tag: string) => inSlot(names.indexPrefix, tag);
 const OVER_15 = JSON.stringify(['score', 'age', '15', '+inf']);
 
-/** `T:<pk>` with its age, indexed in the shard of `tag`, through the write script. */
-const writeAgedIn = (tag: string, pk: string, age: number) =>
-  evalScript(
-    redis.client,
-    WRITE_DOCUMENTS,
-    packWriteDocumentsArgs(
-      [
-        {
-          key: `T:${pk}`,
-          expect: 'any',
-          document: `{"age":${age}}`,
-          ttl: 0,
-          refreshTtl: true,
-          indexPrefix: shardOf(tag),
-          pk,
-          entries: `[["age","s",${age}]]`,
-          indexKeys: indexKeysAt(shardOf(tag), ['age']),
-        },
-      ],
-      [],
-    ),
-  );
-
 beforeEach(async () => {
   await redis.client.flushdb();
-  await writeAgedIn('a', 'a1', 30);
-  await writeAgedIn('a', 'a2', 20);
-  await writeAgedIn('a', 'a3', 10);
-  await writeAgedIn('b', 'b1', 40);
+  await writeAged(redis.client, 'a1', 30, 0, shardOf('a'));
+  await writeAged(redis.client, 'a2', 20, 0, shardOf('a'));
+  await writeAged(redis.client, 'a3', 10, 0, shardOf('a'));
+  await writeAged(redis.client, 'b1', 40, 0, shardOf('b'));
 });
 
 const deleteSteps = (steps: SlotStep[]) =>
@@ -79,7 +56,7 @@ describe('estimate-where-on-node.lua', () => {
   });
 
   it('estimates one slot alone with its keys declared, as the same reply', async () => {
-    const declared = [...indexKeysAt(shardOf('b'), ['age']), inSlot(names.temporaryPrefix, 'b')];
+    const declared = [...indexKeysAt(shardOf('b'), ['age', 'name']), inSlot(names.temporaryPrefix, 'b')];
     const reply = parseEstimateWhereOnNodeReply(
       await evalScript(redis.client, ESTIMATE_WHERE_ON_NODE, packEstimateWhereOnNodeArgs(names, OVER_15, ['b'], declared)),
     );
