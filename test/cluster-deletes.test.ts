@@ -128,4 +128,39 @@ describe('delete by where on a Redis Cluster', () => {
       await assignSlot(slot, [from, to], from);
     }
   });
+
+  it('waits out a slot caught migrating, half moved, and deletes it whole once it has moved, counting exactly', async () => {
+    const key = `Crate:${run}-3`;
+    const slot = keySlot(key);
+    const from = primaryFor(client, primaries, key);
+    const to = [...primaries.values()].find((primary) => primary !== from) as Redis;
+    await startMigration(slot, from, to);
+    // The document moves first, its shard stays behind: the per-node call must not touch the slot.
+    await migrate(slot, from, to, [key]);
+    let estimates = 0;
+    let finishing: Promise<void> | undefined;
+    const events = {
+      roundTrip: (command: string) => {
+        // Past the one call per primary, the slot's own call: only then does the migration end.
+        if (command === 'estimateWhere' && ++estimates === primaries.size + 1)
+          finishing = (async () => {
+            await migrate(slot, from, to);
+            await assignSlot(slot, [from, to], to);
+          })();
+      },
+    };
+    try {
+      const result = await setup.store.session({ events }).deleteWhere(Crate, { weight: { lt: 10 } });
+      await finishing;
+      expect(finishing).toBeDefined();
+      expect(result.count).toBe(10);
+      expect(await storedPks()).toEqual(pksOf(weightsFrom(10)));
+      expect(await indexedPks()).toEqual(pksOf(weightsFrom(10)));
+    } finally {
+      await finishing;
+      await startMigration(slot, to, from);
+      await migrate(slot, to, from);
+      await assignSlot(slot, [from, to], from);
+    }
+  });
 });
