@@ -29,7 +29,6 @@ export type ErrorCode =
   | 'NOT_REPLICATED'
   | 'CROSS_SLOT'
   | 'PARTIALLY_WRITTEN'
-  | 'NOT_SUPPORTED'
   | 'UNSUPPORTED_MEDIA_TYPE';
 
 export class GatewayError extends Error {
@@ -272,10 +271,6 @@ export function crossSlot(operation: string, keys: ReadonlyArray<{ key: string; 
     { operation, slots: count, keys: keys.map(({ key, slot }) => ({ key: truncate(key), slot })) },
   );
 }
-
-/** What one Redis serves and a Redis Cluster does not yet, refused before anything is sent. */
-export const notSupported = (operation: string, reason: string, advice: string) =>
-  new GatewayError('NOT_SUPPORTED', `${operation} does not run on a Redis Cluster yet: ${reason}. ${advice}`, { operation });
 
 export const invalidModelDefinition = (message: string) => new GatewayError('INVALID_MODEL_DEFINITION', message);
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { bounded, childEnv, cleanUpClis, fileExists, post, runCli, serve, stop, tempDir, type ServingCli } from './helpers/cli-process.js';
+import { clusterKeyspace } from '../src/store/keyspace.js';
 import { openTestCluster, type TestCluster } from './helpers/test-cluster.js';
 
 afterAll(cleanUpClis);
@@ -73,10 +74,20 @@ describe('redis-model-gateway serve --redis-cluster', () => {
 });
 
 describe('redis-model-gateway reindex --redis-cluster', () => {
-  it('reaches the cluster, where reindexing is refused as not supported yet', async () => {
-    const cli = runCli(['reindex', '--models', 'demo', '--model', 'User', '--redis-cluster', nodes().join(',')]);
-    expect(await bounded(cli.exited, 'the CLI did not exit', cli)).toBe(1);
-    expect(cli.stderr()).toContain('error: Reindexing User does not run on a Redis Cluster yet');
+  it('rebuilds the shards of the documents found on every primary', async () => {
+    const cluster = await openTestCluster();
+    try {
+      // Users written without the gateway, in slots over every primary: reindexing puts each in its slot's shard.
+      const written = Array.from({ length: 12 }, (_, i) => `User:${run}-reindexed-${i}`);
+      for (const key of written) await cluster.client.set(key, JSON.stringify({ name: 'R', age: 1, email: 'r@example.com', balance: 0 }));
+      const cli = runCli(['reindex', '--models', 'demo', '--model', 'User', '--redis-cluster', nodes().join(',')]);
+      expect(await bounded(cli.exited, 'the CLI did not exit', cli)).toBe(0);
+      expect(cli.stdout()).toMatch(/^User: \d+ indexed, \d+ stale entries removed, \d+ not decodable/m);
+      for (const key of written)
+        expect(await cluster.client.zscore(`${clusterKeyspace.indexPrefix('User', key)}@pk`, key.slice('User:'.length))).toBe('0');
+    } finally {
+      await cluster.close();
+    }
   });
 });
 

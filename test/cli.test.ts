@@ -361,7 +361,10 @@ describe('redis-model-gateway --help, --version and mistakes in the command line
     expect(await run(['srve'])).toEqual({
       code: 2,
       stdout: '',
-      lines: ['error: there is no command "srve".', 'hint: The commands are serve, reindex, schema: see redis-model-gateway --help'],
+      lines: [
+        'error: there is no command "srve".',
+        'hint: The commands are serve, reindex, migrate, schema: see redis-model-gateway --help',
+      ],
     });
     expect(await run(['serve', '--prot', '4000'])).toEqual({
       code: 2,
@@ -370,7 +373,7 @@ describe('redis-model-gateway --help, --version and mistakes in the command line
     });
     expect((await run([])).lines).toEqual([
       'error: no command given.',
-      'hint: Run redis-model-gateway serve, reindex or schema; redis-model-gateway --help says more.',
+      'hint: Run redis-model-gateway serve, reindex, migrate or schema; redis-model-gateway --help says more.',
     ]);
   });
 });

@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { Cluster, type ClusterOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
+import { z } from 'zod';
 import { User, models } from '../examples/shop.js';
-import { createStore, redisClusterOptions } from '../src/index.js';
+import { createStore, defineModel, redisClusterOptions } from '../src/index.js';
 import { keySlot } from '../src/store/cluster/key-slot.js';
+import { loadScript } from '../src/store/lua/load-script.js';
+import { DELETE_WHERE_ON_NODE } from '../src/store/scripts/delete-where-on-node.js';
 import { callRedis } from '../src/store/redis-faults.js';
 import { gatewayError } from './helpers/gateway-error.js';
 import { droppingProxy, type DroppingProxy } from './helpers/dropping-proxy.js';
@@ -132,6 +135,35 @@ describe("the store's write whose reply is lost, on a client made with redisClus
       expect(retried.map((instance) => instance.key)).toEqual([key]);
       const again = await gatewayError(() => createStore({ redis: cluster.client, models }).insert(drafts, { onConflict: 'FAIL' }));
       expect(again.code).toBe('KEY_EXISTS');
+    } finally {
+      client.disconnect();
+    }
+  });
+});
+
+describe('a step of a delete by where whose reply is lost', () => {
+  it('is counted once: sent again slot by slot with its write id, it answers its record and deletes nothing more', async () => {
+    const Parcel = defineModel('Parcel', z.object({ weight: z.int32() }), { index: ['weight'] });
+    // Three parcels in one slot; steps of one parcel each, so that a step run twice would delete two.
+    const pks = [1, 2, 3].map((i) => `{dw${run}}${i}`);
+    const seeding = createStore({ redis: cluster.client, models: [Parcel] });
+    for (const pk of pks) await seeding.insert([Parcel.create({ weight: 1 }, { pk })]);
+    const primary = cluster.client.slots[keySlot(`Parcel:${pks[0]}`)]?.[0] as string;
+    const [host, port] = primary.split(':') as [string, string];
+    // Loaded before, so that the dropped reply is the step's own, not a NOSCRIPT.
+    const direct = new Redis({ host, port: Number(port) });
+    await direct.script('LOAD', loadScript(DELETE_WHERE_ON_NODE));
+    await direct.quit();
+    // Only the per-node step carries a record key pattern with a brace; the first one through the proxy loses its reply.
+    const proxied = await droppingProxy({ host, port: Number(port) }, 'rmg:wrote:{');
+    proxies.push(proxied);
+    const natMap = { [primary]: { host: proxied.host, port: proxied.port } };
+    const client = new Cluster(inject('redisClusterNodes'), { ...redisClusterOptions(), natMap });
+    try {
+      await new Promise((resolve) => client.once('ready', resolve));
+      const store = createStore({ redis: client, models: [Parcel], limits: { deleteStep: 1 } });
+      expect(await store.session().deleteAll(Parcel)).toEqual({ count: 3, byModel: { Parcel: 3 } });
+      expect(await cluster.client.exists(...pks.map((pk) => `Parcel:${pk}`))).toBe(0);
     } finally {
       client.disconnect();
     }

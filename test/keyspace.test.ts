@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { keySlot } from '../src/store/cluster/key-slot.js';
 import { slotTag } from '../src/store/cluster/slot-tags.js';
-import { clusterKeyspace, indexKeysAt, singleKeyspace } from '../src/store/keyspace.js';
+import { clusterKeyspace, clusterSlotNames, indexKeysAt, inSlot, singleKeyspace } from '../src/store/keyspace.js';
 
 /** Pks as users write them: braces, empty tags, colons and multibyte characters included. */
 const pieces = fc.constantFrom('{', '}', '{}', '}{', ':', 'a', 'Z', '0', 'é', '日本', '😀', '{u42}', '{x', 'y}');
@@ -91,5 +91,21 @@ describe('indexKeysAt', () => {
       'rmg:idx:User:age',
       'rmg:idx:User:age:@null',
     ]);
+  });
+});
+
+describe("a cluster's names around a slot's tag", () => {
+  it('build, for the tag of any document key, the index prefix, a temporary prefix and the record key of that document’s slot', () => {
+    fc.assert(
+      fc.property(models, pks, (model, pk) => {
+        const key = `${model}:${pk}`;
+        const tag = slotTag(keySlot(key));
+        const names = clusterSlotNames(model, '0123456789abcdef');
+        expect(inSlot(names.indexPrefix, tag)).toBe(clusterKeyspace.indexPrefix(model, key));
+        expect(inSlot(names.writeRecordKey, tag)).toBe(clusterKeyspace.writeRecordKey(key, '0123456789abcdef'));
+        expect(keySlot(inSlot(names.temporaryPrefix, tag))).toBe(keySlot(key));
+        expect(inSlot(names.temporaryPrefix, tag)).toMatch(/^rmg:tmp:\{[0-9a-z]+\}:[0-9a-f]{16}:$/);
+      }),
+    );
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { packDeleteDocumentsArgs } from '../src/store/scripts/delete-documents.js';
+import { packDeleteWhereArgs } from '../src/store/scripts/delete-where.js';
 import { packReindexBatchArgs } from '../src/store/scripts/reindex-batch.js';
 import { packSetTtlArgs } from '../src/store/scripts/set-ttl.js';
 import { packUnindexMissingArgs } from '../src/store/scripts/unindex-missing.js';
@@ -57,5 +58,22 @@ describe('the keys each write script declares', () => {
       ...userKeys,
     ]);
     expect(packUnindexMissingArgs('p:User:', userKeys, 'User:', ['a', 'b']).keys).toEqual(['User:a', 'User:b', ...userKeys]);
+  });
+
+  it('delete-where: every index key of its shard, then its temporary prefix and its record, which never exist', () => {
+    const step = {
+      indexPrefix: 'p:User:',
+      indexKeys: userKeys,
+      keyPrefix: 'User:',
+      temporaryPrefix: 't:',
+      plan: '["all"]',
+      maxWork: 9,
+      maxInstances: 2,
+    };
+    expect(packDeleteWhereArgs({ ...step, record: { key: 'rmg:wrote:1', lifetimeMs: 60_000 } })).toEqual({
+      keys: [...userKeys, 't:', 'rmg:wrote:1'],
+      args: ['p:User:', 'User:', 't:', '["all"]', '9', '2', '60000'],
+    });
+    expect(packDeleteWhereArgs(step).keys).toEqual([...userKeys, 't:']);
   });
 });

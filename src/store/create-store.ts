@@ -19,8 +19,8 @@ import type { WriteConcern } from './write-concern.js';
 
 export interface StoreOptions {
   /**
-   * One Redis, or a Redis Cluster. On a cluster each write keeps to one slot (CROSS_SLOT otherwise), and
-   * finders, deletes by where and reindexing are NOT_SUPPORTED.
+   * One Redis, or a Redis Cluster. On a cluster each write keeps to one slot (CROSS_SLOT otherwise, or
+   * one step per slot with atomicity PER_SLOT); finders and deletes by where gather every slot's shard.
    */
   redis: RedisClient;
   models: readonly ModelDefinition[] | Registry;

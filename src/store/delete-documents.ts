@@ -1,13 +1,14 @@
-import { badUserInput, GatewayError, isGatewayError, notSupported, queryTooExpensive } from '../errors.js';
+import { badUserInput, GatewayError, isGatewayError, queryTooExpensive } from '../errors.js';
 import type { Condition } from '../model/conditions.js';
 import type { ModelDefinition } from '../model/define-model.js';
 import type { ResolvedKey } from '../model/registry.js';
-import { FINDERS_ON_CLUSTER } from './cluster/finders-on-cluster.js';
+import { deleteWhereOnCluster, type DeleteProgress, type Refuse } from './cluster/delete-where-on-cluster.js';
 import { assertOneSlot } from './cluster/one-slot.js';
 import type { Keyspace } from './keyspace.js';
 import type { FinderLimits } from './indexes/find-models.js';
 import { compilePlan, selectsAll, type PlanNode } from './indexes/plan.js';
 import { PURGING, REFUSED } from './indexes/script-status.js';
+import { isCluster, type RedisClient } from './redis-client.js';
 import type { GatewayScripts } from './scripts.js';
 import { indexKeysOf, newWriteRecord } from './write-documents.js';
 import { groupBySlot } from './cluster/slot-groups.js';
@@ -78,60 +79,81 @@ export async function deleteKeys(
  * Deletes every instance a `where` selects (all of them for `null`), with their index entries, in steps of
  * at most `deleteStep` instances: one script call each, all or nothing for its instances. Each step selects
  * again, so an instance that stops matching between steps stays; the steps stop once as many instances
- * as matched at the first step are gone, so one that starts matching meanwhile may stay too.
+ * as matched at the first step are gone, so one that starts matching meanwhile may stay too. Each step
+ * records its reply, so that one re-sent after its reply was lost deletes nothing more and its count
+ * stays exact. On a cluster the steps go shard by shard, one call per primary, the budget summed over
+ * every node (cluster/delete-where-on-cluster.ts).
  */
 export async function deleteWhere(
+  redis: RedisClient,
   scripts: GatewayScripts,
   keyspace: Keyspace,
   model: ModelDefinition,
   where: Condition | null,
   limits: DeleteLimits,
 ): Promise<DeleteResult> {
-  const operation = where === null ? `deleteAll${model.name}s` : `delete${model.name}s`;
-  if (keyspace.cluster) throw notSupported(operation, ...FINDERS_ON_CLUSTER);
   const plan: PlanNode = where === null ? ['all'] : compilePlan(model, where, limits.maxWhereDepth);
   if (where !== null && selectsAll(plan))
     throw badUserInput(
       `delete${model.name}s needs a where that names a field; to delete every ${model.name}, use deleteAll${model.name}s(confirm: true).`,
     );
+  const progress: DeleteProgress = { deleted: 0, rounds: 0 };
+  const what = where === null ? `deleteAll${model.name}s` : `This delete${model.name}s`;
+  // A later step is refused only when writes in between made the selection dearer: say what was done.
+  const refuse = (work: number) =>
+    queryTooExpensive(
+      `${what}${progress.rounds > 0 ? `, after deleting ${progress.deleted} in ${progress.rounds} steps,` : ''}`,
+      work,
+      limits.maxFinderWork,
+      'maxFinderWork',
+      progress.rounds > 0 ? { deleted: progress.deleted } : {},
+    );
+  try {
+    if (isCluster(redis)) await deleteWhereOnCluster(redis, scripts, model, JSON.stringify(plan), limits, refuse, progress);
+    else await deleteInSteps(scripts, keyspace, model, JSON.stringify(plan), limits, refuse, progress);
+  } catch (error) {
+    throw progress.rounds > 0 ? afterSteps(error, progress.deleted, progress.rounds) : error;
+  }
+  const count = progress.deleted;
+  return { count, byModel: count > 0 ? { [model.name]: count } : {} };
+}
+
+/** One Redis: one shard per model, one script call per step. */
+async function deleteInSteps(
+  scripts: GatewayScripts,
+  keyspace: Keyspace,
+  model: ModelDefinition,
+  plan: string,
+  limits: DeleteLimits,
+  refuse: Refuse,
+  progress: DeleteProgress,
+): Promise<void> {
   const indexPrefix = keyspace.indexPrefix(model.name, `${model.name}:`);
-  const args = [
+  const step = {
     indexPrefix,
-    `${model.name}:`,
-    keyspace.temporaryPrefix(indexPrefix),
-    JSON.stringify(plan),
-    String(limits.maxFinderWork),
-    String(limits.deleteStep),
-  ];
-  let count = 0;
+    indexKeys: indexKeysOf(model, indexPrefix),
+    keyPrefix: `${model.name}:`,
+    temporaryPrefix: keyspace.temporaryPrefix(indexPrefix),
+    plan,
+    maxWork: limits.maxFinderWork,
+    maxInstances: limits.deleteStep,
+  };
   let taken = 0;
   let selectedAtFirst = Infinity;
-  for (let step = 0; taken < selectedAtFirst; step++) {
+  while (taken < selectedAtFirst) {
     let reply: number[];
-    try {
-      do reply = await scripts.deleteWhere(args);
-      while (reply[0] === PURGING);
-    } catch (error) {
-      throw step > 0 ? afterSteps(error, count, step) : error;
-    }
+    // One write id for the step and its purges: a re-sent call answers the step's record.
+    const record = newWriteRecord(keyspace, indexPrefix);
+    do reply = await scripts.deleteWhere({ ...step, record });
+    while (reply[0] === PURGING);
     const [status, work = 0, deleted = 0, selected = 0, took = 0] = reply;
-    if (status === REFUSED) {
-      const what = where === null ? `deleteAll${model.name}s` : `This delete${model.name}s`;
-      // A later step is refused only when writes in between made the selection dearer: say what was done.
-      throw queryTooExpensive(
-        `${what}${step > 0 ? `, after deleting ${count} in ${step} steps,` : ''}`,
-        work,
-        limits.maxFinderWork,
-        'maxFinderWork',
-        step > 0 ? { deleted: count } : {},
-      );
-    }
-    count += deleted;
+    if (status === REFUSED) throw refuse(work);
+    progress.deleted += deleted;
     taken += took;
-    if (step === 0) selectedAtFirst = selected;
+    if (progress.rounds === 0) selectedAtFirst = selected;
+    progress.rounds += 1;
     if (selected <= took) break;
   }
-  return { count, byModel: count > 0 ? { [model.name]: count } : {} };
 }
 
 /**

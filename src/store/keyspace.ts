@@ -113,3 +113,29 @@ export const indexKeysAt = (prefix: string, fields: readonly string[]): string[]
   `${prefix}@entries`,
   ...fields.flatMap((field) => [`${prefix}${field}`, `${prefix}${field}:@null`]),
 ];
+
+/** A name of a cluster's keyspace around a slot's tag: `before + tag + after`. */
+export type AroundTag = readonly [before: string, after: string];
+
+/**
+ * The names one script over many slots of a cluster builds for each slot it visits, as the text around
+ * the slot's tag: a call per node then carries each name once, not once per slot (a primary of three
+ * serves some 5,500 slots). `inSlot(name, tag)` gives what clusterKeyspace names for a document of the
+ * tag's slot.
+ */
+export interface ClusterSlotNames {
+  /** The model's index shard of the slot. */
+  indexPrefix: AroundTag;
+  /** Temporary sets of this call, random: a key under it never exists until the call makes it. */
+  temporaryPrefix: AroundTag;
+  /** This call's record, by its write id. */
+  writeRecordKey: AroundTag;
+}
+
+export const clusterSlotNames = (modelName: string, writeId = randomPart()): ClusterSlotNames => ({
+  indexPrefix: ['rmg:idx:{', `}:${modelName}:`],
+  temporaryPrefix: ['rmg:tmp:{', `}:${randomPart()}:`],
+  writeRecordKey: ['rmg:wrote:{', `}:${writeId}`],
+});
+
+export const inSlot = ([before, after]: AroundTag, tag: string) => `${before}${tag}${after}`;

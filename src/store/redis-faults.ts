@@ -22,6 +22,8 @@ export const SCRIPT_KINDS: Record<keyof GatewayScripts, RedisCallKind> = {
   writeDocuments: 'write',
   deleteDocuments: 'write',
   deleteWhere: 'write',
+  deleteWhereOnNode: 'write',
+  estimateWhere: 'read',
   reindexBatch: 'write',
   unindexMissing: 'write',
   setTtl: 'write',

@@ -1,5 +1,6 @@
 import type { ChainableCommander, Redis } from 'ioredis';
 import { evalOnNode } from './cluster/eval-on-node.js';
+import { runOnNode } from './cluster/run-on-node.js';
 import { readDocumentsPerNode } from './cluster/read-documents-per-node.js';
 import { loadScript } from './lua/load-script.js';
 import { guardScripts } from './redis-faults.js';
@@ -11,7 +12,20 @@ import {
   parseDeleteDocumentsReply,
   type DocumentDeleteArgs,
 } from './scripts/delete-documents.js';
-import { DELETE_WHERE, packDeleteWhereArgs, parseDeleteWhereReply } from './scripts/delete-where.js';
+import { DELETE_WHERE, packDeleteWhereArgs, parseDeleteWhereReply, type DeleteStepArgs } from './scripts/delete-where.js';
+import {
+  DELETE_WHERE_ON_NODE,
+  packDeleteWhereOnNodeArgs,
+  parseDeleteWhereOnNodeReply,
+  type SlotStep,
+} from './scripts/delete-where-on-node.js';
+import {
+  ESTIMATE_WHERE_ON_NODE,
+  packEstimateWhereOnNodeArgs,
+  parseEstimateWhereOnNodeReply,
+  type ShardEstimate,
+} from './scripts/estimate-where-on-node.js';
+import type { ClusterSlotNames } from './keyspace.js';
 import { EXTEND_LOCK, packExtendLockArgs, parseExtendLockReply } from './scripts/extend-lock.js';
 import { FIND, packFindArgs, parseFindReply } from './scripts/find.js';
 import { FIND_ON_NODE, packFindOnNodeArgs, type NodeFindArgs } from './scripts/find-on-node.js';
@@ -53,7 +67,27 @@ export interface GatewayScripts {
     documents: readonly ReindexDocument[],
   ): Promise<[indexed: number, removedPks: string[]]>;
   unindexMissing(indexPrefix: string, indexKeys: readonly string[], keyPrefix: string, pks: readonly string[]): Promise<number>;
-  deleteWhere(args: readonly string[]): Promise<number[]>;
+  deleteWhere(step: DeleteStepArgs): Promise<number[]>;
+  /** Steps of a delete by where over slots of `node`, a cluster's primary: one reply per step, or [ELSEWHERE]. */
+  deleteWhereOnNode(
+    node: Redis,
+    names: ClusterSlotNames,
+    keyPrefix: string,
+    plan: string,
+    recordMs: number,
+    steps: readonly SlotStep[],
+  ): Promise<number[][]>;
+  /**
+   * Estimates of a delete by where per shard: of the slots of `tags` that `node` serves, or, with
+   * `declared` keys and no node, of one slot wherever the cluster serves it.
+   */
+  estimateWhere(
+    node: Redis | null,
+    names: ClusterSlotNames,
+    plan: string,
+    tags: readonly string[],
+    declared?: readonly string[],
+  ): Promise<{ deleteWork: number; shards: ShardEstimate[] }>;
   setTtl(key: string, expiryKey: string, pk: string, seconds: number): Promise<[number, string?]>;
   acquireLock(lockKey: string, fenceKey: string, value: string, leaseMs: number, record: WriteRecordArgs): Promise<AcquireLockReply>;
   extendLock(lockKey: string, value: string, leaseMs: number): Promise<number>;
@@ -71,7 +105,7 @@ const commandName = (script: string) => `rmg${script.replace(/(^|-)([a-z])/g, (_
  * The texts are read from disk once per process, here, so they are ready before the first command.
  * Each call's failures for want of Redis come out as REDIS_UNAVAILABLE or WRITE_OUTCOME_UNKNOWN (redis-faults.ts).
  * On a cluster every call goes to the node of its first key, except reads of documents, which are split
- * by slot and node (cluster/read-documents-per-node.ts), and a finder's call on each node (findOnNode).
+ * by slot and node (cluster/read-documents-per-node.ts), a finder's call on each node (findOnNode), and the calls given a node, which run there.
  * With `writeConcern` REPLICA, the writes a caller relies on (documents written or deleted, a lock taken)
  * send WAIT behind their script, on connections of their own (replica-lanes.ts), and are NOT_REPLICATED
  * when no replica acknowledged them (write-concern.ts).
@@ -96,6 +130,7 @@ export function gatewayScripts(redis: RedisClient, writeConcern: WriteConcern = 
   const reindexBatch = define(REINDEX_BATCH);
   const unindexMissing = define(UNINDEX_MISSING);
   const deleteWhere = define(DELETE_WHERE);
+  const estimateWhere = define(ESTIMATE_WHERE_ON_NODE);
   const acquireLock = write(ACQUIRE_LOCK, WROTE.acquireLock);
   const extendLock = define(EXTEND_LOCK);
   const releaseLock = define(RELEASE_LOCK);
@@ -113,7 +148,15 @@ export function gatewayScripts(redis: RedisClient, writeConcern: WriteConcern = 
       parseReindexBatchReply(await reindexBatch(packReindexBatchArgs(indexPrefix, indexKeys, documents))),
     unindexMissing: async (indexPrefix, indexKeys, keyPrefix, pks) =>
       parseUnindexMissingReply(await unindexMissing(packUnindexMissingArgs(indexPrefix, indexKeys, keyPrefix, pks))),
-    deleteWhere: async (args) => parseDeleteWhereReply(await deleteWhere(packDeleteWhereArgs(args))),
+    deleteWhere: async (step) => parseDeleteWhereReply(await deleteWhere(packDeleteWhereArgs(step))),
+    deleteWhereOnNode: async (node, names, keyPrefix, plan, recordMs, steps) =>
+      parseDeleteWhereOnNodeReply(
+        await runOnNode(node, DELETE_WHERE_ON_NODE, packDeleteWhereOnNodeArgs(names, keyPrefix, plan, recordMs, steps)),
+      ),
+    estimateWhere: async (node, names, plan, tags, declared) => {
+      const call = packEstimateWhereOnNodeArgs(names, plan, tags, declared);
+      return parseEstimateWhereOnNodeReply(await (node ? runOnNode(node, ESTIMATE_WHERE_ON_NODE, call) : estimateWhere(call)));
+    },
     setTtl: async (key, expiryKey, pk, seconds) => parseSetTtlReply(await setTtl(packSetTtlArgs(key, expiryKey, pk, seconds))),
     acquireLock: async (lockKey, fenceKey, value, leaseMs, record) =>
       parseAcquireLockReply(await acquireLock(packAcquireLockArgs(lockKey, fenceKey, value, leaseMs, record, isCluster(redis)))),

@@ -1,13 +1,4 @@
-import {
-  badUserInput,
-  isGatewayError,
-  keyExists,
-  keyNotFound,
-  notSupported,
-  tooManyKeys,
-  wrongModel,
-  type GatewayError,
-} from '../errors.js';
+import { badUserInput, isGatewayError, keyExists, keyNotFound, tooManyKeys, wrongModel, type GatewayError } from '../errors.js';
 import { Access, type Scope } from './access.js';
 import type { Condition } from '../model/conditions.js';
 import type { ModelDefinition } from '../model/define-model.js';
@@ -316,7 +307,7 @@ export class StoreSession {
   /** Deletes what `where` selects, in steps; an empty where is refused (BAD_USER_INPUT): see deleteAll. */
   async deleteWhere(model: ModelDefinition, where: Condition): Promise<DeleteResult> {
     this.access.check('write', model.name, `delete ${model.name}s`);
-    const result = await deleteWhere(this.scripts, this.keyspace, model, where, this.limits);
+    const result = await deleteWhere(this.redis, this.scripts, this.keyspace, model, where, this.limits);
     this.loader.clearAll();
     return result;
   }
@@ -324,7 +315,7 @@ export class StoreSession {
   /** Every instance of the model, in steps of `limits.deleteStep` (see deleteWhere in delete-documents.ts): the admin scope. */
   async deleteAll(model: ModelDefinition): Promise<DeleteResult> {
     this.access.check('admin', model.name, `delete every ${model.name}`);
-    const result = await deleteWhere(this.scripts, this.keyspace, model, null, this.limits);
+    const result = await deleteWhere(this.redis, this.scripts, this.keyspace, model, null, this.limits);
     this.loader.clearAll();
     return result;
   }

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DONE, PURGING, REFUSED } from '../../src/store/indexes/script-status.js';
 import { DELETE_WHERE, packDeleteWhereArgs } from '../../src/store/scripts/delete-where.js';
 import { openTestRedis, type TestRedis } from '../helpers/redis.js';
-import { evalScript, KEY_PREFIX, members, PREFIX } from './eval-script.js';
-import { expiredBacklog, writeThreeAged } from './index-fixture.js';
+import { evalScript, INDEX_KEYS, KEY_PREFIX, members, PREFIX } from './eval-script.js';
+import { expiredBacklog, writeAged, writeThreeAged } from './index-fixture.js';
 
 let redis: TestRedis;
 beforeAll(async () => (redis = await openTestRedis()));
@@ -12,11 +12,20 @@ afterAll(() => redis.close());
 
 const OVER_15 = ['score', 'age', '15', '+inf'];
 
-const run = (plan: unknown, { limit = 1e9, step = 100 } = {}) =>
+const run = (plan: unknown, { limit = 1e9, step = 100, record = undefined as string | undefined } = {}) =>
   evalScript(
     redis.client,
     DELETE_WHERE,
-    packDeleteWhereArgs([PREFIX, KEY_PREFIX, 'tmp:delete:', JSON.stringify(plan), String(limit), String(step)]),
+    packDeleteWhereArgs({
+      indexPrefix: PREFIX,
+      indexKeys: INDEX_KEYS,
+      keyPrefix: KEY_PREFIX,
+      temporaryPrefix: 'tmp:delete:',
+      plan: JSON.stringify(plan),
+      maxWork: limit,
+      maxInstances: step,
+      record: record === undefined ? undefined : { key: record, lifetimeMs: 60_000 },
+    }),
   ) as Promise<number[]>;
 
 describe('delete-where.lua', () => {
@@ -54,5 +63,26 @@ describe('delete-where.lua', () => {
     expect(await run(['all'])).toEqual([PURGING]);
     expect(await redis.client.exists('T:a', 'T:b', 'T:c')).toBe(3);
     expect(await run(['all'])).toEqual([DONE, expect.any(Number), 3, 3, 3]);
+  });
+
+  it('records a step that deleted, so that the same step sent again answers its first reply and deletes nothing more', async () => {
+    const first = await run(['all'], { step: 2, record: 'wrote:step' });
+    expect(first).toEqual([DONE, expect.any(Number), 2, 3, 2]);
+    const pttl = await redis.client.pttl('wrote:step');
+    expect(pttl).toBeGreaterThan(0);
+    expect(pttl).toBeLessThanOrEqual(60_000);
+    await writeAged(redis.client, 'd', 40);
+    expect(await run(['all'], { step: 2, record: 'wrote:step' })).toEqual(first);
+    expect((await redis.client.keys('T:*')).sort()).toEqual(['T:c', 'T:d']);
+    expect((await members(redis.client, `${PREFIX}@pk`)).map(([pk]) => pk)).toEqual(['c', 'd']);
+  });
+
+  it('records no step that deleted nothing: refused, purging, or selecting nothing, it runs again when sent again', async () => {
+    expect((await run(OVER_15, { limit: 0, record: 'wrote:refused' }))[0]).toBe(REFUSED);
+    expect(await run(['score', 'age', '99', '+inf'], { record: 'wrote:none' })).toEqual([DONE, expect.any(Number), 0, 0, 0]);
+    await expiredBacklog(redis.client, 1001);
+    expect(await run(['all'], { record: 'wrote:purging' })).toEqual([PURGING]);
+    expect(await redis.client.exists('wrote:refused', 'wrote:none', 'wrote:purging')).toBe(0);
+    expect(await run(['all'], { record: 'wrote:purging' })).toEqual([DONE, expect.any(Number), 3, 3, 3]);
   });
 });

@@ -1,9 +1,10 @@
 import type { Redis } from 'ioredis';
 import { packWriteDocumentsArgs, WRITE_DOCUMENTS } from '../../src/store/scripts/write-documents.js';
+import { indexKeysAt } from '../../src/store/keyspace.js';
 import { evalScript, INDEX_KEYS, PREFIX } from './eval-script.js';
 
-/** Stores `T:<pk>` with its `age` in the score index, through the write script, as the store does. */
-export const writeAged = (redis: Redis, pk: string, age: number, ttl = 0) =>
+/** Stores `T:<pk>` with its `age` in the score index (of the shard at `prefix`), through the write script, as the store does. */
+export const writeAged = (redis: Redis, pk: string, age: number, ttl = 0, prefix = PREFIX) =>
   evalScript(
     redis,
     WRITE_DOCUMENTS,
@@ -15,10 +16,10 @@ export const writeAged = (redis: Redis, pk: string, age: number, ttl = 0) =>
           document: `{"age":${age}}`,
           ttl,
           refreshTtl: true,
-          indexPrefix: PREFIX,
+          indexPrefix: prefix,
           pk,
           entries: `[["age","s",${age}]]`,
-          indexKeys: INDEX_KEYS,
+          indexKeys: prefix === PREFIX ? INDEX_KEYS : indexKeysAt(prefix, ['age', 'name']),
         },
       ],
       [],

@@ -25,14 +25,14 @@ export interface CheckedModels {
 
 /**
  * The models a command works on. `serve` and `schema` default to the demo shop, so that a first
- * `npm start` shows something; `reindex` writes index entries into the Redis it is given, so it never
- * guesses: without --models it refuses.
+ * `npm start` shows something; `reindex` and `migrate` write into the Redis they are given, so they never
+ * guess: without --models they refuse.
  */
-export function chooseModels(given: string | undefined, command: 'serve' | 'reindex' | 'schema'): ModelsChoice {
-  if (given === undefined && command === 'reindex')
+export function chooseModels(given: string | undefined, command: 'serve' | 'reindex' | 'migrate' | 'schema'): ModelsChoice {
+  if (given === undefined && (command === 'reindex' || command === 'migrate'))
     throw new UsageError(
-      'reindex needs --models: it rewrites the indexes of the models it is given, in the Redis it is given.',
-      'Name your models file (redis-model-gateway reindex --models models.ts), or --models demo for the demo shop.',
+      `${command} needs --models: it ${command === 'reindex' ? 'rewrites the indexes of' : 'copies the documents of'} the models it is given, in the Redis it is given.`,
+      `Name your models file (redis-model-gateway ${command} --models models.ts), or --models demo for the demo shop.`,
     );
   if (given === undefined || given === DEMO) return { file: DEMO_MODELS_FILE, flag: DEMO };
   return { file: given, flag: given };
@@ -53,4 +53,13 @@ export async function loadCheckedModels(choice: ModelsChoice): Promise<CheckedMo
       { cause: error },
     );
   }
+}
+
+/** The models a command works on: the one `name` (its --model) names, or every one; a name the models lack is a usage error. */
+export function pickModels(registry: Registry, name: string | undefined, choice: ModelsChoice): ModelDefinition[] {
+  const all = registry.models;
+  const chosen = name ? all.filter((model) => model.name === name) : all;
+  if (chosen.length === 0)
+    throw new UsageError(`${choice.flag} has no model named "${name}".`, `Its models are ${all.map((model) => model.name).join(', ')}.`);
+  return [...chosen];
 }

@@ -15,6 +15,7 @@ import { HELP, helpOf } from './usage.js';
 const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   serve: async (argv) => (await import('./serve.js')).serve(argv),
   reindex: async (argv) => (await import('./reindex.js')).reindex(argv),
+  migrate: async (argv) => (await import('./migrate.js')).migrate(argv),
   schema: async (argv) => (await import('./schema.js')).schema(argv),
 };
 
@@ -22,7 +23,10 @@ async function main([command, ...rest]: string[]): Promise<void> {
   if (command === '--version' || rest.includes('--version')) return console.log(PACKAGE_VERSION);
   if (command === '--help' || command === '-h' || command === 'help') return console.log(helpOf(rest[0]));
   if (command === undefined)
-    throw new UsageError('no command given.', 'Run redis-model-gateway serve, reindex or schema; redis-model-gateway --help says more.');
+    throw new UsageError(
+      'no command given.',
+      'Run redis-model-gateway serve, reindex, migrate or schema; redis-model-gateway --help says more.',
+    );
   const run = COMMANDS[command];
   if (!run)
     throw new UsageError(

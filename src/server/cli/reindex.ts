@@ -3,13 +3,13 @@ import { Presets, SingleBar } from 'cli-progress';
 import { reindexModel, type ReindexResult } from '../../store/indexes/reindex.js';
 import { DEFAULT_REDIS_TIMEOUT_MS } from '../redis-timeout.js';
 import { createGateway } from '../create-gateway.js';
-import { chooseModels, loadCheckedModels } from './choose-models.js';
+import { chooseModels, loadCheckedModels, pickModels } from './choose-models.js';
 import { UsageError } from './cli-error.js';
 import { GLOBAL_FLAGS, parsingFlags } from './parse-flags.js';
 import { DEFAULT_DATA_DIR, givenRedis, redisForReindex } from './redis-source.js';
 import { redisUnreachable, untilRedisReady } from './redis-unreachable.js';
 import { milliseconds } from './serve-flags.js';
-import { Teardown } from './teardown.js';
+import { withTeardown } from './teardown.js';
 
 const REINDEX_OPTIONS = {
   ...GLOBAL_FLAGS,
@@ -42,20 +42,9 @@ export async function reindex(argv: string[]): Promise<void> {
   const given = givenRedis(values);
   const choice = chooseModels(values.models, 'reindex');
   const { registry } = await loadCheckedModels(choice);
-  const all = registry.models;
-  const chosen = values.model ? all.filter((model) => model.name === values.model) : all;
-  if (chosen.length === 0)
-    throw new UsageError(
-      `${choice.flag} has no model named "${values.model}".`,
-      `Its models are ${all.map((model) => model.name).join(', ')}.`,
-    );
+  const chosen = pickModels(registry, values.model, choice);
 
-  const teardown = new Teardown();
-  // A signal must not leave the redis-server this command started running on the data directory.
-  const onSignal = () => void teardown.run().finally(() => process.exit(1));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  try {
+  await withTeardown(async (teardown) => {
     const redis = await redisForReindex(given, values['data-dir'], teardown);
     const gateway = createGateway({ models: registry, redis, logging: false, redisTimeoutMs });
     teardown.add(() => gateway.close());
@@ -75,9 +64,5 @@ export async function reindex(argv: string[]): Promise<void> {
       bar.stop();
       console.log(reindexReport(model.name, result));
     }
-  } finally {
-    await teardown.run();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+  });
 }

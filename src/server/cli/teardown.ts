@@ -13,3 +13,22 @@ export class Teardown {
     for (let step = this.steps.pop(); step; step = this.steps.pop()) await step().catch(() => {});
   }
 }
+
+/**
+ * Runs `body` with a Teardown that is run after it, whatever happens, and also on SIGINT or SIGTERM
+ * (then the process exits 1): a signal must not leave running what the command started (a redis-server
+ * on the data directory, open clients).
+ */
+export async function withTeardown(body: (teardown: Teardown) => Promise<void>): Promise<void> {
+  const teardown = new Teardown();
+  const onSignal = () => void teardown.run().finally(() => process.exit(1));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    await body(teardown);
+  } finally {
+    await teardown.run();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

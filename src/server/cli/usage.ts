@@ -6,6 +6,7 @@ const OVERVIEW = `Usage: redis-model-gateway <command> [flags]
 Commands:
   serve     serve the models over GraphQL (default models: the demo shop)
   reindex   rebuild the finders' indexes of the models from their documents (needs --models)
+  migrate   copy the documents of the models from one Redis to a Redis Cluster, and index them there
   schema    print the GraphQL schema of the models, or the possibleTypes of its interfaces and unions
 
   redis-model-gateway <command> --help   the flags of a command
@@ -90,7 +91,22 @@ ${MODELS} (default: the demo shop)
                         to give relay-compiler
   --debug               print errors with their stack`;
 
-export const HELP: Record<string, string> = { serve: SERVE, reindex: REINDEX, schema: SCHEMA };
+const MIGRATE = `Usage: redis-model-gateway migrate --models FILE --from URL --redis-cluster NODES [--model NAME] [flags]
+
+Copies the documents of the models from one Redis to a Redis Cluster, with their TTLs (DUMP and RESTORE),
+then rebuilds their indexes on the cluster. The gateway's own keys (rmg:...) are not copied: their layout
+on one Redis is not the cluster's. A key the cluster holds already is left as it is, and listed; run it
+again to copy what was written since.
+
+${MODELS} (required)
+  --model               migrate only this model (default: every model)
+  --from                the Redis to copy from, by URL (redis://host:port[/db])
+  --redis-cluster       the Redis Cluster to copy to: some of its nodes as host:port[,host:port...]
+                        (default: $REDIS_CLUSTER_NODES)
+  --redis-timeout-ms    a Redis command or connection attempt that takes longer fails (default: ${DEFAULT_REDIS_TIMEOUT_MS})
+  --debug               print errors with their stack`;
+
+export const HELP: Record<string, string> = { serve: SERVE, reindex: REINDEX, migrate: MIGRATE, schema: SCHEMA };
 
 /** The help of a command; without one, the overview followed by every command's help, so that one page lists every flag. */
 export const helpOf = (command: string | undefined): string =>

@@ -15,8 +15,9 @@ export interface CheckSetupOptions {
   reindexCommand?: (modelName: string) => string;
 }
 
-const reindexTemplate = (modelName: string) =>
-  `redis-model-gateway reindex --model ${modelName} --models <your models file> --redis <this Redis's URL>`;
+/** The command with what the operator must fill in: the Redis flag of the deployment's shape, since reindex runs on both. */
+const reindexTemplate = (cluster: boolean) => (modelName: string) =>
+  `redis-model-gateway reindex --model ${modelName} --models <your models file> ${cluster ? "--redis-cluster <this cluster's host:port,...>" : "--redis <this Redis's URL>"}`;
 
 /**
  * What an operator should know before serving: an eviction policy that may drop documents behind the
@@ -24,12 +25,13 @@ const reindexTemplate = (modelName: string) =>
  * Records the definition of models that have no documents yet. Returns the warnings.
  * On a cluster every primary is asked for its eviction policy (each node has its own configuration)
  * and scanned for documents (SCAN sees only the node it is sent to). The definition is recorded there
- * too, in one key per model, so that the per-slot indexes that writes keep are known to match it.
+ * too, in one key per model, so that the per-slot indexes that writes keep are known to match it; the
+ * reindex it advises rebuilds every slot's shard (reindex-on-cluster.ts).
  */
 export async function checkSetup(
   redis: RedisClient,
   registry: Registry,
-  { reindexCommand = reindexTemplate }: CheckSetupOptions = {},
+  { reindexCommand = reindexTemplate(isCluster(redis)) }: CheckSetupOptions = {},
 ): Promise<string[]> {
   const warnings: string[] = [];
   const nodes = await nodesOf(redis);

@@ -4,3 +4,5 @@ export const DONE = 0;
 export const REFUSED = 1;
 /** Expired index entries are still due after a bounded purge step: call the script again. */
 export const PURGING = 2;
+/** A cluster node does not serve the slot settled (it moved, or is migrating): nothing was done there. */
+export const ELSEWHERE = 3;
