@@ -267,7 +267,7 @@ export function crossSlot(operation: string, keys: ReadonlyArray<{ key: string; 
   return new GatewayError(
     'CROSS_SLOT',
     `${operation} touches ${count} hash slots of the Redis Cluster (${named}${more}): a write is atomic only within one slot, so nothing was written. ` +
-      'Give related pks a common hash tag, the same text in braces, so that they hash together (e.g. "User:{shop7}alice" and "Order:{shop7}o1" share the slot of "shop7"), or write them in separate calls.',
+      'Give related pks a common hash tag, the same text in braces, so that they hash together (e.g. "User:{shop7}alice" and "Order:{shop7}o1" share the slot of "shop7"), or write them in separate calls (insertMany and deleteMany also take atomicity: PER_SLOT, one atomic step per slot).',
     { operation, slots: count, keys: keys.map(({ key, slot }) => ({ key: truncate(key), slot })) },
   );
 }

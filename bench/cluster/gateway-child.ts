@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import { createGateway } from '../../src/index.js';
-import { BenchItem } from '../bench-model.js';
+import { models } from '../serve-models.js';
 import { hostOverIpc } from '../host-over-ipc.js';
 import { closeServer, listen } from '../servers/listen.js';
 
@@ -13,7 +13,7 @@ const [shape, where] = process.argv.slice(2);
 if ((shape !== 'redis' && shape !== 'cluster') || !where)
   throw new Error('gateway-child expects to be forked with `redis <url>` or `cluster <host:port,...>`.');
 
-const gateway = createGateway({ models: [BenchItem], redis: shape === 'redis' ? where : { cluster: where.split(',') } });
+const gateway = createGateway({ models, redis: shape === 'redis' ? where : { cluster: where.split(',') } });
 // Connected before the first request, so that the warm-up does not time the connection.
 await gateway.redis.ping();
 const server = createServer(gateway.handler);

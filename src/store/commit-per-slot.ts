@@ -37,7 +37,13 @@ export async function commitPerSlot<T, R>({ operation, writeId, groups, keyOf, c
     } catch (error) {
       // Nothing written yet: an unexpected error is the caller's to see (and the edge's to log) as it is.
       if (at === 0 && !isGatewayError(error)) throw error;
-      const reports = groups.map(({ slot, items }, i): SlotGroupReport => ({ slot, keys: items.map(keyOf), written: i < at }));
+      // NOT_REPLICATED: the group is on its primary, though no replica acknowledged it in time.
+      const landed = isGatewayError(error) && error.code === 'NOT_REPLICATED';
+      const reports = groups.map(({ slot, items }, i): SlotGroupReport => ({
+        slot,
+        keys: items.map(keyOf),
+        written: i < at || (i === at && landed),
+      }));
       reports[at] = { ...(reports[at] as SlotGroupReport), error: groupError(error, id, writeId) };
       throw Object.assign(partiallyWritten(operation, writeId, reports), { cause: error });
     }

@@ -208,8 +208,9 @@ export class StoreSession {
     drafts.forEach((draft) => this.access.check('write', draft.model.name, 'insert this key', draft.key));
     if (drafts.length === 0) return [];
     const ttls = await insertDrafts(this.scriptsOf(options.writeConcern), drafts, this.writeContext, options).catch((error: unknown) => {
-      // Some groups of a PER_SLOT insert were written: what this session read of those keys may be stale.
-      if (isGatewayError(error) && error.code === 'PARTIALLY_WRITTEN') drafts.forEach((draft) => this.uncache(draft.key));
+      // A failed write may have landed in part (PARTIALLY_WRITTEN), whole (NOT_REPLICATED) or not at all
+      // (WRITE_OUTCOME_UNKNOWN says it may have): what this session read of those keys may be stale.
+      drafts.forEach((draft) => this.uncache(draft.key));
       throw error;
     });
     return drafts.map((draft, i) => {
@@ -297,7 +298,7 @@ export class StoreSession {
     // The keys a request deletes draw on the same budget as those it reads, so aliases cannot multiply them.
     this.budget.draw(keysRead(keys.length));
     const result = await deleteKeys(this.scriptsOf(options.writeConcern), this.keyspace, resolved, options).catch((error: unknown) => {
-      if (isGatewayError(error) && error.code === 'PARTIALLY_WRITTEN') resolved.forEach((key) => this.uncache(key.key));
+      resolved.forEach((key) => this.uncache(key.key));
       throw error;
     });
     resolved.forEach((key) => this.forget(key.key));
@@ -307,17 +308,22 @@ export class StoreSession {
   /** Deletes what `where` selects, in steps; an empty where is refused (BAD_USER_INPUT): see deleteAll. */
   async deleteWhere(model: ModelDefinition, where: Condition): Promise<DeleteResult> {
     this.access.check('write', model.name, `delete ${model.name}s`);
-    const result = await deleteWhere(this.redis, this.scripts, this.keyspace, model, where, this.limits);
-    this.loader.clearAll();
-    return result;
+    // Cleared even when a later step fails: the earlier steps deleted what this session may have read.
+    try {
+      return await deleteWhere(this.redis, this.scripts, this.keyspace, model, where, this.limits);
+    } finally {
+      this.loader.clearAll();
+    }
   }
 
   /** Every instance of the model, in steps of `limits.deleteStep` (see deleteWhere in delete-documents.ts): the admin scope. */
   async deleteAll(model: ModelDefinition): Promise<DeleteResult> {
     this.access.check('admin', model.name, `delete every ${model.name}`);
-    const result = await deleteWhere(this.redis, this.scripts, this.keyspace, model, null, this.limits);
-    this.loader.clearAll();
-    return result;
+    try {
+      return await deleteWhere(this.redis, this.scripts, this.keyspace, model, null, this.limits);
+    } finally {
+      this.loader.clearAll();
+    }
   }
 
   /** rapyer's aset_ttl; null removes the TTL. */

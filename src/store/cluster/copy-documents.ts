@@ -44,8 +44,9 @@ export async function copyDocuments(
       const [dumpError, dump] = replies[2 * i] ?? [null, null];
       const [ttlError, ttlMs] = replies[2 * i + 1] ?? [null, -2];
       if (dumpError ?? ttlError) throw dumpError ?? ttlError;
-      // PTTL -1: no TTL (RESTORE's 0); -2: gone between the dump and the PTTL, the dump is still whole.
-      if (dump) dumps.push({ key, dump: dump as Buffer, ttlMs: Math.max(0, ttlMs as number) });
+      // PTTL -1: no TTL (RESTORE's 0); -2: expired between the dump and the PTTL, so gone: restored with
+      // no TTL it would live for ever.
+      if (dump && ttlMs !== -2) dumps.push({ key, dump: dump as Buffer, ttlMs: Math.max(0, ttlMs as number) });
       else result.gone += 1;
     });
     const outcomes = await restoreByNode(target, dumps);

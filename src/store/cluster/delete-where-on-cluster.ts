@@ -2,6 +2,7 @@ import type { Cluster } from 'ioredis';
 import type { ModelDefinition } from '../../model/define-model.js';
 import { clusterSlotNames, indexKeysAt, inSlot, type ClusterSlotNames } from '../keyspace.js';
 import { ELSEWHERE, PURGING, REFUSED } from '../indexes/script-status.js';
+import { callRedis } from '../redis-faults.js';
 import type { GatewayScripts } from '../scripts.js';
 import type { SlotStep } from '../scripts/delete-where-on-node.js';
 import { WRITE_RECORD_MS } from '../write-id.js';
@@ -69,13 +70,15 @@ export async function deleteWhereOnCluster(
     }
     // A fresh write id per round: a step re-sent within the round finds its record; the next round's steps are new.
     const names = clusterSlotNames(model.name);
-    const replies = await deleteSteps(cluster, scripts, { ...shards, names }, model.name, plan, steps);
+    const { replies, failure } = await deleteSteps(cluster, scripts, { ...shards, names }, model.name, plan, steps);
     progress.rounds += 1;
     const next = new Set(costs.map((cost) => cost.slot));
     let refusedWork = 0;
     let advanced = false;
     steps.forEach(({ slot }, i) => {
-      const [status, stepWork = 0, deleted = 0, selected = 0, took = 0] = replies[i] ?? [];
+      const reply = replies[i];
+      if (!reply) return;
+      const [status, stepWork = 0, deleted = 0, selected = 0, took = 0] = reply;
       if (status === REFUSED) return void (refusedWork += stepWork);
       advanced = true;
       if (status === PURGING) return;
@@ -85,6 +88,7 @@ export async function deleteWhereOnCluster(
       started.set(slot, state);
       if (selected <= took || state.taken >= state.first) next.delete(slot);
     });
+    if (failure) throw failure.error;
     // Writes between the estimate and the steps made every step dearer than its share: refused as one Redis refuses a step.
     if (!advanced) throw refuse(work + refusedWork);
     open = next;
@@ -120,8 +124,9 @@ async function estimateShards(
     primaries.map(async ({ client, slots }) => {
       const mine = open ? slots.filter((slot) => open.has(slot)) : slots;
       if (mine.length === 0) return;
-      const reply = await scripts.estimateWhere(client, shards.names, plan, mine.map(slotTag)).catch(() => null);
-      if (!reply) return void alone.push(...mine);
+      // A primary that fails its estimate fails the delete, as it fails a finder page: estimating its
+      // thousands of slots one by one instead would cost more than the estimate may.
+      const reply = await callRedis(cluster, 'read', () => scripts.estimateWhere(client, shards.names, plan, mine.map(slotTag)));
       deleteWork = reply.deleteWork;
       for (const { position, most, work } of reply.shards) {
         const slot = mine[position] as number;
@@ -149,9 +154,9 @@ async function deleteSteps(
   modelName: string,
   plan: string,
   steps: ReadonlyArray<SlotStep & { slot: number }>,
-): Promise<number[][]> {
+): Promise<{ replies: Array<number[] | undefined>; failure: { error: unknown } | undefined }> {
   const keyPrefix = `${modelName}:`;
-  const replies: number[][] = new Array<number[]>(steps.length);
+  const replies = new Array<number[] | undefined>(steps.length);
   const alone = async (i: number) => {
     const { tag, maxWork, maxInstances } = steps[i] as SlotStep;
     const indexPrefix = inSlot(shards.names.indexPrefix, tag);
@@ -173,7 +178,8 @@ async function deleteSteps(
     const node = nodeOf.get(slot);
     byNode.set(node, [...(byNode.get(node) ?? []), i]);
   });
-  await Promise.all(
+  // Settled, not all: a step that failed must not hide what the others deleted, which the caller reports.
+  const settled = await Promise.allSettled(
     [...byNode].map(async ([node, positions]) => {
       const nodeReplies =
         node &&
@@ -188,14 +194,17 @@ async function deleteSteps(
           )
           // The call may have run (its reply lost): each slot's step is sent again alone, and one that ran answers its record.
           .catch(() => null));
-      await Promise.all(
+      const outcomes = await Promise.allSettled(
         positions.map((i, j) => {
           const reply = nodeReplies?.[j];
           if (reply && reply[0] !== ELSEWHERE) return void (replies[i] = reply);
           return alone(i);
         }),
       );
+      const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+      if (failed) throw failed.reason;
     }),
   );
-  return replies;
+  const failed = settled.find((node) => node.status === 'rejected');
+  return { replies, failure: failed ? { error: failed.reason as unknown } : undefined };
 }

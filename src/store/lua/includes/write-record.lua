@@ -11,6 +11,11 @@ local function recordedReply(key)
   if not key then return nil end
   local recorded = redis.call('GET', key)
   if not recorded then return nil end
+  -- A write that replicas receive, though it changes nothing: a WAIT behind this call (writeConcern
+  -- REPLICA) counts replicas up to the connection's last write, which from Redis 7.2 moves only when a
+  -- command reaches the replicas. Without it, a re-sent write would be acknowledged for the WAIT of an
+  -- older one, or of none.
+  redis.call('PEXPIRE', key, redis.call('PTTL', key))
   local reply = {}
   for value in string.gmatch(recorded, '[^,]+') do reply[#reply + 1] = tonumber(value) end
   return reply
