@@ -1,5 +1,4 @@
 import type { ChainableCommander, Redis } from 'ioredis';
-import { evalOnNode } from './cluster/eval-on-node.js';
 import { runOnNode } from './cluster/run-on-node.js';
 import { readDocumentsPerNode } from './cluster/read-documents-per-node.js';
 import { loadScript } from './lua/load-script.js';
@@ -143,7 +142,7 @@ export function gatewayScripts(redis: RedisClient, writeConcern: WriteConcern = 
     deleteDocuments: async (documents, record) =>
       parseDeleteDocumentsReply(await deleteDocuments(packDeleteDocumentsArgs(documents, record))),
     find: async (args, keys) => parseFindReply(await find(packFindArgs(args, keys))),
-    findOnNode: (node, call) => evalOnNode(node, FIND_ON_NODE, packFindOnNodeArgs(call).args),
+    findOnNode: (node, call) => runOnNode(node, FIND_ON_NODE, packFindOnNodeArgs(call)),
     reindexBatch: async (indexPrefix, indexKeys, documents) =>
       parseReindexBatchReply(await reindexBatch(packReindexBatchArgs(indexPrefix, indexKeys, documents))),
     unindexMissing: async (indexPrefix, indexKeys, keyPrefix, pks) =>

@@ -5,12 +5,14 @@ import { prepareGateway, type PreparedGateway } from './prepared-gateway.js';
 import type { ServeFlags } from './serve-flags.js';
 import type { ServeSettings } from './serve-options.js';
 import type { Teardown } from './teardown.js';
+import { useServingHeap } from './serving-heap.js';
 
 /**
  * Serves from this process alone, as `--workers 1`: no process is forked. The gateway's close joins
  * `teardown` when it is built, so that it closes before Redis stops.
  */
 export async function prepareInProcess(flags: ServeFlags, settings: ServeSettings, teardown: Teardown): Promise<PreparedFront> {
+  useServingHeap();
   const prepared = await prepareGateway(flags, settings);
   let listening: Listening | undefined;
   return {

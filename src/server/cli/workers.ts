@@ -1,5 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import { CliError } from './cli-error.js';
+import { SERVING_HEAP_FLAGS } from './serving-heap.js';
 import type { HttpFront, PreparedFront } from './http-front.js';
 import type { ServeSettings } from './serve-options.js';
 import type { FromWorker, ToWorker, WorkerFailure } from './worker-messages.js';
@@ -75,16 +76,6 @@ class WorkerLink {
 }
 
 /**
- * V8's heap setting for each worker, whose live heap is small (about 30 MB) and whose garbage is
- * short-lived. By default V8 lets the old space grow to two or three times its live size before a full
- * collection; under load that made each worker some 40 MB larger than its live heap, once per worker.
- * Growing by 30% keeps a worker's peak near its live heap for a few more (mostly concurrent) collections.
- * A smaller young generation (--max-semi-space-size) saved as much again but cost far more CPU: more
- * request-lived objects were promoted. Figures in docs/deploying.md.
- */
-const WORKER_HEAP_FLAGS = ['--heap-growing-percent=30'];
-
-/**
  * `serve --workers N`: N processes forked with node:cluster answer HTTP, while this one (the primary)
  * holds the data directory, runs the embedded redis-server and reports to the operator; it loads neither
  * models nor GraphQL, so that it costs the memory of a bare Node process. The cluster
@@ -98,7 +89,7 @@ const WORKER_HEAP_FLAGS = ['--heap-growing-percent=30'];
  * would on the same crash, so that a supervisor starts it afresh and no crash loop hides behind it.
  */
 export async function forkWorkers(count: number, settings: ServeSettings): Promise<PreparedFront> {
-  cluster.setupPrimary({ execArgv: [...process.execArgv, ...WORKER_HEAP_FLAGS] });
+  cluster.setupPrimary({ execArgv: [...process.execArgv, ...SERVING_HEAP_FLAGS] });
   const links = Array.from({ length: count }, () => new WorkerLink(cluster.fork()));
   let stopping = false;
   let exitListener: ((what: string) => void) | undefined;

@@ -1,6 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import { GET_ON_NODE, packGetOnNodeArgs, parseGetOnNodeReply } from '../scripts/get-on-node.js';
-import { evalOnNode } from './eval-on-node.js';
+import { runOnNode } from './run-on-node.js';
 import { keySlot } from './key-slot.js';
 import { mgetBySlot } from './read-per-node.js';
 
@@ -33,5 +33,5 @@ export async function getOnNodes(cluster: Cluster, keys: readonly string[]): Pro
 }
 
 async function runOn(client: Redis, keys: readonly string[]): Promise<Array<string | null>> {
-  return parseGetOnNodeReply(await evalOnNode(client, GET_ON_NODE, packGetOnNodeArgs(keys).args));
+  return parseGetOnNodeReply(await runOnNode(client, GET_ON_NODE, packGetOnNodeArgs(keys)));
 }
