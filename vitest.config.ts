@@ -15,6 +15,7 @@ export default defineConfig({
     globalSetup: ['test/helpers/global-setup.ts'],
     typecheck: { enabled: true, include: ['test/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
     testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // A spec file of the test cluster waits in beforeAll until the file before it is done (test-cluster.ts).
+    hookTimeout: 300_000,
   },
 });

@@ -6,6 +6,9 @@ import { bounded, childEnv, cleanUpClis, fileExists, post, runCli, serve, stop, 
 import { clusterKeyspace } from '../src/store/keyspace.js';
 import { openTestCluster, type TestCluster } from './helpers/test-cluster.js';
 
+/** Opening the test cluster waits for the spec file that holds it (test-cluster.ts). */
+const CLUSTER_WAIT = { timeout: 300_000 };
+
 afterAll(cleanUpClis);
 
 const nodes = () => inject('redisClusterNodes').map(({ host, port }) => `${host}:${port}`);
@@ -74,7 +77,7 @@ describe('redis-model-gateway serve --redis-cluster', () => {
 });
 
 describe('redis-model-gateway reindex --redis-cluster', () => {
-  it('rebuilds the shards of the documents found on every primary', async () => {
+  it('rebuilds the shards of the documents found on every primary', CLUSTER_WAIT, async () => {
     const cluster = await openTestCluster();
     try {
       // Users written without the gateway, in slots over every primary: reindexing puts each in its slot's shard.

@@ -8,6 +8,9 @@ import { openTestRedis, type TestRedis } from '../helpers/redis.js';
 import { openTestCluster } from '../helpers/test-cluster.js';
 import { evalScript, serverMs } from './eval-script.js';
 
+/** Opening the test cluster waits for the spec file that holds it (test-cluster.ts). */
+const CLUSTER_WAIT = { timeout: 300_000 };
+
 let redis: TestRedis;
 beforeAll(async () => (redis = await openTestRedis()));
 beforeEach(() => redis.client.flushdb());
@@ -58,23 +61,27 @@ describe('acquire-lock.lua', () => {
     expect((await acquire('holder-1'))[2]).toBe(0);
   });
 
-  it("answers, asked on a cluster node, that node's config epoch beside the counter, and records it for a re-send", async () => {
-    const cluster = await openTestCluster();
-    try {
-      const primaries = await cluster.primaries();
-      const tag = `{lua-epoch-${Math.random().toString(36).slice(2)}}`;
-      const call = packAcquireLockArgs(`${tag}lock`, `${tag}fence`, 'holder-1', 10_000, { key: `${tag}wrote`, lifetimeMs: 60_000 }, true);
-      const run = () => cluster.client.eval(loadScript(ACQUIRE_LOCK), call.keys.length, ...call.keys, ...call.args) as Promise<number[]>;
-      const taken = await run();
-      const info = String(await primaryFor(cluster.client, primaries, `${tag}lock`).cluster('INFO'));
-      expect(taken[0]).toBe(1);
-      expect(taken[2]).toBe(Number(/cluster_my_epoch:(\d+)/.exec(info)?.[1]));
-      expect(taken[2]).toBeGreaterThan(0);
-      expect(await run()).toEqual(taken);
-    } finally {
-      await cluster.close();
-    }
-  });
+  it(
+    "answers, asked on a cluster node, that node's config epoch beside the counter, and records it for a re-send",
+    CLUSTER_WAIT,
+    async () => {
+      const cluster = await openTestCluster();
+      try {
+        const primaries = await cluster.primaries();
+        const tag = `{lua-epoch-${Math.random().toString(36).slice(2)}}`;
+        const call = packAcquireLockArgs(`${tag}lock`, `${tag}fence`, 'holder-1', 10_000, { key: `${tag}wrote`, lifetimeMs: 60_000 }, true);
+        const run = () => cluster.client.eval(loadScript(ACQUIRE_LOCK), call.keys.length, ...call.keys, ...call.args) as Promise<number[]>;
+        const taken = await run();
+        const info = String(await primaryFor(cluster.client, primaries, `${tag}lock`).cluster('INFO'));
+        expect(taken[0]).toBe(1);
+        expect(taken[2]).toBe(Number(/cluster_my_epoch:(\d+)/.exec(info)?.[1]));
+        expect(taken[2]).toBeGreaterThan(0);
+        expect(await run()).toEqual(taken);
+      } finally {
+        await cluster.close();
+      }
+    },
+  );
 
   it('answers a larger fencing token each time the lock is taken', async () => {
     await acquire('holder-1');
