@@ -5,7 +5,7 @@ import { Redis, ReplyError } from 'ioredis';
 import { createServer, type AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Order, User, models } from '../examples/shop.js';
+import { User, models } from '../examples/shop.js';
 import { createGateway, createStore, type Gateway, type Store } from '../src/index.js';
 import { redisFault } from '../src/store/redis-faults.js';
 import { redisClientOptions } from '../src/server/connect-redis.js';

@@ -1,4 +1,4 @@
-import { badUserInput, isGatewayError, keyExists, keyNotFound, tooManyKeys, wrongModel, type GatewayError } from '../errors.js';
+import { badUserInput, isGatewayError, keyNotFound, tooManyKeys, wrongModel, type GatewayError } from '../errors.js';
 import { Access, type Scope } from './access.js';
 import type { Condition } from '../model/conditions.js';
 import type { ModelDefinition } from '../model/define-model.js';

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { keySlot } from '../../src/store/cluster/key-slot.js';
 import { slotTag } from '../../src/store/cluster/slot-tags.js';
 import { indexKeysAt } from '../../src/store/keyspace.js';
 import { DONE, PURGING, REFUSED } from '../../src/store/indexes/script-status.js';

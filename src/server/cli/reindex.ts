@@ -4,7 +4,6 @@ import { reindexModel, type ReindexResult } from '../../store/indexes/reindex.js
 import { DEFAULT_REDIS_TIMEOUT_MS } from '../redis-timeout.js';
 import { createGateway } from '../create-gateway.js';
 import { chooseModels, loadCheckedModels, pickModels } from './choose-models.js';
-import { UsageError } from './cli-error.js';
 import { GLOBAL_FLAGS, parsingFlags } from './parse-flags.js';
 import { DEFAULT_DATA_DIR, givenRedis, redisForReindex } from './redis-source.js';
 import { redisUnreachable, untilRedisReady } from './redis-unreachable.js';

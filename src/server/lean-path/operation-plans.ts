@@ -1,4 +1,4 @@
-import { getOperationAST, type DocumentNode, type GraphQLSchema, type OperationTypeNode } from 'graphql';
+import { getOperationAST, type GraphQLSchema, type OperationTypeNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { LRUCache } from 'lru-cache';
 import { compileOperation, type CompiledOperation } from '../../execution/compiled-operation.js';
