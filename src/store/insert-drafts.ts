@@ -51,8 +51,9 @@ export async function insertDrafts(
   };
   if (atomicity === 'ALL') return write(writes, writeId);
   // A document too large in a later group would otherwise be found after the earlier groups are written.
-  encodeWrites(writes, maxDocumentBytes);
-  const groups = groupBySlot(keyspace, writes, (each) => each.key);
+  const documents = encodeWrites(writes, maxDocumentBytes);
+  const measured = writes.map((each, i) => ({ ...each, encoded: documents[i] as string }));
+  const groups = groupBySlot(keyspace, measured, (each) => each.key);
   const written = await commitPerSlot({ operation: 'insertMany', writeId, groups, keyOf: (each) => each.key, commit: write });
   const ttls: Array<number | null> = [];
   groups.forEach((group, g) => group.items.forEach((each, i) => (ttls[each.index ?? 0] = written[g]?.[i] ?? null)));

@@ -24,6 +24,8 @@ export interface DocumentWrite {
   /** The validated value: encoded here, in Node, never in Lua; its index entries computed here too. */
   value: Readonly<Record<string, unknown>>;
   expect: Expectation;
+  /** `value` as encodeWrites encoded and measured it already, for a write committed in several calls. */
+  encoded?: string;
 }
 
 /** A lock that must still be held, with the value its holder set, for the write to happen. */
@@ -69,7 +71,8 @@ export interface WriteOptions {
  * nothing is written. A write in several calls measures them all before the first.
  */
 export function encodeWrites(writes: readonly DocumentWrite[], maxDocumentBytes: number): string[] {
-  return writes.map(({ key, index, value }) => {
+  return writes.map(({ key, index, value, encoded }) => {
+    if (encoded !== undefined) return encoded;
     const document = encodeDocument(value);
     const size = Buffer.byteLength(document);
     if (size > maxDocumentBytes) throw valueTooLarge(key, size, maxDocumentBytes, index === undefined ? {} : { index });

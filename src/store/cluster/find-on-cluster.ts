@@ -4,10 +4,10 @@ import type { FindQuery } from '../indexes/find-query.js';
 import { foundItemsOf, type FoundItems } from '../indexes/found-items.js';
 import { PURGING } from '../indexes/script-status.js';
 import { clusterKeyspace, shardPrefixAround, temporaryPrefixAround } from '../keyspace.js';
-import { callRedis } from '../redis-faults.js';
 import type { GatewayScripts } from '../scripts.js';
 import { parseNodeEstimate, parseNodePage, type NodeFindArgs } from '../scripts/find-on-node.js';
 import { mergePages, type PagePart } from './merge-pages.js';
+import { knownPrimarySlots } from './primaries-of.js';
 import { primarySlots, type PrimarySlots } from './primary-slots.js';
 import { slotTag } from './slot-tags.js';
 
@@ -38,12 +38,7 @@ type Part = PagePart | Refusal;
  * slots one by one instead would cost more than a page may.
  */
 export async function findOnCluster(cluster: Cluster, scripts: GatewayScripts, query: FindQuery): Promise<FoundItems> {
-  let layout = primarySlots(cluster);
-  // No slot map yet (the client is still connecting): wait for one rather than read 16384 slots one by one.
-  if (layout.primaries.length === 0) {
-    await callRedis(cluster, 'read', () => cluster.ping());
-    layout = primarySlots(cluster);
-  }
+  let layout = await knownPrimarySlots(cluster);
   const prefixAround = shardPrefixAround(query.model.name);
   const temporaryAround = temporaryPrefixAround();
   const call = (mode: NodeFindArgs['mode'], slots: string, limit: number): NodeFindArgs => ({

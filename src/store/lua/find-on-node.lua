@@ -214,11 +214,7 @@ for i = 1, math.min(#items, first) do
     -- Removed behind the gateway's back: as find.lua does, drop its entries and keep its position.
     unindex(shard.prefix, pk)
   end
-  out[#out + 1] = pk
-  out[#out + 1] = doc
-  out[#out + 1] = phase
-  out[#out + 1] = sortValue
-  out[#out + 1] = ttl
+  appendItem(out, pk, doc, phase, sortValue, ttl)
 end
 -- Counted last, after any entry dropped above.
 local count = 0

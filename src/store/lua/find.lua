@@ -168,11 +168,7 @@ for i = 1, math.min(#items, first) do
   else
     ttl = redis.call('TTL', key)
   end
-  out[#out + 1] = pk
-  out[#out + 1] = doc
-  out[#out + 1] = phase
-  out[#out + 1] = sortValue
-  out[#out + 1] = ttl
+  appendItem(out, pk, doc, phase, sortValue, ttl)
 end
 -- Counted last, after any entry dropped above.
 out[3] = wantCount and redis.call('ZCARD', result) or -1

@@ -15,7 +15,17 @@
     order; returns how many it took.
   eachPhase(cursor, visit): calls visit(phase, position after) for each phase a page from `cursor` (or
     nil) reads, in page order.
+  appendItem(out, pk, doc, phase, sortValue, ttl): adds one item of a page to a reply, as the finder's
+    reply parser reads it (src/store/indexes/found-items.ts): five entries, the document false when gone.
 ]]
+
+local function appendItem(out, pk, doc, phase, sortValue, ttl)
+  out[#out + 1] = pk
+  out[#out + 1] = doc
+  out[#out + 1] = phase
+  out[#out + 1] = sortValue
+  out[#out + 1] = ttl
+end
 
 local function orderingWork(most)
   if all then return 0 end
