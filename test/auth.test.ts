@@ -153,7 +153,7 @@ describe('API keys with scopes, over GraphQL', () => {
       const outcome = allowed ? 'runs' : caller === 'no key' ? 'is UNAUTHENTICATED (401)' : 'is FORBIDDEN (403)';
       it(`${operation.name} (${operation.scope}) with ${caller} ${outcome}`, async () => {
         const token = operation.needsToken ? await lockToken() : '';
-        const { result, commands } = await countCommands(t.redis.client, t.redis.db, () =>
+        const { result, commands } = await t.redis.countCommands(() =>
           t.execute(operation.query(token), undefined, headers),
         );
         if (allowed) {
@@ -172,7 +172,7 @@ describe('API keys with scopes, over GraphQL', () => {
 
   it('refuses a token that matches no key, even a prefix of one, with UNAUTHENTICATED (401), before Redis is touched', async () => {
     for (const authorization of [`Bearer ${KEYS.reader.slice(0, -1)}`, `Bearer ${KEYS.reader}x`, KEYS.reader, `Basic ${KEYS.reader}`]) {
-      const { result, commands } = await countCommands(t.redis.client, t.redis.db, () =>
+      const { result, commands } = await t.redis.countCommands(() =>
         t.execute('{ __typename }', undefined, { authorization }),
       );
       expect(result.status, authorization).toBe(401);
@@ -198,7 +198,7 @@ describe('API keys with scopes, over GraphQL', () => {
     });
 
     it('nodes gives FORBIDDEN in the slot of each key it may not read, with its index, and never asks Redis for it', async () => {
-      const { result, commands } = await countCommands(t.redis.client, t.redis.db, () =>
+      const { result, commands } = await t.redis.countCommands(() =>
         t.execute('{ nodes(keys: ["Product:p1", "User:alice", "Order:o1", "Product:p1"]) { key } }', undefined, headers),
       );
       expect(result.data).toEqual({ nodes: [{ key: 'Product:p1' }, null, null, { key: 'Product:p1' }] });
@@ -212,7 +212,7 @@ describe('API keys with scopes, over GraphQL', () => {
 
     it('all<Model>s of another model is FORBIDDEN, by where or by keys, and Redis is not asked', async () => {
       for (const query of ['{ allUsers(where: { age: { gte: 1 } }) { totalCount } }', '{ allUsers(keys: ["alice"]) { totalCount } }']) {
-        const { result, commands } = await countCommands(t.redis.client, t.redis.db, () => t.execute(query, undefined, headers));
+        const { result, commands } = await t.redis.countCommands(() => t.execute(query, undefined, headers));
         expect(result.status).toBe(200);
         expect(result.data ?? null).toBeNull();
         expect(errorCodes(result.errors)).toEqual([{ path: 'allUsers', code: 'FORBIDDEN' }]);
@@ -233,7 +233,7 @@ describe('API keys with scopes, over GraphQL', () => {
     const headers = bearer(KEYS.productWriter);
 
     it('insertMany with one model it may not write is FORBIDDEN and writes nothing', async () => {
-      const { result, commands } = await countCommands(t.redis.client, t.redis.db, () =>
+      const { result, commands } = await t.redis.countCommands(() =>
         t.execute(
           'mutation { insertMany(models: [{ product: { pk: "p2", name: "Ink", price: 1 } }, { user: { pk: "bob", name: "B", age: 2, email: "b@example.com" } }]) { key } }',
           undefined,
@@ -246,7 +246,7 @@ describe('API keys with scopes, over GraphQL', () => {
     });
 
     it('deleteMany and setTtl with a key of another model are FORBIDDEN and change nothing', async () => {
-      const { result, commands } = await countCommands(t.redis.client, t.redis.db, () =>
+      const { result, commands } = await t.redis.countCommands(() =>
         t.execute('mutation { d: deleteMany(keys: ["Product:p1", "User:alice"]) { count } }', undefined, headers),
       );
       expect(errorCodes(result.errors)).toEqual([{ path: 'd', code: 'FORBIDDEN' }]);
@@ -264,7 +264,7 @@ describe('API keys with scopes, over GraphQL', () => {
     });
 
     it('withLocks over a key of another model is FORBIDDEN before any lock is taken or anything written', async () => {
-      const { result, commands } = await countCommands(t.redis.client, t.redis.db, () =>
+      const { result, commands } = await t.redis.countCommands(() =>
         t.execute(
           'mutation { withLocks(steps: [{ key: "Product:p1", update: { product: { set: { stock: 9 } } } }, { key: "User:alice", update: { user: { set: { age: 99 } } } }]) { applied } }',
           undefined,
@@ -309,7 +309,7 @@ describe('anonymous callers', () => {
       await seed(t);
       const read = await t.execute('{ node(key: "User:alice") { key } }');
       expect(read.data).toEqual({ node: { key: 'User:alice' } });
-      const { result, commands } = await countCommands(t.redis.client, t.redis.db, () =>
+      const { result, commands } = await t.redis.countCommands(() =>
         t.execute('mutation { deleteMany(keys: ["User:alice"]) { count } }'),
       );
       expect(result.status).toBe(401);
@@ -403,7 +403,7 @@ describe('access in the TypeScript store', () => {
   it('every write and lock checks every key before anything reaches Redis', async () => {
     const user = User.create({ name: 'Bob', age: 2, email: 'b@example.com' }, { pk: 'bob' });
     const product = Product.create({ name: 'Ink', price: 1 }, { pk: 'p2' });
-    const { result, commands } = await countCommands(t.redis.client, t.redis.db, async () => [
+    const { result, commands } = await t.redis.countCommands(async () => [
       await codeOf(() => session().insert([product, user])),
       await codeOf(() => session().deleteMany(['Product:p1', 'User:alice'])),
       await codeOf(() => session().deleteWhere(User, { name: { eq: 'Alice' } })),

@@ -17,7 +17,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const counted = <T>(action: () => Promise<T>) => countCommands(t.redis.client, t.redis.db, action);
+const counted = <T>(action: () => Promise<T>) => t.redis.countCommands(action);
 
 describe('one Redis command per request', () => {
   it('reads node and nodes fields of one document with a single MGET', async () => {

@@ -74,7 +74,7 @@ describe('cross-site form posts', () => {
 
   for (const [enctype, request] of forms) {
     it(`refuses a form posted as ${enctype} with UNSUPPORTED_MEDIA_TYPE and HTTP 415, writing nothing`, async () => {
-      const { result, commands } = await countCommands(t.redis.client, t.redis.db, () => send(t, request()));
+      const { result, commands } = await t.redis.countCommands(() => send(t, request()));
       expect(result.status).toBe(415);
       expect(codes(result)).toEqual(['UNSUPPORTED_MEDIA_TYPE']);
       expect(result.body?.errors?.[0]?.message).toContain(enctype.split(';')[0]);
@@ -86,7 +86,7 @@ describe('cross-site form posts', () => {
 
   it('refuses a GET without the CSRF header with FORBIDDEN and HTTP 403, before Redis is touched', async () => {
     const url = `${ENDPOINT}?query=${encodeURIComponent('{ node(key: "User:victim") { key } }')}`;
-    const { result, commands } = await countCommands(t.redis.client, t.redis.db, () =>
+    const { result, commands } = await t.redis.countCommands(() =>
       send(t, { url, method: 'GET', headers: { accept: 'application/json', origin: EVIL } }),
     );
     expect(result.status).toBe(403);

@@ -1,17 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
 import { bounded, childEnv, cleanUpClis, fileExists, post, runCli, serve, stop, tempDir, type ServingCli } from './helpers/cli-process.js';
 import { clusterKeyspace } from '../src/store/keyspace.js';
-import { openTestCluster, type TestCluster } from './helpers/test-cluster.js';
+import { heldClusterNodes, openTestCluster, type TestCluster } from './helpers/test-cluster.js';
 
 /** Opening the test cluster waits for the spec file that holds it (test-cluster.ts). */
 const CLUSTER_WAIT = { timeout: 300_000 };
 
 afterAll(cleanUpClis);
 
-const nodes = () => inject('redisClusterNodes').map(({ host, port }) => `${host}:${port}`);
+const nodes = () => heldClusterNodes().map(({ host, port }) => `${host}:${port}`);
 const run = randomBytes(4).toString('hex');
 
 describe('redis-model-gateway serve --redis-cluster', () => {

@@ -1,14 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
 import { z } from 'zod';
 import { createStore, defineModel } from '../src/index.js';
 import { clusterKeyspace } from '../src/store/keyspace.js';
 import { bounded, childEnv, cleanUpClis, runCli, writeModelsFile } from './helpers/cli-process.js';
 import { keysEverywhere } from './helpers/cluster-keys.js';
-import { openTestRedis, type TestRedis } from './helpers/redis.js';
-import { openTestCluster, type TestCluster } from './helpers/test-cluster.js';
+import { openStandaloneRedis, type StandaloneRedis } from './helpers/redis.js';
+import { heldClusterNodes, openTestCluster, type TestCluster } from './helpers/test-cluster.js';
 
 /*
  * Moving a standalone Redis to a cluster: documents written through the gateway on the run's
@@ -25,15 +24,15 @@ const Stamp = defineModel('Stamp', z.object({ code: z.string() }), { ttl: 3600, 
 const run = randomBytes(4).toString('hex');
 const MIGRANTS = 30;
 const STAMPS = 5;
-const nodes = () => inject('redisClusterNodes').map(({ host, port }) => `${host}:${port}`);
+const nodes = () => heldClusterNodes().map(({ host, port }) => `${host}:${port}`);
 
-let standalone: TestRedis;
+let standalone: StandaloneRedis;
 let cluster: TestCluster;
 let primaries: Map<string, Redis>;
 let modelsFile: string;
 
 beforeAll(async () => {
-  standalone = await openTestRedis();
+  standalone = await openStandaloneRedis();
   cluster = await openTestCluster();
   primaries = await cluster.primaries();
   modelsFile = await writeModelsFile(MODELS.join('\n'));

@@ -11,7 +11,7 @@ import { assignSlot, keysEverywhere, migrate, postGraphQL, primaryFor, startMigr
 import { isScriptCall } from './helpers/command-counter.js';
 import { gatewayError } from './helpers/gateway-error.js';
 import { perPrimary as perPrimaryCommands } from './helpers/per-primary.js';
-import { openTestRedis, type TestRedis } from './helpers/redis.js';
+import { openStandaloneRedis, type StandaloneRedis } from './helpers/redis.js';
 import { openClusterGateway, type ClusterGateway } from './helpers/test-cluster.js';
 
 /*
@@ -42,7 +42,7 @@ let setup: ClusterGateway;
 let client: Cluster;
 let primaries: Map<string, Redis>;
 let onCluster: Store;
-let single: TestRedis;
+let single: StandaloneRedis;
 let onOne: Store;
 
 beforeAll(async () => {
@@ -51,7 +51,7 @@ beforeAll(async () => {
   await client.ping();
   await Promise.all(client.nodes('master').map((node) => node.ping()));
   onCluster = createStore({ redis: client, models: [Item, Visit] });
-  single = await openTestRedis();
+  single = await openStandaloneRedis();
   onOne = createStore({ redis: single.client, models: [Item, Visit] });
   // One document a call: each in its own slot, as explicit pks without a common tag fall.
   for (const [i, pk] of pks.entries()) {

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Cluster, Redis, type ClusterOptions } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
 import { z } from 'zod';
 import { User, models } from '../examples/shop.js';
 import { createStore, defineModel, redisClusterOptions } from '../src/index.js';
@@ -11,7 +10,7 @@ import { DELETE_WHERE_ON_NODE } from '../src/store/scripts/delete-where-on-node.
 import { callRedis } from '../src/store/redis-faults.js';
 import { gatewayError } from './helpers/gateway-error.js';
 import { droppingProxy, type DroppingProxy } from './helpers/dropping-proxy.js';
-import { openTestCluster, type TestCluster } from './helpers/test-cluster.js';
+import { heldClusterNodes, openTestCluster, type TestCluster } from './helpers/test-cluster.js';
 
 /*
  * A primary's connection dies after Redis ran a write script and before its reply reached the client:
@@ -45,7 +44,7 @@ async function proxyFor(key: string, drops = 1): Promise<{ proxy: DroppingProxy;
 async function incrementThroughFailover(options: ClusterOptions): Promise<{ outcome: unknown; runs: number }> {
   const key = `rmg-test:no-resend:${run}:${randomBytes(4).toString('hex')}`;
   const { natMap } = await proxyFor(key);
-  const client = new Cluster(inject('redisClusterNodes'), { ...options, natMap });
+  const client = new Cluster(heldClusterNodes(), { ...options, natMap });
   client.defineCommand('incrOnce', { numberOfKeys: 1, lua: "return redis.call('INCR', KEYS[1])" });
   try {
     await new Promise((resolve) => client.once('ready', resolve));
@@ -77,7 +76,7 @@ describe("the gateway's write script re-sent by ioredis's defaults after its rep
     const key = `User:${pk}`;
     const { natMap } = await proxyFor(key);
     // A Cluster of the user's own, with ioredis's defaults: it re-sends a command whose connection died.
-    const client = new Cluster(inject('redisClusterNodes'), { natMap });
+    const client = new Cluster(heldClusterNodes(), { natMap });
     try {
       await new Promise((resolve) => client.once('ready', resolve));
       const store = createStore({ redis: client, models });
@@ -96,7 +95,7 @@ describe("the store's write whose reply is lost, on a client made with redisClus
   /** A store on a Cluster client of its own whose way to `key`'s primary passes through a dropping proxy. */
   async function storeThroughProxy(key: string, drops: number) {
     const { proxy, natMap } = await proxyFor(key, drops);
-    const client = new Cluster(inject('redisClusterNodes'), { ...redisClusterOptions(), natMap });
+    const client = new Cluster(heldClusterNodes(), { ...redisClusterOptions(), natMap });
     await new Promise((resolve) => client.once('ready', resolve));
     return { proxy, client, store: createStore({ redis: client, models }) };
   }
@@ -158,7 +157,7 @@ describe('a step of a delete by where whose reply is lost', () => {
     const proxied = await droppingProxy({ host, port: Number(port) }, 'rmg:wrote:{');
     proxies.push(proxied);
     const natMap = { [primary]: { host: proxied.host, port: proxied.port } };
-    const client = new Cluster(inject('redisClusterNodes'), { ...redisClusterOptions(), natMap });
+    const client = new Cluster(heldClusterNodes(), { ...redisClusterOptions(), natMap });
     try {
       await new Promise((resolve) => client.once('ready', resolve));
       const store = createStore({ redis: client, models: [Parcel], limits: { deleteStep: 1 } });

@@ -1,16 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
 import { z } from 'zod';
 import { models as shopModels } from '../examples/shop.js';
 import { createGateway, defineModel, type Gateway } from '../src/index.js';
 import { untilClusterReady } from '../src/server/connect-cluster.js';
 import { keySlot } from '../src/store/cluster/key-slot.js';
-import { openTestCluster, type TestCluster } from './helpers/test-cluster.js';
+import { heldClusterNodes, openTestCluster, type TestCluster } from './helpers/test-cluster.js';
 
 const run = randomBytes(4).toString('hex');
-const nodeAddresses = () => inject('redisClusterNodes').map(({ host, port }) => `${host}:${port}`);
+const nodeAddresses = () => heldClusterNodes().map(({ host, port }) => `${host}:${port}`);
 
 let cluster: TestCluster;
 let primaries: Map<string, Redis>;

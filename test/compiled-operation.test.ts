@@ -226,7 +226,7 @@ describe('requests a compiled run hands over', () => {
     try {
       const query = '{ nodes(keys: ["User:u1", "User:u2", "User:u3"]) { key } }';
       const session = small.gateway.store.session();
-      const { result, commands } = await countCommands(small.redis.client, small.redis.db, () =>
+      const { result, commands } = await small.redis.countCommands(() =>
         runCompiled(query, {}, small.gateway, session),
       );
       expect(result).toBe(HANDOVER);
@@ -241,7 +241,7 @@ describe('requests a compiled run hands over', () => {
     const query = '{ a: nodes(keys: ["User:u1", "User:nobody"]) { key ttl } b: node(key: "Product:p1") { key } }';
     const fresh = await viaGraphqlJs(query);
     const session = t.gateway.store.session();
-    const { result, commands } = await countCommands(t.redis.client, t.redis.db, async () => {
+    const { result, commands } = await t.redis.countCommands(async () => {
       expect(await runCompiled(query, {}, t.gateway, session)).toBe(HANDOVER);
       return viaGraphqlJs(query, {}, t.gateway, session);
     });
@@ -266,8 +266,8 @@ describe('the same Redis commands and budget as the general path', () => {
   ])('%s', async (_name, query) => {
     const general = t.gateway.store.session();
     const compiled = t.gateway.store.session();
-    const viaGeneral = await countCommands(t.redis.client, t.redis.db, () => viaGraphqlJs(query, {}, t.gateway, general));
-    const viaCompiled = await countCommands(t.redis.client, t.redis.db, () => runCompiled(query, {}, t.gateway, compiled));
+    const viaGeneral = await t.redis.countCommands(() => viaGraphqlJs(query, {}, t.gateway, general));
+    const viaCompiled = await t.redis.countCommands(() => runCompiled(query, {}, t.gateway, compiled));
     expect(viaCompiled.result).toBe(viaGeneral.result);
     expect(viaCompiled.commands).toHaveLength(1);
     expect(viaCompiled.commands.map(describeCommand)).toEqual(viaGeneral.commands.map(describeCommand));

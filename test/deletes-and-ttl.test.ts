@@ -93,7 +93,7 @@ describe('deleteMany', () => {
 
   it('deletes keys of several models in one script call, counting them by model', async () => {
     await t.execute(DeleteManyDocument, { keys: ['User:erin'] }); // loads the script on this connection
-    const { result, commands } = await countCommands(t.redis.client, t.redis.db, () =>
+    const { result, commands } = await t.redis.countCommands(() =>
       t.execute(DeleteManyDocument, { keys: ['User:alice', 'Product:book', 'Order:o1', 'User:bob'] }),
     );
     expect(result.errors).toBeUndefined();

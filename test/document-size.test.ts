@@ -33,7 +33,7 @@ describe('maxDocumentBytes', () => {
   });
 
   it('refuses insertMany with a document over the limit with VALUE_TOO_LARGE naming the key, its index and sizes; nothing is written', async () => {
-    const { result, commands } = await countCommands(t.redis.client, t.redis.db, () =>
+    const { result, commands } = await t.redis.countCommands(() =>
       t.execute(
         'mutation ($name: String!) { insertMany(models: [{ product: { pk: "ok", name: "Ink", price: 1 } }, { product: { pk: "big", name: $name, price: 1 } }]) { key } }',
         { name: big },
@@ -61,7 +61,7 @@ describe('maxDocumentBytes', () => {
   });
 
   it('refuses a withLock update that would grow the document past the limit, writes nothing, and releases the lock', async () => {
-    const { result, commands } = await countCommands(t.redis.client, t.redis.db, () =>
+    const { result, commands } = await t.redis.countCommands(() =>
       t.execute('mutation ($name: String!) { withLock(key: "Product:p1", update: { product: { set: { name: $name } } }) { applied } }', {
         name: big,
       }),

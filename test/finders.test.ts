@@ -646,7 +646,7 @@ describe('keys', () => {
   });
 
   it('reads the keys in one Redis command', async () => {
-    const { result, commands } = await countCommands(t.redis.client, t.redis.db, () => usersPage({ keys: ['alice', 'bob', 'carol'] }));
+    const { result, commands } = await t.redis.countCommands(() => usersPage({ keys: ['alice', 'bob', 'carol'] }));
     expect(pksOf(result)).toEqual(['alice', 'bob', 'carol']);
     expect(commands).toHaveLength(1);
   });
@@ -669,7 +669,7 @@ describe('one Redis command per page', () => {
   ])('answers a page with %s in one script call, totalCount included', async (_name, variables) => {
     const warm = await usersPage({ ...variables, first: 2 });
     const pageTwo = { ...variables, first: 2, after: warm.pageInfo.endCursor };
-    const { result, commands } = await countCommands(t.redis.client, t.redis.db, () => t.execute(AllUsersWithCountDocument, pageTwo));
+    const { result, commands } = await t.redis.countCommands(() => t.execute(AllUsersWithCountDocument, pageTwo));
     expect(result.errors).toBeUndefined();
     expect(commands).toHaveLength(1);
     expect(commands.every(isScriptCall)).toBe(true);

@@ -62,7 +62,7 @@ describe('insertMany', () => {
     const session = t.gateway.store.session();
     expect(await session.get('User:alice')).toBeNull();
     await session.insert([User.create({ name: 'Alice', age: 30, email: 'alice@example.com' }, { pk: 'alice' })]);
-    const { result, commands } = await countCommands(t.redis.client, t.redis.db, () => session.get('User:alice'));
+    const { result, commands } = await t.redis.countCommands(() => session.get('User:alice'));
     expect(result?.value).toMatchObject({ name: 'Alice' });
     expect(commands).toEqual([]);
   });

@@ -208,7 +208,7 @@ describe('gateway.handler', () => {
     await learn(s.url, NODES, { keys: ['User:bob'] });
     const keys = Array.from({ length: 6 }, (_, i) => `User:k${i}`);
     let served: Served | undefined;
-    const { commands } = await countCommands(s.t.redis.client, s.t.redis.db, async () => {
+    const { commands } = await s.t.redis.countCommands(async () => {
       expect(await routesOf(s.t, async () => (served = await post(s.url, NODES, { keys })))).toEqual({ cost: 1 });
     });
     expect(commands).toEqual([]);
@@ -233,7 +233,7 @@ describe('gateway.handler', () => {
   it('reads nothing twice when a request it began is answered by Yoga', async () => {
     await learn(s.url, NODES, { keys: ['User:bob'] });
     let served: Served | undefined;
-    const { commands } = await countCommands(s.t.redis.client, s.t.redis.db, async () => {
+    const { commands } = await s.t.redis.countCommands(async () => {
       const variables = { keys: ['User:bob', 'User:nobody'] };
       expect(await routesOf(s.t, async () => (served = await post(s.url, NODES, variables)))).toEqual({ plan: 1 });
     });

@@ -16,7 +16,7 @@ describe('key limits', () => {
 
   it('refuses more keys than the limit across all node and nodes fields together, before Redis is touched', async () => {
     const query = `query ($keys: [ID!]!) { a: nodes(keys: $keys) { key } b: node(key: "User:x") { key } ... on Query { c: nodes(keys: ["User:y"]) { key } } }`;
-    const { result, commands } = await countCommands(t.redis.client, t.redis.db, () => t.execute(query, { keys: keys(4) }));
+    const { result, commands } = await t.redis.countCommands(() => t.execute(query, { keys: keys(4) }));
     expect(result.status).toBe(400);
     expect(result.data).toBeUndefined();
     expect(errorCodes(result.errors)).toEqual([{ path: undefined, code: 'TOO_MANY_KEYS' }]);
@@ -56,7 +56,7 @@ describe('write token', () => {
 
   it('refuses a mutation without the bearer token with UNAUTHENTICATED and HTTP 401, writing nothing', async () => {
     for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: 's3cret' }] as Array<Record<string, string>>) {
-      const { result, commands } = await countCommands(t.redis.client, t.redis.db, () => insert(headers));
+      const { result, commands } = await t.redis.countCommands(() => insert(headers));
       expect(result.status).toBe(401);
       expect(errorCodes(result.errors)).toEqual([{ path: undefined, code: 'UNAUTHENTICATED' }]);
       expect(commands).toEqual([]);
@@ -73,7 +73,7 @@ describe('write token', () => {
   });
 
   it('closes queries too: a caller without a key gets UNAUTHENTICATED, HTTP 401, and Redis is not touched', async () => {
-    const { result, commands } = await countCommands(t.redis.client, t.redis.db, () => t.execute(NodesDocument, { keys: ['User:a'] }));
+    const { result, commands } = await t.redis.countCommands(() => t.execute(NodesDocument, { keys: ['User:a'] }));
     expect(result.status).toBe(401);
     expect(errorCodes(result.errors)).toEqual([{ path: undefined, code: 'UNAUTHENTICATED' }]);
     expect(commands).toEqual([]);

@@ -390,7 +390,7 @@ describe('withLock, the declarative form (session.withLock)', () => {
     const session = store.session();
     expect(field(await session.get('User:alice'), 'balance')).toBe(100);
     await session.withLock('User:alice', 'buy', { update: { inc: { balance: -10 } } });
-    const { result, commands } = await countCommands(redis.client, redis.db, () => session.get('User:alice'));
+    const { result, commands } = await redis.countCommands(() => session.get('User:alice'));
     expect(field(result, 'balance')).toBe(90);
     expect(commands).toEqual([]);
   });
@@ -405,7 +405,7 @@ describe('withLock, the declarative form (session.withLock)', () => {
 
   it('takes four commands when uncontended: acquire, MGET, save, release', async () => {
     await store.session().withLock('User:bob', 'buy', { update: { inc: { balance: -1 } } }); // loads the scripts into Redis
-    const { result, commands } = await countCommands(redis.client, redis.db, () =>
+    const { result, commands } = await redis.countCommands(() =>
       store.session().withLock('User:alice', 'buy', { when: { balance: { gte: 10 } }, update: { inc: { balance: -10 } } }),
     );
     expect(result.applied).toBe(true);

@@ -260,7 +260,7 @@ describe('withLock', () => {
 
   it('takes four Redis commands when uncontended: acquire, MGET, save, release', async () => {
     await t.execute(WithLockDocument, { key: 'User:bob', action: 'buy', update: balance(-1) }); // loads the scripts into Redis
-    const { result, commands } = await countCommands(t.redis.client, t.redis.db, () =>
+    const { result, commands } = await t.redis.countCommands(() =>
       t.execute(WithLockDocument, { key: 'User:alice', action: 'buy', when: { user: { balance: { gte: 10 } } }, update: balance(-10) }),
     );
     expect(result.data?.withLock.applied).toBe(true);

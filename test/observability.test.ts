@@ -121,7 +121,7 @@ describe('metrics at /metrics', () => {
   it('record one round trip and one batch of 3 for a nodes request of 3 keys, as Redis counts them', async () => {
     let commands: string[] = [];
     const grew = await growth(t.gateway, async () => {
-      const counted = await countCommands(t.redis.client, t.redis.db, () =>
+      const counted = await t.redis.countCommands(() =>
         t.execute(NodesDocument, { keys: ['User:a', 'User:b', 'User:c'] }),
       );
       commands = counted.commands.map(describeCommand);
@@ -173,7 +173,7 @@ describe('metrics at /metrics', () => {
   it('record 4 round trips for a withLock (acquire, MGET, write, release) and one lock wait, as Redis counts them', async () => {
     let commandCount = 0;
     const grew = await growth(t.gateway, async () => {
-      const { result, commands } = await countCommands(t.redis.client, t.redis.db, () =>
+      const { result, commands } = await t.redis.countCommands(() =>
         t.execute(WithLockDocument, { key: 'User:a', action: 'pay', update: balance(5) }),
       );
       expect(result.errors).toBeUndefined();
@@ -313,7 +313,7 @@ describe('store events', () => {
   it('report the 4 round trips of a withLock, in order, as Redis counts them', async () => {
     clear();
     const store = createStore({ redis: redis.client, models: shopModels });
-    const { commands } = await countCommands(redis.client, redis.db, () =>
+    const { commands } = await redis.countCommands(() =>
       store.session({ events }).withLock('User:a', 'pay', { update: { inc: { balance: 1 } } }),
     );
     expect(seen).toEqual({ roundTrips: ['acquireLock', 'mget', 'writeDocuments', 'releaseLock'], batches: [], lockWaits: [true] });

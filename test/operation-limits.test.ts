@@ -32,7 +32,7 @@ const userKeys = (count: number) => Array.from({ length: count }, (_, i) => `Use
 
 /** Sends `query`, expecting it refused whole with `code`, HTTP 400, and no command reaching Redis. */
 async function expectRefused(t: TestGateway, query: string, code: string, variables?: unknown) {
-  const { result, commands } = await countCommands(t.redis.client, t.redis.db, () => t.execute(query, variables));
+  const { result, commands } = await t.redis.countCommands(() => t.execute(query, variables));
   expect(errorCodes(result.errors)).toEqual([{ path: undefined, code }]);
   expect(result.status).toBe(400);
   expect(result.data).toBeUndefined();
@@ -129,7 +129,7 @@ describe('the session budget, the authority on every path', () => {
 
   /** Runs `action` and expects it refused with `code` while Redis receives nothing. */
   async function expectSessionRefusal(action: () => Promise<unknown>, code: string) {
-    const { result, commands } = await countCommands(t.redis.client, t.redis.db, () => action().then(null, (error: unknown) => error));
+    const { result, commands } = await t.redis.countCommands(() => action().then(null, (error: unknown) => error));
     expect(result).toMatchObject({ code });
     expect(commands).toEqual([]);
   }
@@ -154,7 +154,7 @@ describe('the session budget, the authority on every path', () => {
 
   it('counts the keys deleteMany deletes in the same budget: a second alias that passes maxKeys deletes nothing', async () => {
     await t.gateway.store.insert([User.create({ name: 'N', age: 1, email: 'n@example.com' }, { pk: 'd0' })]);
-    const { result, commands } = await countCommands(t.redis.client, t.redis.db, () =>
+    const { result, commands } = await t.redis.countCommands(() =>
       t.execute(
         `mutation { a: deleteMany(keys: ["User:x1", "User:x2", "User:x3"]) { count } b: deleteMany(keys: ["User:d0", "User:x4", "User:x5"]) { count } }`,
       ),
@@ -175,7 +175,7 @@ describe('the session budget, the authority on every path', () => {
     const document = parse(
       `{ a: nodes(keys: ["User:u0", "User:u0", "User:u0", "User:u0", "User:u0"]) { key } b: node(key: "User:u0") { key } }`,
     );
-    const { result, commands } = await countCommands(t.redis.client, t.redis.db, async () =>
+    const { result, commands } = await t.redis.countCommands(async () =>
       execute({ schema: t.gateway.schema, document, contextValue: { session } }),
     );
     expect(result.data).toEqual({ a: Array(5).fill({ key: 'User:u0' }), b: null });
@@ -250,7 +250,7 @@ describe('the shape of the operation (graphql-armor)', () => {
   it('refuses variables nested 10,000 deep with QUERY_TOO_COMPLEX before graphql-js coerces them', async () => {
     const where = `${'{"not":'.repeat(10_000)}{}${'}'.repeat(10_000)}`;
     const body = `{"query":"query ($where: UserWhere) { allUsers(where: $where) { totalCount } }","variables":{"where":${where}}}`;
-    const { result, commands } = await countCommands(t.redis.client, t.redis.db, () => post(t, body));
+    const { result, commands } = await t.redis.countCommands(() => post(t, body));
     expect(result.status).toBe(400);
     expect(errorCodes(result.errors)).toEqual([{ path: undefined, code: 'QUERY_TOO_COMPLEX' }]);
     expect(result.errors?.[0]?.extensions).toMatchObject({ option: 'maxVariablesDepth', limit: 100 });

@@ -24,7 +24,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const counted = <T>(action: () => Promise<T>) => countCommands(t.redis.client, t.redis.db, action);
+const counted = <T>(action: () => Promise<T>) => t.redis.countCommands(action);
 const ORDERS_WITH_REFERENTS = `query($keys: [ID!]!) {
   nodes(keys: $keys) { key ... on Order { userId user { key name } product { name } } }
 }`;
@@ -128,7 +128,7 @@ describe('referents are reads of the request like any other', () => {
         Product.create({ name: 'Pen', price: 1 }, { pk: 'pen' }),
         Order.create({ userId: 'User:s', productId: 'Product:pen', quantity: 1, placedAt }, { pk: 'o' }),
       ]);
-      const { result, commands } = await countCommands(limited.redis.client, limited.redis.db, () =>
+      const { result, commands } = await limited.redis.countCommands(() =>
         ordersWithReferents(['Order:o'], limited, { authorization: 'Bearer orders-and-products' }),
       );
       expect(result.data?.nodes).toEqual([{ key: 'Order:o', userId: 'User:s', user: null, product: { name: 'Pen' } }]);
@@ -168,7 +168,7 @@ describe('referents are reads of the request like any other', () => {
 
     it('counts the referents of a query in the early estimate, refusing it whole before Redis is asked', async () => {
       // 3 orders and their 3 users: 6 keys.
-      const { result, commands } = await countCommands(small.redis.client, small.redis.db, () =>
+      const { result, commands } = await small.redis.countCommands(() =>
         small.execute(`{ nodes(keys: ["Order:m1", "Order:m2", "Order:m3"]) { ... on Order { user { name } } } }`),
       );
       expect(result.status).toBe(400);
@@ -214,7 +214,7 @@ describe('references to the model itself and to models defined later', () => {
 
   it('follows a chain of references one batch a level, and answers an absent optional reference with null and no error', async () => {
     const query = `{ node(key: "Person:cy") { ... on Person { name team { title } manager { name manager { name manager { name } } } } } }`;
-    const { result, commands } = await countCommands(own.redis.client, own.redis.db, () => own.execute(query));
+    const { result, commands } = await own.redis.countCommands(() => own.execute(query));
     expect(result.errors).toBeUndefined();
     expect(result.data).toEqual({
       node: { name: 'Cy', team: { title: 'Core' }, manager: { name: 'Bo', manager: { name: 'Ann', manager: null } } },

@@ -34,7 +34,7 @@ describe('node(id) and nodes(ids) under relay: true', () => {
   });
 
   it('returns models in id order, duplicates included, null for missing ids with no error, in one Redis command', async () => {
-    const { result, commands } = await countCommands(t.redis.client, t.redis.db, () =>
+    const { result, commands } = await t.redis.countCommands(() =>
       t.execute('{ nodes(ids: ["User:bob", "User:ghost", "Product:book", "User:bob"]) { id ... on Model { ttl } } }'),
     );
     expect(result.errors).toBeUndefined();

@@ -36,7 +36,7 @@ describe('writeConcern on a Redis without replicas', () => {
     // The first REPLICA write opens the connection such writes use (replica-lanes.ts): count the next one.
     await gatewayError(() => store.insert([alice()], { writeConcern: 'REPLICA' }));
     await redis.client.del('User:alice');
-    const { result: error, commands } = await countCommands(redis.client, redis.db, () =>
+    const { result: error, commands } = await redis.countCommands(() =>
       gatewayError(() => store.insert([alice()], { writeConcern: 'REPLICA' })),
     );
     expect(error.code).toBe('NOT_REPLICATED');
@@ -47,7 +47,7 @@ describe('writeConcern on a Redis without replicas', () => {
   });
 
   it('sends no WAIT for PRIMARY, the default', async () => {
-    const { commands } = await countCommands(redis.client, redis.db, () => store.insert([alice()]));
+    const { commands } = await redis.countCommands(() => store.insert([alice()]));
     expect(commands.filter((command) => !isScriptCall(command))).toEqual([]);
     expect(commands).toHaveLength(1);
   });

@@ -89,7 +89,7 @@ describe('a write retried with its writeId', () => {
 describe('atomicity PER_SLOT on one Redis', () => {
   it('is one atomic step, as ALL: one script call for keys of different hash tags, and the same refusal', async () => {
     const models = [user('{x}a'), user('{y}b'), user('{z}c')];
-    const { result, commands } = await countCommands(t.redis.client, t.redis.db, () =>
+    const { result, commands } = await t.redis.countCommands(() =>
       t.execute(INSERT, { models, atomicity: 'PER_SLOT' }),
     );
     expect(result.errors).toBeUndefined();

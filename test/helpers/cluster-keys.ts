@@ -1,8 +1,9 @@
 import type { Cluster, Redis } from 'ioredis';
-import { inject } from 'vitest';
+
 import { keySlot } from '../../src/store/cluster/key-slot.js';
 import type { Gateway } from '../../src/index.js';
 import { untilEveryNode } from './redis-cluster.js';
+import { heldClusterNodes } from './test-cluster.js';
 import type { GraphQLErrorBody } from './test-gateway.js';
 
 /**
@@ -80,7 +81,7 @@ export async function assignSlot(slot: number, involved: readonly Redis[], owner
     return ranges.find(([first, last]) => first <= slot && slot <= last)?.[2][1];
   };
   await untilEveryNode(
-    inject('redisClusterNodes'),
+    heldClusterNodes(),
     async (node) => (await ownerOf(node)) === owner.options.port,
     `Not every node names port ${owner.options.port} the owner of slot ${slot}.`,
   );

@@ -3,6 +3,8 @@ import type { Redis } from 'ioredis';
 export interface SeenCommand {
   name: string;
   args: string[];
+  /** On a cluster, the primary that received it (`host:port`). */
+  node?: string;
 }
 
 /** EVAL and EVALSHA are the same round trip: ioredis sends EVAL the first time a connection runs a script. */
@@ -51,7 +53,7 @@ export async function monitorCommands(
   };
 }
 
-/** Runs `action` and returns what it returned with the commands Redis received meanwhile on that database. */
+/** Runs `action` and returns what it returned with the commands one Redis received meanwhile on that database. */
 export async function countCommands<T>(
   client: Redis,
   db: number,

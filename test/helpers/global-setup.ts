@@ -7,12 +7,28 @@ import type { TestProject } from 'vitest/node';
 import { startEmbeddedRedis } from '../../src/server/embedded-redis.js';
 import { startRedisCluster, type ClusterNodeAddress } from './redis-cluster.js';
 
+/** Which Redis `openTestRedis()` hands a spec file: the project's name (vitest.config.ts). */
+export type RedisMode = 'standalone' | 'cluster';
+
 declare module 'vitest' {
   export interface ProvidedContext {
+    redisMode: RedisMode;
     redisUrl: string;
-    /** The test cluster's nodes, for the specs of Cluster behaviour (see test-cluster.ts). */
-    redisClusterNodes: ClusterNodeAddress[];
+    /** The test clusters' nodes, one list per cluster; a spec file takes one for itself (test-cluster.ts). */
+    redisClusters: ClusterNodeAddress[][];
   }
+}
+
+/**
+ * As many test clusters as spec files may run at once, so that a file of the cluster project seldom
+ * waits for another to give one back.
+ */
+const CLUSTER_COUNT = 2;
+
+interface TestServers {
+  redisUrl: string;
+  redisClusters: ClusterNodeAddress[][];
+  stop(): Promise<void>;
 }
 
 /**
@@ -26,26 +42,58 @@ async function build(): Promise<void> {
 
 /**
  * One redis-server for the whole run, on a free loopback port and a throw-away directory: the tests
- * never touch a Redis the machine runs itself. Each test file takes a database of its own (see redis.ts).
- * Beside it a Redis Cluster of six nodes: it takes about 5 s to form, mostly redis-cli's own waits, and
- * forms while the build runs, which takes longer.
+ * never touch a Redis the machine runs itself. Each standalone spec file takes a database of its own
+ * (see redis.ts). Beside it the test clusters of six nodes each: one takes about 5 s to form, mostly
+ * redis-cli's own waits, and they form while the build runs, which takes longer.
  */
-export default async function setup(project: TestProject) {
+async function startTestServers(): Promise<TestServers> {
   const dir = await mkdtemp(join(tmpdir(), 'rmg-test-redis-'));
-  const [built, redis, cluster] = await Promise.allSettled([
+  const [built, redis, ...clusters] = await Promise.allSettled([
     build(),
     startEmbeddedRedis({ dir, appendOnly: false, args: ['--databases', '1000'] }),
-    startRedisCluster(),
+    ...Array.from({ length: CLUSTER_COUNT }, () => startRedisCluster()),
   ]);
-  const teardown = async () => {
-    await Promise.all([redis.status === 'fulfilled' && redis.value.stop(), cluster.status === 'fulfilled' && cluster.value.stop()]);
+  const stop = async () => {
+    await Promise.all([redis, ...clusters].map((started) => started.status === 'fulfilled' && started.value.stop()));
     await rm(dir, { recursive: true, force: true });
   };
-  if (built.status === 'rejected' || redis.status === 'rejected' || cluster.status === 'rejected') {
-    await teardown();
-    throw [built, redis, cluster].flatMap((result) => (result.status === 'rejected' ? [result.reason] : []))[0];
+  const failed = [built, redis, ...clusters].find((started) => started.status === 'rejected');
+  if (failed || redis.status === 'rejected') {
+    await stop();
+    throw failed?.reason;
   }
-  project.provide('redisUrl', redis.value.url);
-  project.provide('redisClusterNodes', cluster.value.nodes);
-  return teardown;
+  return {
+    redisUrl: redis.value.url,
+    redisClusters: clusters.flatMap((cluster) => (cluster.status === 'fulfilled' ? [cluster.value.nodes] : [])),
+    stop,
+  };
+}
+
+/**
+ * Both projects run this setup in the same process; the servers start once for the two (the first
+ * call starts them, the last teardown stops them), and each project is told its own mode.
+ */
+const shared = globalThis as typeof globalThis & { rmgTestServers?: { started: Promise<TestServers>; users: number } };
+
+export default async function setup(project: TestProject) {
+  shared.rmgTestServers ??= { started: startTestServers(), users: 0 };
+  const servers = shared.rmgTestServers;
+  servers.users += 1;
+  const release = async () => {
+    servers.users -= 1;
+    if (servers.users > 0) return;
+    shared.rmgTestServers = undefined;
+    await (await servers.started).stop();
+  };
+  let started: TestServers;
+  try {
+    started = await servers.started;
+  } catch (error) {
+    servers.users -= 1;
+    throw error;
+  }
+  project.provide('redisMode', project.name === 'cluster' ? 'cluster' : 'standalone');
+  project.provide('redisUrl', started.redisUrl);
+  project.provide('redisClusters', started.redisClusters);
+  return release;
 }

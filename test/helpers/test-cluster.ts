@@ -1,8 +1,11 @@
 import { Cluster, Redis, type ClusterOptions } from 'ioredis';
 import { inject } from 'vitest';
 import { createGateway, createStore, type Gateway, type ModelDefinition, type Store } from '../../src/index.js';
+import type { ClusterNodeAddress } from './redis-cluster.js';
 
 export interface TestCluster {
+  /** The nodes of the cluster this spec file holds, primaries first: startup nodes for a Cluster client. */
+  nodes: ClusterNodeAddress[];
   /** A Cluster client; `close()` quits it with every client made by `connect()` and `primaries()`. */
   client: Cluster;
   connect(options?: ClusterOptions): Cluster;
@@ -11,49 +14,67 @@ export interface TestCluster {
   close(): Promise<void>;
 }
 
-/** Where the spec file that holds the test cluster says so: on the run's own redis-server, database 0. */
-const EXCLUSIVE_KEY = 'test:cluster-held-by';
-/** Longer than any spec file holds it; a file that died holding it frees it then. */
-const EXCLUSIVE_MS = 10 * 60_000;
-const exclusive = { opened: 0, token: `${process.pid}:${Math.random()}`, redis: undefined as Redis | undefined };
+/** Which spec file holds which test cluster: on the run's own redis-server, database 0. */
+const HELD_KEY = (index: number) => `test:cluster-held-by:${index}`;
+/** Longer than any spec file holds one; a file that died holding it frees it then. */
+const HELD_MS = 10 * 60_000;
+const held = {
+  opened: 0,
+  token: `${process.pid}:${Math.random()}`,
+  index: -1,
+  redis: undefined as Redis | undefined,
+};
 
 /**
- * One spec file at a time uses the test cluster: specs move slots between primaries and count the
- * commands each primary gets, and a slot that another file is moving meanwhile makes a read or a delete
- * take an extra call (its fallback for a slot in migration), which an exact count then reports as a
- * fault. Files that do not use the cluster run in parallel as before. Taken when a file opens its first
- * TestCluster, given back when it closes the last.
+ * One spec file at a time uses a test cluster: specs move slots between primaries, flush the cluster and
+ * count the commands each primary gets, and a slot that another file is moving meanwhile makes a read or
+ * a delete take an extra call (its fallback for a slot in migration), which an exact count then reports
+ * as a fault. The run starts a few clusters (global-setup.ts); a file takes the first one free when it
+ * opens its first TestCluster, and gives it back when it closes the last.
  */
-async function holdCluster(): Promise<void> {
-  exclusive.opened += 1;
-  if (exclusive.opened > 1) return;
-  exclusive.redis = new Redis(inject('redisUrl'));
-  while ((await exclusive.redis.set(EXCLUSIVE_KEY, exclusive.token, 'PX', EXCLUSIVE_MS, 'NX')) !== 'OK')
-    await new Promise((resolve) => setTimeout(resolve, 100));
+async function holdCluster(): Promise<ClusterNodeAddress[]> {
+  const clusters = inject('redisClusters');
+  held.opened += 1;
+  if (held.opened === 1) {
+    held.redis = new Redis(inject('redisUrl'));
+    for (let round = 0; held.index < 0; round++) {
+      if (round > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+      for (let index = 0; index < clusters.length && held.index < 0; index++)
+        if ((await held.redis.set(HELD_KEY(index), held.token, 'PX', HELD_MS, 'NX')) === 'OK') held.index = index;
+    }
+  }
+  while (held.index < 0) await new Promise((resolve) => setTimeout(resolve, 100));
+  return clusters[held.index] as ClusterNodeAddress[];
 }
 
 async function releaseCluster(): Promise<void> {
-  exclusive.opened -= 1;
-  if (exclusive.opened > 0 || !exclusive.redis) return;
-  const redis = exclusive.redis;
-  exclusive.redis = undefined;
+  held.opened -= 1;
+  if (held.opened > 0 || !held.redis) return;
+  const { redis, index } = held;
+  held.redis = undefined;
+  held.index = -1;
   await redis.eval(
     "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
     1,
-    EXCLUSIVE_KEY,
-    exclusive.token,
+    HELD_KEY(index),
+    held.token,
   );
   await redis.quit();
 }
 
+/** The nodes of the test cluster this spec file holds (holdCluster): for a spec that asks every node. */
+export function heldClusterNodes(): ClusterNodeAddress[] {
+  const nodes = inject('redisClusters')[held.index];
+  if (!nodes) throw new Error('This spec file holds no test cluster: open one with openTestCluster() first.');
+  return nodes;
+}
+
 /**
- * Clients of the run's test cluster (see redis-cluster.ts), for this spec file alone until `close()`
- * (holdCluster). A cluster has one database, shared by every spec that uses it: specs keep to keys of
- * their own.
+ * Clients of a test cluster (see redis-cluster.ts), for this spec file alone until `close()`
+ * (holdCluster). A cluster has one database: a spec that needs it empty flushes it (`flushCluster`).
  */
 export async function openTestCluster(): Promise<TestCluster> {
-  await holdCluster();
-  const nodes = inject('redisClusterNodes');
+  const nodes = await holdCluster();
   const clients: Array<Redis | Cluster> = [];
   const connect = (options?: ClusterOptions) => {
     const client = new Cluster(nodes, options);
@@ -62,6 +83,7 @@ export async function openTestCluster(): Promise<TestCluster> {
   };
   const client = connect();
   return {
+    nodes,
     client,
     connect,
     async primaries() {

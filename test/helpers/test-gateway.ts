@@ -1,5 +1,6 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print, type DocumentNode } from 'graphql';
+import type { Cluster, Redis } from 'ioredis';
 import { createGateway, type Gateway, type GatewayOptions } from '../../src/index.js';
 import { models as shopModels } from '../../examples/shop.js';
 import { openTestRedis, type TestRedis } from './redis.js';
@@ -17,7 +18,7 @@ export interface Response<TData> {
 }
 
 export interface TestGateway {
-  gateway: Gateway;
+  gateway: Gateway<Redis | Cluster>;
   redis: TestRedis;
   /** Posts an operation to the Yoga app in-process, as a client would over HTTP. */
   execute<TData, TVariables>(
@@ -29,9 +30,14 @@ export interface TestGateway {
 }
 
 /** A gateway over its own Redis database, on the demo shop unless told otherwise. */
-export async function openTestGateway(options: Partial<Omit<GatewayOptions, 'redis'>> = {}): Promise<TestGateway> {
+export async function openTestGateway(options: Partial<Omit<GatewayOptions<Redis | Cluster>, 'redis'>> = {}): Promise<TestGateway> {
   const redis = await openTestRedis();
-  const gateway = createGateway({ models: shopModels, logging: process.env.GATEWAY_TEST_LOGS === '1', ...options, redis: redis.client });
+  const gateway: Gateway<Redis | Cluster> = createGateway({
+    models: shopModels,
+    logging: process.env.GATEWAY_TEST_LOGS === '1',
+    ...options,
+    redis: redis.client,
+  });
   return {
     gateway,
     redis,

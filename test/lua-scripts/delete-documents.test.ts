@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DELETE_DOCUMENTS, packDeleteDocumentsArgs } from '../../src/store/scripts/delete-documents.js';
 import { WRITE_DOCUMENTS, packWriteDocumentsArgs } from '../../src/store/scripts/write-documents.js';
-import { openTestRedis, type TestRedis } from '../helpers/redis.js';
+import { openStandaloneRedis, type StandaloneRedis } from '../helpers/redis.js';
 import { evalScript, INDEX_KEYS, members, PREFIX } from './eval-script.js';
 
-let redis: TestRedis;
-beforeAll(async () => (redis = await openTestRedis()));
+let redis: StandaloneRedis;
+beforeAll(async () => (redis = await openStandaloneRedis()));
 beforeEach(() => redis.client.flushdb());
 afterAll(() => redis.close());
 

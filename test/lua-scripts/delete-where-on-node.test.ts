@@ -7,7 +7,7 @@ import {
   packEstimateWhereOnNodeArgs,
   parseEstimateWhereOnNodeReply,
 } from '../../src/store/scripts/estimate-where-on-node.js';
-import { openTestRedis, type TestRedis } from '../helpers/redis.js';
+import { openStandaloneRedis, type StandaloneRedis } from '../helpers/redis.js';
 import { evalScript, KEY_PREFIX, members } from './eval-script.js';
 import { writeAged } from './index-fixture.js';
 
@@ -17,8 +17,8 @@ import { writeAged } from './index-fixture.js';
  * specs' (cluster-deletes).
  */
 
-let redis: TestRedis;
-beforeAll(async () => (redis = await openTestRedis()));
+let redis: StandaloneRedis;
+beforeAll(async () => (redis = await openStandaloneRedis()));
 afterAll(() => redis.close());
 
 const names: ClusterSlotNames = { indexPrefix: ['idx:{', '}:T:'], temporaryPrefix: ['tmp:{', '}:x:'], writeRecordKey: ['wrote:{', '}:w1'] };

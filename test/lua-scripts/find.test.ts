@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DONE, PURGING, REFUSED } from '../../src/store/indexes/script-status.js';
 import { FIND, packFindArgs } from '../../src/store/scripts/find.js';
-import { openTestRedis, type TestRedis } from '../helpers/redis.js';
+import { openStandaloneRedis, type StandaloneRedis } from '../helpers/redis.js';
 import { evalScript, KEY_PREFIX, PREFIX } from './eval-script.js';
 import { expiredBacklog, writeAged, writeThreeAged } from './index-fixture.js';
 
-let redis: TestRedis;
-beforeAll(async () => (redis = await openTestRedis()));
+let redis: StandaloneRedis;
+beforeAll(async () => (redis = await openStandaloneRedis()));
 beforeEach(() => writeThreeAged(redis.client));
 afterAll(() => redis.close());
 

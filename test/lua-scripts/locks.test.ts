@@ -4,15 +4,15 @@ import { EXTEND_LOCK, packExtendLockArgs } from '../../src/store/scripts/extend-
 import { packReleaseLockArgs, RELEASE_LOCK } from '../../src/store/scripts/release-lock.js';
 import { loadScript } from '../../src/store/lua/load-script.js';
 import { primaryFor } from '../helpers/cluster-keys.js';
-import { openTestRedis, type TestRedis } from '../helpers/redis.js';
+import { openStandaloneRedis, type StandaloneRedis } from '../helpers/redis.js';
 import { openTestCluster } from '../helpers/test-cluster.js';
 import { evalScript, serverMs } from './eval-script.js';
 
 /** Opening the test cluster waits for the spec file that holds it (test-cluster.ts). */
 const CLUSTER_WAIT = { timeout: 300_000 };
 
-let redis: TestRedis;
-beforeAll(async () => (redis = await openTestRedis()));
+let redis: StandaloneRedis;
+beforeAll(async () => (redis = await openStandaloneRedis()));
 beforeEach(() => redis.client.flushdb());
 afterAll(() => redis.close());
 

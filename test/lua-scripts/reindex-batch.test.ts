@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { packReindexBatchArgs, REINDEX_BATCH, type ReindexDocument } from '../../src/store/scripts/reindex-batch.js';
-import { openTestRedis, type TestRedis } from '../helpers/redis.js';
+import { openStandaloneRedis, type StandaloneRedis } from '../helpers/redis.js';
 import { evalScript, INDEX_KEYS, members, PREFIX, serverMs } from './eval-script.js';
 
-let redis: TestRedis;
-beforeAll(async () => (redis = await openTestRedis()));
+let redis: StandaloneRedis;
+beforeAll(async () => (redis = await openStandaloneRedis()));
 beforeEach(() => redis.client.flushdb());
 afterAll(() => redis.close());
 

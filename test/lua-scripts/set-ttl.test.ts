@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { packSetTtlArgs, SET_TTL } from '../../src/store/scripts/set-ttl.js';
-import { openTestRedis, type TestRedis } from '../helpers/redis.js';
+import { openStandaloneRedis, type StandaloneRedis } from '../helpers/redis.js';
 import { evalScript, members, PREFIX, serverMs } from './eval-script.js';
 
-let redis: TestRedis;
-beforeAll(async () => (redis = await openTestRedis()));
+let redis: StandaloneRedis;
+beforeAll(async () => (redis = await openStandaloneRedis()));
 beforeEach(() => redis.client.flushdb());
 afterAll(() => redis.close());
 

@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { packReindexBatchArgs, REINDEX_BATCH } from '../../src/store/scripts/reindex-batch.js';
 import { packUnindexMissingArgs, UNINDEX_MISSING } from '../../src/store/scripts/unindex-missing.js';
-import { openTestRedis, type TestRedis } from '../helpers/redis.js';
+import { openStandaloneRedis, type StandaloneRedis } from '../helpers/redis.js';
 import { evalScript, INDEX_KEYS, KEY_PREFIX, members, PREFIX } from './eval-script.js';
 
-let redis: TestRedis;
-beforeAll(async () => (redis = await openTestRedis()));
+let redis: StandaloneRedis;
+beforeAll(async () => (redis = await openStandaloneRedis()));
 beforeEach(() => redis.client.flushdb());
 afterAll(() => redis.close());
 

@@ -7,11 +7,11 @@ import {
   type DocumentWriteArgs,
   type LockCheckArgs,
 } from '../../src/store/scripts/write-documents.js';
-import { openTestRedis, type TestRedis } from '../helpers/redis.js';
+import { openStandaloneRedis, type StandaloneRedis } from '../helpers/redis.js';
 import { evalScript, INDEX_KEYS, members, PREFIX, serverMs } from './eval-script.js';
 
-let redis: TestRedis;
-beforeAll(async () => (redis = await openTestRedis()));
+let redis: StandaloneRedis;
+beforeAll(async () => (redis = await openStandaloneRedis()));
 beforeEach(() => redis.client.flushdb());
 afterAll(() => redis.close());
 
