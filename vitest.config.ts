@@ -20,7 +20,7 @@ const MODE_FREE = [
   ...['test/atomicity.test.ts', 'test/finder-bounds.test.ts', 'test/redis-faults.test.ts'],
   ...['test/compiled-leaves.test.ts', 'test/compiled-variables.test.ts', 'test/cross-slot.test.ts', 'test/define-model.test.ts'],
   ...['test/fencing-token.test.ts', 'test/finder-cursor.test.ts', 'test/finder-plan.test.ts', 'test/frontend-exports.test.ts'],
-  ...['test/key-slot.test.ts', 'test/keyspace.test.ts', 'test/lua-loader.test.ts', 'test/merge-pages.test.ts'],
+  ...['test/key-slot.test.ts', 'test/keyspace.test.ts', 'test/listen.test.ts', 'test/lua-loader.test.ts', 'test/merge-pages.test.ts'],
   ...['test/new-pks.test.ts', 'test/read-check.test.ts', 'test/readme-rules.test.ts', 'test/reference-definition.test.ts'],
   ...['test/request-budget.test.ts', 'test/resend-write.test.ts', 'test/schema-snapshot.test.ts', 'test/script-keys.test.ts'],
   'test/variables-depth.test.ts',

@@ -1,5 +1,5 @@
-import { execFile, spawn } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
@@ -82,10 +82,16 @@ async function answeredBy(cli: CliProcess, requestIds: string[]): Promise<number
   return pids() as number[];
 }
 
-/** The parent pid of a running process, from /proc. */
-async function parentOf(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+/** The Node processes serve forked (its workers; its redis-server is not one), from /proc. */
+async function workersOf(cli: CliProcess): Promise<number[]> {
+  const workers: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    const [command, rest] = [stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), stat.slice(stat.lastIndexOf(')') + 2)];
+    if (Number(rest.split(' ')[1]) === cli.child.pid && command !== 'redis-server') workers.push(Number(entry));
+  }
+  return workers;
 }
 
 describe('redis-model-gateway serve --workers 2', () => {
@@ -106,7 +112,7 @@ describe('redis-model-gateway serve --workers 2', () => {
     expect(Number(new URL(cli.url).port)).toBeGreaterThan(0);
   });
 
-  it('answers from two worker processes of serve, one connection each in turn, all on the same Redis', async () => {
+  it('answers from two processes, itself and one forked worker, one connection each in turn, all on the same Redis', async () => {
     expect(await postAlone(cli.url, INSERT_ALICE, 'workers-insert')).toEqual({
       status: 200,
       body: { data: { insertMany: [{ key: 'User:alice' }] } },
@@ -119,30 +125,22 @@ describe('redis-model-gateway serve --workers 2', () => {
       });
 
     const pids = await answeredBy(cli, ['workers-insert', ...reads]);
-    expect(new Set(pids).size).toBe(2);
-    expect(pids).not.toContain(cli.child.pid);
-    for (const pid of new Set(pids)) expect(await parentOf(pid)).toBe(cli.child.pid);
+    const [worker] = await workersOf(cli);
+    expect(new Set(pids)).toEqual(new Set([cli.child.pid, worker]));
+    for (let i = 1; i < pids.length; i++) expect(pids[i]).not.toBe(pids[i - 1]);
   });
 });
 
-/** Resident memory of one process, in MiB, from /proc. */
-async function residentMiB(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  return Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1]) / 1024;
-}
-
-describe('redis-model-gateway serve --workers 2, its primary', () => {
-  it('holds no gateway: it loads neither the models nor GraphQL, and stays about the size of a bare Node process', async () => {
-    const cli = await serve(['--workers', '2']);
-    // Loaded as the CLI is here, through tsx (cli-process.ts).
-    const bare = spawn(process.execPath, ['--import', 'tsx', '-e', 'process.stdout.write("up"); setInterval(() => {}, 1000)']);
+describe('redis-model-gateway serve --workers 3', () => {
+  it('forks two workers: with itself, three processes serve', async () => {
+    const cli = await serve(['--workers', '3', '--log-level', 'debug']);
     try {
-      await bounded(new Promise((resolve) => bare.stdout.once('data', resolve)), 'a bare node process did not start', cli);
-      const [primary, baseline] = await Promise.all([residentMiB(cli.child.pid as number), residentMiB(bare.pid as number)]);
-      // A process that has built a gateway holds about 90 MiB more than a bare one.
-      expect(primary - baseline).toBeLessThan(30);
+      const ids = ['three-1', 'three-2', 'three-3'];
+      for (const id of ids) expect((await postAlone(cli.url, '{ models { name } }', id)).status).toBe(200);
+      const workers = await workersOf(cli);
+      expect(workers).toHaveLength(2);
+      expect(new Set(await answeredBy(cli, ids))).toEqual(new Set([cli.child.pid, ...workers]));
     } finally {
-      bare.kill();
       await stop(cli);
     }
   });
@@ -202,8 +200,7 @@ describe('redis-model-gateway serve --workers 2, when a process dies under it', 
 
   it('exits with code 1 when a worker dies, naming it, after stopping the other worker and Redis', async () => {
     const cli = await serve(['--workers', '2', '--log-level', 'debug']);
-    await postAlone(cli.url, '{ models { name } }', 'doomed');
-    const [worker] = await answeredBy(cli, ['doomed']);
+    const [worker] = await workersOf(cli);
     process.kill(worker as number, 'SIGKILL');
 
     expect(await bounded(cli.exited, 'the CLI did not exit after a worker died', cli)).toBe(1);

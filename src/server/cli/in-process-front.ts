@@ -33,6 +33,7 @@ function inProcessFront(listening: Listening, prepared: PreparedGateway, teardow
       return report;
     },
     async drain(timeoutMs) {
+      await listening.stopAccepting();
       closer ??= gracefulClose(listening.server);
       // Counted before closing: close() drops the idle connections, not the requests.
       const inFlight = closer.inFlight();

@@ -1,13 +1,30 @@
-import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer as createHttpServer, type RequestListener, type Server } from 'node:http';
+import { createServer as createNetServer, type Socket } from 'node:net';
 import { CliError } from './cli-error.js';
 
-export interface Listening {
+/** Where an accepted connection goes: this process's HTTP server, or a worker it is sent to. */
+export type ConnectionTaker = (socket: Socket) => void;
+
+/** An HTTP server that is handed its connections rather than accepting them itself. */
+export interface HandedServer {
   server: Server;
-  /** The port bound: the one asked for, or the one the system picked for port 0. */
-  port: number;
+  /** Takes a connection accepted elsewhere (here or in the primary) and reads its requests. */
+  take: ConnectionTaker;
   /** Hands requests to the gateway; until then each is answered 503, since nothing can serve it yet. */
   serve(handler: RequestListener): void;
-  /** Stops listening and drops every connection. */
+}
+
+export interface Listening extends HandedServer {
+  /** The port bound: the one asked for, or the one the system picked for port 0. */
+  port: number;
+  /**
+   * Every serving process from now on, this one first: each accepted connection goes to the next in
+   * turn. Until called, this process takes them all.
+   */
+  handOut(takers: readonly ConnectionTaker[]): void;
+  /** Stops accepting connections; those accepted stay with whoever took them. */
+  stopAccepting(): Promise<void>;
+  /** Stops listening and drops every connection of this process. */
   close(): Promise<void>;
 }
 
@@ -18,32 +35,69 @@ const REFUSALS: Record<string, { reason: string; hint: string }> = {
   EADDRNOTAVAIL: { reason: 'is not an address of this machine', hint: 'Pass another --host (or HOST), such as 127.0.0.1 or 0.0.0.0.' },
 };
 
-/** Binds the port before anything else starts, so that a port in use fails before Redis runs. */
-export async function listen(port: number, host: string): Promise<Listening> {
+/**
+ * The HTTP server of a serving process. It never listens: the process that binds the port accepts
+ * every connection and hands each to one serving process, itself included (listen). Node starts an
+ * HTTP server's connection tracking when it starts listening: without it, the header and request
+ * timeouts go unenforced and closing idle or all connections does nothing. So it is started here.
+ */
+export function handedServer(): HandedServer {
   let handler: RequestListener = (_request, response) => {
     response.writeHead(503, { 'retry-after': '1', 'content-type': 'text/plain' }).end('starting\n');
   };
-  const server = createServer((request, response) => handler(request, response));
+  const server = createHttpServer((request, response) => handler(request, response));
+  server.emit('listening');
+  return {
+    server,
+    take: (socket) => {
+      server.emit('connection', socket);
+      // Accepted paused, so that no byte was read by a process that does not serve the connection.
+      socket.resume();
+    },
+    serve: (next) => {
+      handler = next;
+    },
+  };
+}
+
+/**
+ * Binds the port before anything else starts, so that a port in use fails before Redis runs. The
+ * connections it accepts go to this process's own HTTP server, and to workers once `handOut` names
+ * them: round-robin per connection, as node:cluster does among its workers, but with this process
+ * serving its share too, so that no process holds a Node runtime only to accept connections.
+ */
+export async function listen(port: number, host: string): Promise<Listening> {
+  const own = handedServer();
+  let takers: readonly ConnectionTaker[] = [own.take];
+  let turn = 0;
+  const accepting = createNetServer({ pauseOnConnect: true, noDelay: true }, (socket) => {
+    turn = (turn + 1) % takers.length;
+    (takers[turn] as ConnectionTaker)(socket);
+  });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => {
+    accepting.once('error', (error: NodeJS.ErrnoException) => {
       const refusal = REFUSALS[error.code ?? ''];
       if (!refusal) return reject(error);
       const what = error.code === 'EADDRNOTAVAIL' ? `host ${host}` : `port ${port} on ${host}`;
       reject(new CliError(`${what} ${refusal.reason}.`, refusal.hint, 1, { cause: error }));
     });
-    server.listen(port, host, () => resolve());
+    accepting.listen(port, host, () => resolve());
   });
-  const address = server.address();
+  const address = accepting.address();
+  // Not close()'s callback: it waits for every connection this server accepted to end.
+  const stopAccepting = async () => {
+    if (accepting.listening) accepting.close();
+  };
   return {
-    server,
+    ...own,
     port: typeof address === 'object' && address ? address.port : port,
-    serve: (next) => {
-      handler = next;
+    handOut: (next) => {
+      takers = [own.take, ...next];
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    stopAccepting,
+    close: async () => {
+      await stopAccepting();
+      own.server.closeAllConnections();
+    },
   };
 }

@@ -28,8 +28,6 @@ export interface PreparedGateway {
 /**
  * Everything serve can check before it binds the port and starts Redis: the models (loaded, registered,
  * their schema built) and the gateway options. What it returns builds the gateway once Redis is up.
- * Only the processes that serve GraphQL call this: the primary of `serve --workers N` loads no models
- * and no GraphQL at all.
  */
 export async function prepareGateway(flags: ServeFlags, settings: ServeSettings): Promise<PreparedGateway> {
   const choice = chooseModels(flags.values.models, 'serve');

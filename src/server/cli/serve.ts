@@ -8,15 +8,13 @@ import { startOwnRedis, takeDataDir, targetOf, urlFile } from './redis-source.js
 import { serveFlags } from './serve-flags.js';
 import { readServeSettings } from './serve-options.js';
 import { Teardown } from './teardown.js';
-import { forkWorkers } from './workers.js';
 
 /**
  * `serve`: everything that can be checked is checked first (flags, models, credentials, gateway
  * options), then the data directory is locked and the port bound, and only then does redis-server
  * start. Whatever fails, or a signal during startup, undoes what was started, in reverse order.
- * With --workers above 1, this process is the primary: it does all of that but build a gateway, and
- * forked workers check the models and answer HTTP (workers.ts); a worker runs worker.ts instead. The
- * gateway's modules are imported only where a gateway is built, which keeps the primary small.
+ * With --workers above 1, this process is the primary: it does all of that and serves too, beside
+ * forked workers that check the models and answer HTTP (workers.ts); a worker runs worker.ts instead.
  */
 export async function serve(argv: string[]): Promise<void> {
   if (cluster.isWorker) return (await import('./worker.js')).serveWorker(argv);
@@ -45,7 +43,7 @@ export async function serve(argv: string[]): Promise<void> {
     const preparing: PreparedFront = await (
       workers === 1
         ? import('./in-process-front.js').then(({ prepareInProcess }) => prepareInProcess(flags, settings, teardown))
-        : forkWorkers(workers, settings)
+        : import('./workers.js').then(({ prepareWithWorkers }) => prepareWithWorkers(workers, flags, settings, teardown))
     ).catch((error: unknown) => {
       // Workers still loading end at a Ctrl-C to the process group: say it was the signal.
       stillStarting();

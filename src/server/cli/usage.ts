@@ -62,9 +62,9 @@ ${redisFlags('an embedded redis-server on a free port,\n                        
   --access-log          log every GraphQL request at info, not only those that failed
   --metrics             serve Prometheus metrics at /metrics on the same port (default: off; anyone who can reach
                         the port can read them)
-  --workers             how many processes answer HTTP on the port, taking connections in turn (default: one per
-                        CPU; with --metrics, 1, since each process counts in a registry of its own and /metrics
-                        answers from one). 1 serves from serve's own process
+  --workers             how many processes answer HTTP on the port, taking connections in turn: serve's own and
+                        N - 1 it forks (default: one per CPU; with --metrics, 1, since each process counts in a
+                        registry of its own and /metrics answers from one)
   --debug               print errors with their stack
 
 If the embedded redis-server or a worker exits while serve runs, serve exits with code 1: let a supervisor restart it.`;

@@ -1,10 +1,9 @@
-import type { StartupReport } from './prepared-gateway.js';
 import type { RedisTarget } from './redis-source.js';
 import type { ServeSettings } from './serve-options.js';
 
 /*
  * What serve's primary process and its workers say to each other over the cluster's IPC channel. Every
- * message is plain JSON. Each worker reads the flags from the argv it was forked with and loads the
+ * message is plain JSON; a `connection` message carries the socket with it. Each worker reads the flags from the argv it was forked with and loads the
  * models itself (they are code); the primary sends it what it read from files and the environment.
  */
 
@@ -12,12 +11,10 @@ import type { ServeSettings } from './serve-options.js';
 export type ToWorker =
   /** What the primary read beside the flags, once (a token file may be readable only once): check the models and options. */
   | { type: 'prepare'; settings: ServeSettings }
-  /** Every worker has checked the models and the data directory is locked: bind the port. */
-  | { type: 'listen' }
-  /** Redis is up: build a gateway on it and run the startup checks (one worker is asked). */
-  | { type: 'check'; redis: RedisTarget }
-  /** The checks passed: serve (building the gateway, unless the check did). */
+  /** Redis is up and the primary's startup checks passed: build a gateway on it and serve. */
   | { type: 'serve'; redis: RedisTarget }
+  /** Sent with a connection the primary accepted: read its requests from now on. */
+  | { type: 'connection' }
   /** Stop accepting; let the requests in flight finish within timeoutMs. */
   | { type: 'drain'; timeoutMs: number }
   /** Close everything at once and exit. */
@@ -39,8 +36,6 @@ export type FromWorker =
   /** Listening to the primary: the messages sent from now on reach it. */
   | { type: 'started' }
   | { type: 'prepared' }
-  | { type: 'listening'; port: number }
-  | { type: 'checked'; report: StartupReport }
   | { type: 'serving' }
   | { type: 'draining'; inFlight: number }
   | { type: 'drained'; cutOff: number }

@@ -1,7 +1,8 @@
+import type { Socket } from 'node:net';
 import { inspect } from 'node:util';
 import { gracefulClose } from '../graceful-close.js';
 import { CliError } from './cli-error.js';
-import { listen } from './listen.js';
+import { handedServer } from './listen.js';
 import { prepareGateway } from './prepared-gateway.js';
 import { serveFlags } from './serve-flags.js';
 import { Teardown } from './teardown.js';
@@ -30,11 +31,10 @@ const failureOf = (error: unknown): WorkerFailure => {
 
 /**
  * A worker of `serve --workers N` (see workers.ts): checks the flags, credentials and models as a
- * single process would, binds the port the cluster shares once told to, answering 503 until the primary has Redis
- * up and checked, then serves a gateway of its own on it. The first worker runs the startup checks
- * for all and sends what they found to the primary, which prints it. A worker prints nothing but its
- * request logs. It never exits by itself: the primary says when (or the cluster ends it when the
- * primary is gone).
+ * single process would, then waits until the primary has Redis up and checked, serves a gateway of its
+ * own on it, and from then on reads the connections the primary accepted and hands it. A worker prints
+ * nothing but its request logs. It never exits by itself: the primary says when (or the cluster ends
+ * it when the primary is gone).
  */
 export async function serveWorker(argv: string[]): Promise<void> {
   // The primary decides when to stop: a Ctrl-C or a supervisor's SIGTERM reaches every process of the
@@ -46,38 +46,31 @@ export async function serveWorker(argv: string[]): Promise<void> {
     await teardown.run();
     process.exit(0);
   });
+  const handed = handedServer();
+  teardown.add(async () => handed.server.closeAllConnections());
+  process.on('message', (message: ToWorker, socket?: Socket) => {
+    if (message.type === 'connection' && socket) handed.take(socket);
+  });
   try {
     const preparing = whenTold('prepare');
-    const binding = whenTold('listen');
-    const checking = whenTold('check');
     const serving = whenTold('serve');
     // A message that arrives before its listener is lost: the primary sends nothing before this.
     tell({ type: 'started' });
     const flags = serveFlags(argv);
-    // Before binding, as serve in one process does: a bad model or option fails before the primary
-    // locks the data directory, and the port answers 503 only while Redis starts.
+    // Before the primary binds: a bad model or option fails before it locks the data directory.
     const prepared = await prepareGateway(flags, (await preparing).settings);
     tell({ type: 'prepared' });
-    await binding;
-    const listening = await listen(flags.port, flags.host);
-    teardown.add(() => listening.close());
-    tell({ type: 'listening', port: listening.port });
 
-    const told = await Promise.race([checking, serving]);
-    const { gateway, report } = await prepared.start(told.redis, told.type === 'check');
+    const { gateway } = await prepared.start((await serving).redis, false);
     teardown.add(() => gateway.close());
-    if (told.type === 'check') {
-      tell({ type: 'checked', report });
-      await serving;
-    }
-    const closer = gracefulClose(listening.server);
-    listening.serve(gateway.handler);
+    const closer = gracefulClose(handed.server);
+    handed.serve(gateway.handler);
     tell({ type: 'serving' });
 
     const { timeoutMs } = await whenTold('drain');
+    // The primary stopped handing out connections before it said so, over the same ordered channel.
     const inFlight = closer.inFlight();
     const closed = closer.close(timeoutMs);
-    // After close(): the cluster has been told to stop handing this worker connections.
     tell({ type: 'draining', inFlight });
     tell({ type: 'drained', cutOff: await closed });
   } catch (error) {

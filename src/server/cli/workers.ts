@@ -1,8 +1,14 @@
 import cluster, { type Worker } from 'node:cluster';
+import type { Socket } from 'node:net';
+import { gracefulClose, type GracefulClose } from '../graceful-close.js';
 import { CliError } from './cli-error.js';
-import { SERVING_HEAP_FLAGS } from './serving-heap.js';
 import type { HttpFront, PreparedFront } from './http-front.js';
+import { listen, type Listening } from './listen.js';
+import { prepareGateway, type PreparedGateway } from './prepared-gateway.js';
+import type { ServeFlags } from './serve-flags.js';
 import type { ServeSettings } from './serve-options.js';
+import { SERVING_HEAP_FLAGS, useServingHeap } from './serving-heap.js';
+import type { Teardown } from './teardown.js';
 import type { FromWorker, ToWorker, WorkerFailure } from './worker-messages.js';
 
 /** How long a worker told to close may take before it is killed. */
@@ -63,6 +69,14 @@ class WorkerLink {
     });
   }
 
+  /** Sends the worker a connection this process accepted; the worker reads it from then on. */
+  take(socket: Socket): void {
+    if (!this.worker.isConnected()) return void socket.destroy();
+    this.worker.send({ type: 'connection' } satisfies ToWorker, socket, (error) => {
+      if (error) socket.destroy();
+    });
+  }
+
   async close(): Promise<void> {
     if (this.isDead()) return;
     this.send({ type: 'close' });
@@ -76,21 +90,26 @@ class WorkerLink {
 }
 
 /**
- * `serve --workers N`: N processes forked with node:cluster answer HTTP, while this one (the primary)
- * holds the data directory, runs the embedded redis-server and reports to the operator; it loads neither
- * models nor GraphQL, so that it costs the memory of a bare Node process. The cluster
- * shares one listening socket among the workers and hands them connections in turn (round-robin; port
- * 0 gives them all the same port). Each worker loads and checks the models, then binds once told to
- * (after the primary has locked the data directory) and before Redis starts,
- * answers 503 until told the Redis URL, then builds a gateway of its own (see worker.ts); the first
- * runs the startup checks before any serves.
+ * `serve --workers N`: N processes answer HTTP, this one (the primary) and N - 1 forked with
+ * node:cluster. The primary also does everything that happens once: it holds the data directory, runs
+ * the embedded redis-server, runs the startup checks and reports to the operator. It binds the port and
+ * hands each new connection to the next serving process in turn, itself included (listen.ts), so that no
+ * process holds a Node runtime and its memory only to pass connections on. Each worker loads and checks
+ * the models, then waits until told Redis is up and checked, builds a gateway of its own (see
+ * worker.ts) and from then on takes its share of the connections.
  *
  * A worker that dies while serving is not restarted: serve stops and exits 1, as a single process
  * would on the same crash, so that a supervisor starts it afresh and no crash loop hides behind it.
  */
-export async function forkWorkers(count: number, settings: ServeSettings): Promise<PreparedFront> {
+export async function prepareWithWorkers(
+  count: number,
+  flags: ServeFlags,
+  settings: ServeSettings,
+  teardown: Teardown,
+): Promise<PreparedFront> {
+  useServingHeap();
   cluster.setupPrimary({ execArgv: [...process.execArgv, ...SERVING_HEAP_FLAGS] });
-  const links = Array.from({ length: count }, () => new WorkerLink(cluster.fork()));
+  const links = Array.from({ length: count - 1 }, () => new WorkerLink(cluster.fork()));
   let stopping = false;
   let exitListener: ((what: string) => void) | undefined;
   let earlyExit: string | undefined;
@@ -102,30 +121,50 @@ export async function forkWorkers(count: number, settings: ServeSettings): Promi
       else earlyExit ??= what;
     });
   const live = () => links.filter((link) => !link.isDead());
+  let listening: Listening | undefined;
   const close = async () => {
     stopping = true;
+    await listening?.close();
     await Promise.all(links.map((link) => link.close()));
   };
-  const bind = async (): Promise<HttpFront> => {
-    const listening = links.map((link) => link.next('listening', 'bound the port'));
-    for (const link of links) link.send({ type: 'listen' });
-    const [first] = await Promise.all(listening);
+  let prepared: PreparedGateway;
+  try {
+    [prepared] = await Promise.all([
+      prepareGateway(flags, settings),
+      ...links.map(async (link) => {
+        await link.next('started', 'started');
+        const done = link.next('prepared', 'checked the models');
+        link.send({ type: 'prepare', settings });
+        await done;
+      }),
+    ]);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+
+  const front = (bound: Listening): HttpFront => {
+    let closer: GracefulClose | undefined;
     return {
-      port: (first as { port: number }).port,
+      port: bound.port,
       async serve(redis) {
-        const [checker] = links as [WorkerLink];
-        const checked = checker.next('checked', 'checked the setup');
-        checker.send({ type: 'check', redis });
-        const { report } = await checked;
+        const { gateway, report } = await prepared.start(redis, true);
+        teardown.add(() => gateway.close());
         const serving = links.map((link) => link.next('serving', 'served'));
         for (const link of links) link.send({ type: 'serve', redis });
         await Promise.all(serving);
+        closer = gracefulClose(bound.server);
+        bound.serve(gateway.handler);
+        bound.handOut(links.map((link) => (socket: Socket) => link.take(socket)));
         return report;
       },
       async drain(timeoutMs) {
         stopping = true;
+        await bound.stopAccepting();
+        closer ??= gracefulClose(bound.server);
+        const own = { inFlight: closer.inFlight(), cutOff: closer.close(timeoutMs) };
         const asked = live().map((link) => {
-          const draining = link.next('draining', 'stopped accepting').then(
+          const draining = link.next('draining', 'stopped taking requests').then(
             ({ inFlight }) => inFlight,
             () => 0,
           );
@@ -136,10 +175,9 @@ export async function forkWorkers(count: number, settings: ServeSettings): Promi
           link.send({ type: 'drain', timeoutMs });
           return { draining, drained };
         });
-        // The cluster closes the shared socket once the last worker has closed its server, which each
-        // does before it says it is draining, over the same ordered channel.
-        const inFlight = (await Promise.all(asked.map(({ draining }) => draining))).reduce((a, b) => a + b, 0);
-        const cutOff = Promise.all(asked.map(({ drained }) => drained)).then((counts) => counts.reduce((a, b) => a + b, 0));
+        const sum = (counts: number[]) => counts.reduce((a, b) => a + b, 0);
+        const inFlight = own.inFlight + sum(await Promise.all(asked.map(({ draining }) => draining)));
+        const cutOff = Promise.all([own.cutOff, ...asked.map(({ drained }) => drained)]).then(sum);
         return { inFlight, cutOff };
       },
       close,
@@ -149,18 +187,8 @@ export async function forkWorkers(count: number, settings: ServeSettings): Promi
       },
     };
   };
-  try {
-    await Promise.all(
-      links.map(async (link) => {
-        await link.next('started', 'started');
-        const prepared = link.next('prepared', 'checked the models');
-        link.send({ type: 'prepare', settings });
-        await prepared;
-      }),
-    );
-  } catch (error) {
-    await close();
-    throw error;
-  }
-  return { bind, close };
+  return {
+    bind: async () => front((listening = await listen(flags.port, flags.host))),
+    close,
+  };
 }
