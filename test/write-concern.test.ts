@@ -7,9 +7,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { models, User } from '../examples/shop.js';
 import { createGateway, createStore, type Gateway, type Store } from '../src/index.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../src/server/embedded-redis.js';
-import { countCommands, describeCommand, isScriptCall } from './helpers/command-counter.js';
+import { describeCommand, isScriptCall } from './helpers/command-counter.js';
 import { gatewayError } from './helpers/gateway-error.js';
-import { openTestRedis, type TestRedis } from './helpers/redis.js';
+import { onCluster } from './helpers/modes.js';
+import { openStandaloneRedis, openTestRedis, type StandaloneRedis, type TestRedis } from './helpers/redis.js';
 
 /** A command timeout of 200 ms: WAIT then waits 100 ms, half of it. */
 const TIMEOUT_MS = 200;
@@ -17,16 +18,40 @@ const WAIT_MS = 100;
 
 const alice = () => User.create({ name: 'Alice', age: 30, email: 'a@example.com', balance: 10 }, { pk: 'alice' });
 
-describe('writeConcern on a Redis without replicas', () => {
+describe('writeConcern PRIMARY', () => {
   let redis: TestRedis;
-  let client: Redis;
   let store: Store;
   beforeAll(async () => {
     redis = await openTestRedis();
+    store = createStore({ redis: redis.client, models });
+  });
+  afterAll(() => redis.close());
+
+  it('sends no WAIT, the default: the write script alone, to the node of its slot', async () => {
+    await store.insert([alice()]); // opens the connection to that node
+    const { commands } = await redis.countCommands(() => store.insert([alice()]));
+    expect(commands.filter((command) => !isScriptCall(command))).toEqual([]);
+    expect(commands).toHaveLength(1);
+  });
+});
+
+/*
+ * The specs below run on one Redis only. Every primary of the test cluster has a replica, so a cluster
+ * has none of "a Redis without replicas"; and the primary and replica of the second describe are
+ * servers of their own, the same whatever the project's Redis. On a cluster, cluster-write-concern.test.ts
+ * specifies writes acknowledged by their slot's replica, and cluster-failover.test.ts NOT_REPLICATED for
+ * writes that a lagging replica missed.
+ */
+describe.runIf(!onCluster())('writeConcern on a Redis without replicas', () => {
+  let redis: StandaloneRedis;
+  let client: Redis;
+  let store: Store;
+  beforeAll(async () => {
+    redis = await openStandaloneRedis();
     client = new Redis(redis.url, { commandTimeout: TIMEOUT_MS });
     store = createStore({ redis: client, models });
   });
-  beforeEach(() => redis.client.flushdb());
+  beforeEach(() => redis.flush());
   afterAll(async () => {
     client.disconnect();
     await redis.close();
@@ -46,12 +71,6 @@ describe('writeConcern on a Redis without replicas', () => {
     expect(await redis.client.exists('User:alice')).toBe(1);
   });
 
-  it('sends no WAIT for PRIMARY, the default', async () => {
-    const { commands } = await redis.countCommands(() => store.insert([alice()]));
-    expect(commands.filter((command) => !isScriptCall(command))).toEqual([]);
-    expect(commands).toHaveLength(1);
-  });
-
   it('answers KEY_EXISTS, not NOT_REPLICATED, for an insert that wrote nothing', async () => {
     await store.insert([alice()]);
     const error = await gatewayError(() => store.insert([alice()], { onConflict: 'FAIL', writeConcern: 'REPLICA' }));
@@ -66,7 +85,7 @@ describe('writeConcern on a Redis without replicas', () => {
     expect(error.message).toMatch(
       /lock on "User:alice" \(pay\) was taken, but no replica acknowledged it within 100 ms .* so it was let go again/,
     );
-    expect(await redis.client.keys('rmg:lock:*')).toEqual([]);
+    expect(await redis.keys('rmg:lock:*')).toEqual([]);
     // Free at once for the next caller, who does not wait for a lease to run out.
     const { lease } = await session.acquireLock('User:alice', 'pay', { timeoutMs: 0 });
     await session.releaseLock(lease.token);
@@ -79,7 +98,7 @@ describe('writeConcern on a Redis without replicas', () => {
     const error = await gatewayError(() => session.releaseLock(lease.token, { update: { inc: { balance: 5 } }, writeConcern: 'REPLICA' }));
     expect(error.code).toBe('NOT_REPLICATED');
     expect(JSON.parse((await redis.client.get('User:alice')) ?? '{}')).toMatchObject({ balance: 15 });
-    expect(await redis.client.keys('rmg:lock:*')).toEqual([]);
+    expect(await redis.keys('rmg:lock:*')).toEqual([]);
   });
 });
 
@@ -87,7 +106,7 @@ describe('writeConcern on a Redis without replicas', () => {
  * A primary with one replica of its own, so that WAIT has someone to count, and a replica that can be
  * paused (SIGSTOP) to make it fall behind for certain.
  */
-describe('writeConcern on a Redis with a replica', () => {
+describe.runIf(!onCluster())('writeConcern on a Redis with a replica', () => {
   let dir: string;
   let primary: EmbeddedRedis;
   let replica: EmbeddedRedis;
@@ -205,8 +224,8 @@ describe('writeConcern on a Redis with a replica', () => {
   });
 });
 
-describe('writeConcern through GraphQL', () => {
-  let redis: TestRedis;
+describe.runIf(!onCluster())('writeConcern through GraphQL', () => {
+  let redis: StandaloneRedis;
   let gateway: Gateway;
   const post = async (query: string) => {
     const response = await gateway.yoga.fetch('http://gateway.test/graphql', {
@@ -220,7 +239,7 @@ describe('writeConcern through GraphQL', () => {
     post(`mutation { insertMany(models: [{ user: { pk: "bob", name: "Bob", age: 40, email: "b@example.com" } }]${concern}) { key } }`);
 
   beforeAll(async () => {
-    redis = await openTestRedis();
+    redis = await openStandaloneRedis();
     // The server's default is REPLICA, and this Redis has no replica: a mutation that names none is NOT_REPLICATED.
     gateway = createGateway({ models, redis: redis.url, redisTimeoutMs: TIMEOUT_MS, writeConcern: 'REPLICA', logging: false });
   });
@@ -232,7 +251,7 @@ describe('writeConcern through GraphQL', () => {
   it("applies the server's default when a mutation names none, and the mutation's own when it does", async () => {
     const byDefault = await insert('');
     expect(byDefault.errors?.[0]?.extensions).toMatchObject({ code: 'NOT_REPLICATED', replicas: 0, waitMs: WAIT_MS });
-    expect(await redis.client.exists('User:bob')).toBe(1);
+    expect(await redis.exists('User:bob')).toBe(1);
     expect(await insert(', writeConcern: PRIMARY')).toEqual({ data: { insertMany: [{ key: 'User:bob' }] } });
   });
 });
