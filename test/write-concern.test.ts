@@ -2,19 +2,33 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Redis, type Cluster } from 'ioredis';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { models, User } from '../examples/shop.js';
 import { createGateway, createStore, type Gateway, type Store } from '../src/index.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../src/server/embedded-redis.js';
 import { describeCommand, isScriptCall } from './helpers/command-counter.js';
 import { gatewayError } from './helpers/gateway-error.js';
+import { nodeId, primaryFor } from './helpers/cluster-keys.js';
 import { onCluster } from './helpers/modes.js';
 import { openStandaloneRedis, openTestRedis, type StandaloneRedis, type TestRedis } from './helpers/redis.js';
+import { openTestCluster, type TestCluster } from './helpers/test-cluster.js';
 
 /** A command timeout of 200 ms: WAIT then waits 100 ms, half of it. */
 const TIMEOUT_MS = 200;
 const WAIT_MS = 100;
+
+/** The process of the replica of the primary that serves `key`'s slot. */
+async function replicaPidOf(cluster: TestCluster, key: string): Promise<number> {
+  const primary = primaryFor(cluster.client, await cluster.primaries(), key);
+  const lines = (await primary.call('CLUSTER', 'REPLICAS', await nodeId(primary))) as string[];
+  const replica = new Redis({ host: '127.0.0.1', port: Number(/:(\d+)@/.exec(lines[0] ?? '')?.[1]) });
+  try {
+    return Number(/process_id:(\d+)/.exec(await replica.info('server'))?.[1]);
+  } finally {
+    await replica.quit();
+  }
+}
 
 const alice = () => User.create({ name: 'Alice', age: 30, email: 'a@example.com', balance: 10 }, { pk: 'alice' });
 
@@ -35,25 +49,42 @@ describe('writeConcern PRIMARY', () => {
   });
 });
 
-/*
- * The specs below run on one Redis only. Every primary of the test cluster has a replica, so a cluster
- * has none of "a Redis without replicas"; and the primary and replica of the second describe are
- * servers of their own, the same whatever the project's Redis. On a cluster, cluster-write-concern.test.ts
- * specifies writes acknowledged by their slot's replica, and cluster-failover.test.ts NOT_REPLICATED for
- * writes that a lagging replica missed.
+/**
+ * On one Redis: the run's redis-server, which has no replica. On a cluster every primary has one, so the
+ * replica of the slot of the documents here is paused (SIGSTOP) while each spec runs: well within the
+ * cluster's node timeout, so that nothing fails over.
  */
-describe.runIf(!onCluster())('writeConcern on a Redis without replicas', () => {
-  let redis: StandaloneRedis;
-  let client: Redis;
+describe('writeConcern REPLICA when no replica acknowledges', () => {
+  let redis: TestRedis;
+  let client: Redis | Cluster;
   let store: Store;
+  let replicaPid: number | undefined;
   beforeAll(async () => {
-    redis = await openStandaloneRedis();
-    client = new Redis(redis.url, { commandTimeout: TIMEOUT_MS });
+    if (onCluster()) {
+      redis = await openTestRedis();
+      // The cluster this file holds already: a client of it with the command timeout of these specs.
+      const cluster = await openTestCluster();
+      closing.push(() => cluster.close());
+      client = cluster.connect({ redisOptions: { commandTimeout: TIMEOUT_MS } });
+      replicaPid = await replicaPidOf(cluster, 'User:alice');
+    } else {
+      const own = await openStandaloneRedis();
+      redis = own;
+      client = new Redis(own.url, { commandTimeout: TIMEOUT_MS });
+    }
     store = createStore({ redis: client, models });
   });
-  beforeEach(() => redis.flush());
+  const closing: Array<() => Promise<void>> = [];
+  beforeEach(async () => {
+    await redis.flush();
+    if (replicaPid !== undefined) process.kill(replicaPid, 'SIGSTOP');
+  });
+  afterEach(() => {
+    if (replicaPid !== undefined) process.kill(replicaPid, 'SIGCONT');
+  });
   afterAll(async () => {
     client.disconnect();
+    for (const close of closing) await close();
     await redis.close();
   });
 
@@ -104,7 +135,9 @@ describe.runIf(!onCluster())('writeConcern on a Redis without replicas', () => {
 
 /**
  * A primary with one replica of its own, so that WAIT has someone to count, and a replica that can be
- * paused (SIGSTOP) to make it fall behind for certain.
+ * paused (SIGSTOP) to make it fall behind for certain. Servers of its own, the same whatever the
+ * project's Redis: run once. On a cluster, cluster-write-concern.test.ts specifies writes acknowledged by
+ * their slot's replica.
  */
 describe.runIf(!onCluster())('writeConcern on a Redis with a replica', () => {
   let dir: string;
@@ -224,6 +257,7 @@ describe.runIf(!onCluster())('writeConcern on a Redis with a replica', () => {
   });
 });
 
+// The server's default applies on a Redis without replicas, where REPLICA and PRIMARY answer differently.
 describe.runIf(!onCluster())('writeConcern through GraphQL', () => {
   let redis: StandaloneRedis;
   let gateway: Gateway;
