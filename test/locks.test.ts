@@ -3,6 +3,7 @@ import { print } from 'graphql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { models as shopModels, Order, Product, User } from '../examples/shop.js';
+import type { Cluster, Redis } from 'ioredis';
 import { createGateway, defineModel, type ErrorCode, type Gateway } from '../src/index.js';
 import {
   AcquireLockDocument,
@@ -15,14 +16,18 @@ import {
   type ModelCondition,
   type ModelUpdate,
 } from './generated/graphql.js';
-import { countCommands, describeCommand } from './helpers/command-counter.js';
+import { describeCommand } from './helpers/command-counter.js';
 import { errorCodes, openTestGateway, type GraphQLErrorBody, type Response, type TestGateway } from './helpers/test-gateway.js';
-import { indexKeysAt } from '../src/store/keyspace.js';
+import { keyspaceFor } from '../src/store/keyspace.js';
+import { uncontendedLockCommands } from './helpers/lock-commands.js';
 
 /*
  * Locks as a GraphQL client sees them: withLock, withLocks, acquireLock, extendLock, releaseLock, over
  * yoga.fetch and a real Redis. No test waits for the clock: where a lease must run out, the test waits
  * for the next caller to be granted the lock.
+ *
+ * The shop's documents share a hash tag, {shop}: on a cluster, locks over several documents (withLocks)
+ * and writes of several documents must keep to one slot (CROSS_SLOT otherwise, see cross-slot.test.ts).
  */
 
 /** Optional and nullable fields, a list and a record: for conditions on missing values and update operations. */
@@ -80,22 +85,23 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 beforeEach(async () => {
-  await t.redis.client.flushdb();
+  await t.redis.flush();
   await t.gateway.store.insert([
-    User.create({ name: 'Alice', age: 30, email: 'alice@example.com', balance: 100 }, { pk: 'alice' }),
-    User.create({ name: 'Bob', age: 40, email: 'bob@example.com', balance: 100 }, { pk: 'bob' }),
-    Product.create({ name: 'Book', price: 10, stock: 3, tags: ['paper'] }, { pk: 'book' }),
+    User.create({ name: 'Alice', age: 30, email: 'alice@example.com', balance: 100 }, { pk: '{shop}alice' }),
+    User.create({ name: 'Bob', age: 40, email: 'bob@example.com', balance: 100 }, { pk: '{shop}bob' }),
+    Product.create({ name: 'Book', price: 10, stock: 3, tags: ['paper'] }, { pk: '{shop}book' }),
     Order.create(
-      { userId: 'User:alice', productId: 'Product:book', quantity: 2, placedAt: new Date('2024-05-01T10:00:00Z') },
-      { pk: 'o1' },
+      { userId: 'User:{shop}alice', productId: 'Product:{shop}book', quantity: 2, placedAt: new Date('2024-05-01T10:00:00Z') },
+      { pk: '{shop}o1' },
     ),
-    Item.create({ sku: 'A-1', title: 'Anvil' }),
   ]);
+  // In a slot of its own on a cluster: its key is its sku.
+  await t.gateway.store.insert([Item.create({ sku: 'A-1', title: 'Anvil' })]);
 });
 
 const customWithLock = (variables: CustomVariables) => t.execute<CustomResult, CustomVariables>(CUSTOM_WITH_LOCK, variables);
 const balance = (amount: number): ModelUpdate => ({ user: { inc: { balance: amount } } });
-const lockKey = (key: string, action: string) => `rmg:lock:${action}:${key}`;
+const lockKey = (key: string, action: string) => keyspaceFor(t.redis.client).lockKey(key, action);
 
 /** A field of a result's model, whatever its type. */
 const field = (result: LockResultFieldsFragment | undefined, name: string) =>
@@ -114,13 +120,7 @@ async function stored(key: string): Promise<Record<string, unknown> | null> {
  */
 async function dump(): Promise<Array<[string, string | null]>> {
   const { client } = t.redis;
-  const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await client.scan(cursor, 'COUNT', 1000);
-    cursor = next;
-    keys.push(...batch);
-  } while (cursor !== '0');
+  const keys = await t.redis.keys();
   const contentOf = async (key: string): Promise<string | null> => {
     const type = await client.type(key);
     if (type === 'string') return client.get(key);
@@ -129,34 +129,34 @@ async function dump(): Promise<Array<[string, string | null]>> {
     if (type === 'hash') return JSON.stringify(await client.hgetall(key));
     return `(${type})`;
   };
-  const kept = keys.filter((key) => key !== 'rmg:fence' && !key.startsWith('rmg:wrote:')).sort();
+  const kept = keys.filter((key) => !key.startsWith('rmg:fence') && !key.startsWith('rmg:wrote:'));
   return Promise.all(kept.map(async (key): Promise<[string, string | null]> => [key, await contentOf(key)]));
 }
 
 describe('withLock', () => {
   it('applies the update under the lock and answers the saved model with a fencing token', async () => {
     const { data, errors } = await t.execute(WithLockDocument, {
-      key: 'User:alice',
+      key: 'User:{shop}alice',
       action: 'buy',
       when: { user: { balance: { gte: 10 } } },
       update: balance(-10),
     });
     expect(errors).toBeUndefined();
     expect(data?.withLock).toMatchObject({
-      key: 'User:alice',
+      key: 'User:{shop}alice',
       applied: true,
-      model: { __typename: 'User', key: 'User:alice', balance: 90 },
+      model: { __typename: 'User', key: 'User:{shop}alice', balance: 90 },
     });
     expect(data?.withLock.fencingToken).toMatch(/^\d+$/);
-    expect(await stored('User:alice')).toMatchObject({ balance: 90 });
-    expect(await t.redis.client.exists(lockKey('User:alice', 'buy'))).toBe(0);
+    expect(await stored('User:{shop}alice')).toMatchObject({ balance: 90 });
+    expect(await t.redis.client.exists(lockKey('User:{shop}alice', 'buy'))).toBe(0);
   });
 
   it('of 50 concurrent purchases on a balance of 100, applies exactly 10, and the balance ends at 0, never below', async () => {
     const responses = await Promise.all(
       Array.from({ length: 50 }, () =>
         t.execute(WithLockDocument, {
-          key: 'User:alice',
+          key: 'User:{shop}alice',
           action: 'buy',
           when: { user: { balance: { gte: 10 } } },
           update: balance(-10),
@@ -174,21 +174,21 @@ describe('withLock', () => {
       90, 80, 70, 60, 50, 40, 30, 20, 10, 0,
     ]);
     expect(results.filter((result) => !result?.applied).map((result) => field(result, 'balance'))).toEqual(Array(40).fill(0));
-    expect(await stored('User:alice')).toMatchObject({ balance: 0 });
+    expect(await stored('User:{shop}alice')).toMatchObject({ balance: 0 });
   });
 
   it('answers model null and applied false for a missing key, writing nothing', async () => {
     const before = await dump();
-    const { data, errors } = await t.execute(WithLockDocument, { key: 'User:nobody', update: balance(10) });
+    const { data, errors } = await t.execute(WithLockDocument, { key: 'User:{shop}nobody', update: balance(10) });
     expect(errors).toBeUndefined();
-    expect(data?.withLock).toMatchObject({ key: 'User:nobody', applied: false, model: null });
+    expect(data?.withLock).toMatchObject({ key: 'User:{shop}nobody', applied: false, model: null });
     expect(await dump()).toEqual(before);
   });
 
   it('writes nothing when `when` is false, and answers the model as it stands', async () => {
     const before = await dump();
     const { data } = await t.execute(WithLockDocument, {
-      key: 'User:alice',
+      key: 'User:{shop}alice',
       when: { user: { balance: { gte: 1000 } } },
       update: balance(-1000),
     });
@@ -198,43 +198,45 @@ describe('withLock', () => {
 
   it('with saveAtEnd false answers the updated model without saving it (a dry run, applied false)', async () => {
     const before = await dump();
-    const { data } = await t.execute(WithLockDocument, { key: 'User:alice', update: balance(-10), saveAtEnd: false });
+    const { data } = await t.execute(WithLockDocument, { key: 'User:{shop}alice', update: balance(-10), saveAtEnd: false });
     expect(data?.withLock).toMatchObject({ applied: false, model: { balance: 90 } });
     expect(await dump()).toEqual(before);
   });
 
   it('resets the TTL of a model that has one when it saves, as every write does', async () => {
-    await t.redis.client.expire('Order:o1', 100);
+    await t.redis.client.expire('Order:{shop}o1', 100);
     const { data } = await t.execute(WithLockDocument, {
-      key: 'Order:o1',
+      key: 'Order:{shop}o1',
       action: 'ship',
       update: { order: { set: { status: 'SHIPPED' } } },
     });
     expect(data?.withLock).toMatchObject({ applied: true, model: { status: 'SHIPPED' } });
-    expect(await t.redis.client.ttl('Order:o1')).toBeGreaterThan(100);
+    expect(await t.redis.client.ttl('Order:{shop}o1')).toBeGreaterThan(100);
   });
 
   it('lets holders of different actions on one key keep every change: 30 increments of age under "a", 30 of balance under "b"', async () => {
     const run = (action: string, update: ModelUpdate) =>
-      Promise.all(Array.from({ length: 30 }, () => t.execute(WithLockDocument, { key: 'User:alice', action, update, timeoutMs: 60_000 })));
+      Promise.all(
+        Array.from({ length: 30 }, () => t.execute(WithLockDocument, { key: 'User:{shop}alice', action, update, timeoutMs: 60_000 })),
+      );
     const responses = (await Promise.all([run('a', { user: { inc: { age: 1 } } }), run('b', balance(1))])).flat();
     expect(responses.flatMap((response) => response.errors ?? [])).toEqual([]);
     expect(responses.every((response) => response.data?.withLock.applied)).toBe(true);
-    expect(await stored('User:alice')).toMatchObject({ age: 60, balance: 130 });
+    expect(await stored('User:{shop}alice')).toMatchObject({ age: 60, balance: 130 });
   });
 
   it('makes a caller of a held (key, action) wait for it, and then applies its update to what the holder saved', async () => {
-    const holder = await t.execute(AcquireLockDocument, { key: 'User:alice', action: 'buy' });
+    const holder = await t.execute(AcquireLockDocument, { key: 'User:{shop}alice', action: 'buy' });
     const token = holder.data?.acquireLock.token ?? '';
     const waiter = t.execute(WithLockDocument, {
-      key: 'User:alice',
+      key: 'User:{shop}alice',
       action: 'buy',
       when: { user: { balance: { gte: 50 } } },
       update: balance(-50),
       timeoutMs: 30_000,
     });
     const otherAction = await t.execute(WithLockDocument, {
-      key: 'User:alice',
+      key: 'User:{shop}alice',
       action: 'rename',
       update: { user: { set: { name: 'Alicia' } } },
     });
@@ -247,61 +249,60 @@ describe('withLock', () => {
   });
 
   it('answers LOCK_TIMEOUT to a caller that waited timeoutMs, with the key, action and timeout in extensions', async () => {
-    const holder = await t.execute(AcquireLockDocument, { key: 'User:alice', action: 'buy' });
+    const holder = await t.execute(AcquireLockDocument, { key: 'User:{shop}alice', action: 'buy' });
     const before = await dump();
-    const { data, errors } = await t.execute(WithLockDocument, { key: 'User:alice', action: 'buy', update: balance(-10), timeoutMs: 200 });
+    const { data, errors } = await t.execute(WithLockDocument, {
+      key: 'User:{shop}alice',
+      action: 'buy',
+      update: balance(-10),
+      timeoutMs: 200,
+    });
     expect(data).toBeNull();
     expect(errorCodes(errors)).toEqual([{ path: 'withLock', code: 'LOCK_TIMEOUT' }]);
-    expect(errors?.[0]?.extensions).toMatchObject({ key: 'User:alice', action: 'buy', timeoutMs: 200 });
+    expect(errors?.[0]?.extensions).toMatchObject({ key: 'User:{shop}alice', action: 'buy', timeoutMs: 200 });
     expect(errors?.[0]?.message).toContain('within 200 ms');
     expect(await dump()).toEqual(before);
     await t.execute(ReleaseLockDocument, { token: holder.data?.acquireLock.token ?? '' });
   });
 
   it('takes four Redis commands when uncontended: acquire, MGET, save, release', async () => {
-    await t.execute(WithLockDocument, { key: 'User:bob', action: 'buy', update: balance(-1) }); // loads the scripts into Redis
+    await t.execute(WithLockDocument, { key: 'User:{shop}bob', action: 'buy', update: balance(-1) }); // loads the scripts into Redis
     const { result, commands } = await t.redis.countCommands(() =>
-      t.execute(WithLockDocument, { key: 'User:alice', action: 'buy', when: { user: { balance: { gte: 10 } } }, update: balance(-10) }),
+      t.execute(WithLockDocument, {
+        key: 'User:{shop}alice',
+        action: 'buy',
+        when: { user: { balance: { gte: 10 } } },
+        update: balance(-10),
+      }),
     );
     expect(result.data?.withLock.applied).toBe(true);
-    // Observed, in order: the acquire script (SET NX PX, INCR rmg:fence, TIME), a fresh MGET of the
-    // document, the write script (lock still ours, document unchanged since the MGET, SET), and the
-    // release script (compare-and-delete).
-    expect(commands.map(describeCommand)).toEqual([
-      // The acquire script records what it took under the holder's value (rmg:wrote:...), for a re-send.
-      expect.stringMatching(/^script rmg:lock:buy:User:alice rmg:fence rmg:wrote:[\w-]+$/),
-      'mget User:alice',
-      // The write script declares every index key a User may touch, besides the document and the lock.
-      // ... and, last, where it records its reply under a fresh write id (a re-send answers the record).
-      expect.stringMatching(
-        new RegExp(
-          `^script User:alice rmg:lock:buy:User:alice ${indexKeysAt('rmg:idx:User:', ['name', 'age']).join(' ')} rmg:wrote:[0-9a-f]{16}$`,
-        ),
-      ),
-      'script rmg:lock:buy:User:alice',
-    ]);
+    expect(commands.map(describeCommand)).toEqual(
+      uncontendedLockCommands(t.redis.client, 'User:{shop}alice', 'buy', 'User', ['name', 'age']),
+    );
+    // All of them to the one node that serves the document's slot.
+    expect(new Set(commands.map((command) => command.node)).size).toBe(1);
   });
 });
 
 describe('withLocks', () => {
   const purchase = (price: number): LockStep[] => [
-    { key: 'User:alice', when: { user: { balance: { gte: price } } }, update: balance(-price) },
-    { key: 'Product:book', when: { product: { stock: { gte: 1 } } }, update: { product: { inc: { stock: -1 } } } },
+    { key: 'User:{shop}alice', when: { user: { balance: { gte: price } } }, update: balance(-price) },
+    { key: 'Product:{shop}book', when: { product: { stock: { gte: 1 } } }, update: { product: { inc: { stock: -1 } } } },
   ];
 
   it('buys across models in one call: locks the user and the product, checks balance and stock, changes both', async () => {
     const { data, errors } = await t.execute(WithLocksDocument, { action: 'purchase', steps: purchase(10) });
     expect(errors).toBeUndefined();
     expect(data?.withLocks).toMatchObject([
-      { key: 'User:alice', applied: true, model: { balance: 90 } },
-      { key: 'Product:book', applied: true, model: { stock: 2 } },
+      { key: 'User:{shop}alice', applied: true, model: { balance: 90 } },
+      { key: 'Product:{shop}book', applied: true, model: { stock: 2 } },
     ]);
-    expect(await stored('User:alice')).toMatchObject({ balance: 90 });
-    expect(await stored('Product:book')).toMatchObject({ stock: 2 });
+    expect(await stored('User:{shop}alice')).toMatchObject({ balance: 90 });
+    expect(await stored('Product:{shop}book')).toMatchObject({ stock: 2 });
   });
 
   it('applies nothing anywhere when one condition is false, and answers every model as it stands', async () => {
-    await t.redis.client.set('Product:book', JSON.stringify({ name: 'Book', price: 10, inStock: true, stock: 0, tags: [] }));
+    await t.redis.client.set('Product:{shop}book', JSON.stringify({ name: 'Book', price: 10, inStock: true, stock: 0, tags: [] }));
     const before = await dump();
     const { data } = await t.execute(WithLocksDocument, { action: 'purchase', steps: purchase(10) });
     expect(data?.withLocks).toMatchObject([
@@ -315,12 +316,12 @@ describe('withLocks', () => {
     const before = await dump();
     const { data } = await t.execute(WithLocksDocument, {
       action: 'purchase',
-      steps: [...purchase(10), { key: 'User:nobody', update: balance(1) }],
+      steps: [...purchase(10), { key: 'User:{shop}nobody', update: balance(1) }],
     });
     expect(data?.withLocks.map((result) => [result.key, result.applied, result.model === null])).toEqual([
-      ['User:alice', false, false],
-      ['Product:book', false, false],
-      ['User:nobody', false, true],
+      ['User:{shop}alice', false, false],
+      ['Product:{shop}book', false, false],
+      ['User:{shop}nobody', false, true],
     ]);
     expect(await dump()).toEqual(before);
   });
@@ -331,7 +332,7 @@ describe('withLocks', () => {
       { key: from, when: { user: { balance: { gte: 1 } } }, update: balance(-1) },
       { key: to, update: balance(1) },
     ];
-    const run = async (gateway: Gateway, from: string, to: string) => {
+    const run = async (gateway: Gateway<Redis | Cluster>, from: string, to: string) => {
       const outcomes: string[] = [];
       for (let i = 0; i < 25; i++) {
         // Ten seconds is generous (each call holds its locks for a few ms); a deadlock would end in LOCK_TIMEOUT.
@@ -346,16 +347,23 @@ describe('withLocks', () => {
       }
       return outcomes;
     };
-    const outcomes = await Promise.all([run(t.gateway, 'User:alice', 'User:bob'), run(other, 'User:bob', 'User:alice')]);
+    const outcomes = await Promise.all([
+      run(t.gateway, 'User:{shop}alice', 'User:{shop}bob'),
+      run(other, 'User:{shop}bob', 'User:{shop}alice'),
+    ]);
     expect(outcomes.flat()).toEqual(Array(50).fill('applied'));
-    expect(await stored('User:alice')).toMatchObject({ balance: 100 });
-    expect(await stored('User:bob')).toMatchObject({ balance: 100 });
+    expect(await stored('User:{shop}alice')).toMatchObject({ balance: 100 });
+    expect(await stored('User:{shop}bob')).toMatchObject({ balance: 100 });
     await other.close();
   });
 });
 
 /** Posts an operation to another gateway's Yoga app, as TestGateway.execute does for its own. */
-async function executeOn<TData, TVariables>(gateway: Gateway, document: TypedDocumentNode<TData, TVariables>, variables: TVariables) {
+async function executeOn<TData, TVariables>(
+  gateway: Gateway<Redis | Cluster>,
+  document: TypedDocumentNode<TData, TVariables>,
+  variables: TVariables,
+) {
   const response = await gateway.yoga.fetch('http://gateway.test/graphql', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -366,72 +374,72 @@ async function executeOn<TData, TVariables>(gateway: Gateway, document: TypedDoc
 
 describe('lock sessions: acquireLock, extendLock, releaseLock', () => {
   it('grants the lock with an opaque token and the model, holds it, extends it, and saves an update on release', async () => {
-    const acquired = await t.execute(AcquireLockDocument, { key: 'User:alice', action: 'buy', leaseMs: 1_000 });
+    const acquired = await t.execute(AcquireLockDocument, { key: 'User:{shop}alice', action: 'buy', leaseMs: 1_000 });
     expect(acquired.errors).toBeUndefined();
     const lease = acquired.data?.acquireLock;
-    expect(lease).toMatchObject({ key: 'User:alice', action: 'buy', model: { __typename: 'User', balance: 100 } });
+    expect(lease).toMatchObject({ key: 'User:{shop}alice', action: 'buy', model: { __typename: 'User', balance: 100 } });
     expect(lease?.fencingToken).toMatch(/^\d+$/);
     const token = lease?.token ?? '';
 
-    const meanwhile = await t.execute(WithLockDocument, { key: 'User:alice', action: 'buy', update: balance(-1), timeoutMs: 0 });
+    const meanwhile = await t.execute(WithLockDocument, { key: 'User:{shop}alice', action: 'buy', update: balance(-1), timeoutMs: 0 });
     expect(errorCodes(meanwhile.errors)).toEqual([{ path: 'withLock', code: 'LOCK_TIMEOUT' }]);
 
     const extended = await t.execute(ExtendLockDocument, { token, leaseMs: 60_000 });
     expect(extended.errors).toBeUndefined();
     expect(extended.data?.extendLock).toMatchObject({
       token,
-      key: 'User:alice',
+      key: 'User:{shop}alice',
       action: 'buy',
       fencingToken: lease?.fencingToken,
       model: null,
     });
     expect(Date.parse(extended.data?.extendLock.expiresAt ?? '')).toBeGreaterThan(Date.parse(lease?.expiresAt ?? ''));
-    expect(await t.redis.client.pttl(lockKey('User:alice', 'buy'))).toBeGreaterThan(1_000);
+    expect(await t.redis.client.pttl(lockKey('User:{shop}alice', 'buy'))).toBeGreaterThan(1_000);
 
     const released = await t.execute(ReleaseLockDocument, { token, update: balance(-10) });
     expect(released.errors).toBeUndefined();
     expect(released.data?.releaseLock).toMatchObject({
-      key: 'User:alice',
+      key: 'User:{shop}alice',
       applied: true,
       fencingToken: lease?.fencingToken,
       model: { balance: 90 },
     });
-    expect(await stored('User:alice')).toMatchObject({ balance: 90 });
-    expect(await t.redis.client.exists(lockKey('User:alice', 'buy'))).toBe(0);
+    expect(await stored('User:{shop}alice')).toMatchObject({ balance: 90 });
+    expect(await t.redis.client.exists(lockKey('User:{shop}alice', 'buy'))).toBe(0);
 
     const again = await t.execute(ReleaseLockDocument, { token });
     expect(errorCodes(again.errors)).toEqual([{ path: 'releaseLock', code: 'LOCK_LOST' }]);
   });
 
   it('grants the lock on a missing key with model null', async () => {
-    const { data, errors } = await t.execute(AcquireLockDocument, { key: 'User:nobody', action: 'create' });
+    const { data, errors } = await t.execute(AcquireLockDocument, { key: 'User:{shop}nobody', action: 'create' });
     expect(errors).toBeUndefined();
-    expect(data?.acquireLock).toMatchObject({ key: 'User:nobody', model: null });
+    expect(data?.acquireLock).toMatchObject({ key: 'User:{shop}nobody', model: null });
     const released = await t.execute(ReleaseLockDocument, { token: data?.acquireLock.token ?? '', update: balance(1) });
     expect(released.data?.releaseLock).toMatchObject({ applied: false, model: null });
-    expect(await t.redis.client.exists('User:nobody', lockKey('User:nobody', 'create'))).toBe(0);
+    expect(await t.redis.exists('User:{shop}nobody', lockKey('User:{shop}nobody', 'create'))).toBe(0);
   });
 
   it('with saveAtEnd false lets the lock go without saving the update', async () => {
-    const { data } = await t.execute(AcquireLockDocument, { key: 'User:alice', action: 'buy' });
+    const { data } = await t.execute(AcquireLockDocument, { key: 'User:{shop}alice', action: 'buy' });
     const released = await t.execute(ReleaseLockDocument, { token: data?.acquireLock.token ?? '', update: balance(-10), saveAtEnd: false });
     expect(released.data?.releaseLock.applied).toBe(false);
-    expect(await stored('User:alice')).toMatchObject({ balance: 100 });
-    expect(await t.redis.client.exists(lockKey('User:alice', 'buy'))).toBe(0);
+    expect(await stored('User:{shop}alice')).toMatchObject({ balance: 100 });
+    expect(await t.redis.client.exists(lockKey('User:{shop}alice', 'buy'))).toBe(0);
   });
 
   it('answers LOCK_LOST to the holder of a lease that ran out, writing nothing, and leaves the next holder its lock', async () => {
-    const first = await t.execute(AcquireLockDocument, { key: 'User:alice', action: 'buy', leaseMs: 300 });
+    const first = await t.execute(AcquireLockDocument, { key: 'User:{shop}alice', action: 'buy', leaseMs: 300 });
     const firstLease = first.data?.acquireLock;
     // Granted only once the first lease has run out: nobody released it.
-    const second = await t.execute(AcquireLockDocument, { key: 'User:alice', action: 'buy', timeoutMs: 10_000 });
+    const second = await t.execute(AcquireLockDocument, { key: 'User:{shop}alice', action: 'buy', timeoutMs: 10_000 });
     expect(second.errors).toBeUndefined();
     expect(BigInt(second.data?.acquireLock.fencingToken ?? 0)).toBeGreaterThan(BigInt(firstLease?.fencingToken ?? 0));
 
     const before = await dump();
     const lateSave = await t.execute(ReleaseLockDocument, { token: firstLease?.token ?? '', update: balance(-100) });
     expect(errorCodes(lateSave.errors)).toEqual([{ path: 'releaseLock', code: 'LOCK_LOST' }]);
-    expect(lateSave.errors?.[0]?.extensions).toMatchObject({ key: 'User:alice', action: 'buy' });
+    expect(lateSave.errors?.[0]?.extensions).toMatchObject({ key: 'User:{shop}alice', action: 'buy' });
     expect(errorCodes((await t.execute(ReleaseLockDocument, { token: firstLease?.token ?? '' })).errors)).toEqual([
       { path: 'releaseLock', code: 'LOCK_LOST' },
     ]);
@@ -445,7 +453,7 @@ describe('lock sessions: acquireLock, extendLock, releaseLock', () => {
   });
 
   it('refuses an extension outside 100..600000 ms with BAD_USER_INPUT, and the lease stays held', async () => {
-    const { data } = await t.execute(AcquireLockDocument, { key: 'User:alice', action: 'buy' });
+    const { data } = await t.execute(AcquireLockDocument, { key: 'User:{shop}alice', action: 'buy' });
     const token = data?.acquireLock.token ?? '';
     for (const leaseMs of [99, 600_001]) {
       const { errors } = await t.execute(ExtendLockDocument, { token, leaseMs });
@@ -460,28 +468,29 @@ describe('lock sessions: acquireLock, extendLock, releaseLock', () => {
       [{ product: { inc: { stock: 1 } } }, 'WRONG_MODEL'],
     ];
     for (const [update, code] of refused) {
-      const { data } = await t.execute(AcquireLockDocument, { key: 'User:alice', action: 'buy' });
-      const before = await t.redis.client.get('User:alice');
+      const { data } = await t.execute(AcquireLockDocument, { key: 'User:{shop}alice', action: 'buy' });
+      const before = await t.redis.client.get('User:{shop}alice');
       const released = await t.execute(ReleaseLockDocument, { token: data?.acquireLock.token ?? '', update });
       expect(errorCodes(released.errors)).toEqual([{ path: 'releaseLock', code }]);
-      expect(await t.redis.client.get('User:alice')).toBe(before);
+      expect(await t.redis.client.get('User:{shop}alice')).toBe(before);
       // The lock is released always, as withLock releases it on every error.
-      expect(await t.redis.client.exists(lockKey('User:alice', 'buy')), code).toBe(0);
+      expect(await t.redis.client.exists(lockKey('User:{shop}alice', 'buy')), code).toBe(0);
     }
   });
 
   it('gives every acquisition a larger fencing token than the one before', async () => {
+    // On a cluster tokens grow per slot (docs/locks.md): these keys share one.
     const tokens: bigint[] = [];
     for (const [key, action] of [
-      ['User:alice', 'a'],
-      ['User:alice', 'b'],
-      ['Product:book', 'a'],
+      ['User:{shop}alice', 'a'],
+      ['User:{shop}alice', 'b'],
+      ['Product:{shop}book', 'a'],
     ] as const) {
       const { data } = await t.execute(AcquireLockDocument, { key, action });
       tokens.push(BigInt(data?.acquireLock.fencingToken ?? 0));
       await t.execute(ReleaseLockDocument, { token: data?.acquireLock.token ?? '' });
     }
-    const { data } = await t.execute(WithLocksDocument, { action: 'a', steps: [{ key: 'User:bob' }, { key: 'User:alice' }] });
+    const { data } = await t.execute(WithLocksDocument, { action: 'a', steps: [{ key: 'User:{shop}bob' }, { key: 'User:{shop}alice' }] });
     tokens.push(...(data?.withLocks ?? []).map((result) => BigInt(result.fencingToken ?? 0)).sort((a, b) => (a < b ? -1 : 1)));
     for (let i = 1; i < tokens.length; i++) expect((tokens[i] ?? 0n) > (tokens[i - 1] ?? 0n), `token ${i}`).toBe(true);
   });
@@ -504,43 +513,43 @@ describe('conditions', () => {
 
   it('compare with eq, ne, gt, gte, lt, lte and in on Int, SafeInt, Float and String fields, every given operator holding', async () => {
     await check([
-      ['User:alice', { user: { age: { eq: 30 } } }, true],
-      ['User:alice', { user: { age: { ne: 30 } } }, false],
-      ['User:alice', { user: { age: { gt: 29, lt: 31 } } }, true],
-      ['User:alice', { user: { age: { gte: 31 } } }, false],
-      ['User:alice', { user: { age: { lte: 30 }, balance: { in: [1, 100] } } }, true],
-      ['User:alice', { user: { balance: { in: [1, 2] } } }, false],
-      ['User:alice', { user: { balance: { gte: 100, lt: 100 } } }, false],
-      ['Product:book', { product: { price: { gt: 9.5, lte: 10 } } }, true],
-      ['Product:book', { product: { price: { lt: 10 } } }, false],
-      ['User:alice', { user: { name: { gt: 'Al', lt: 'Alz' } } }, true],
-      ['User:alice', { user: { name: { in: ['Bob', 'Alice'] }, email: { ne: 'bob@example.com' } } }, true],
-      ['User:alice', { user: { name: { eq: 'alice' } } }, false],
+      ['User:{shop}alice', { user: { age: { eq: 30 } } }, true],
+      ['User:{shop}alice', { user: { age: { ne: 30 } } }, false],
+      ['User:{shop}alice', { user: { age: { gt: 29, lt: 31 } } }, true],
+      ['User:{shop}alice', { user: { age: { gte: 31 } } }, false],
+      ['User:{shop}alice', { user: { age: { lte: 30 }, balance: { in: [1, 100] } } }, true],
+      ['User:{shop}alice', { user: { balance: { in: [1, 2] } } }, false],
+      ['User:{shop}alice', { user: { balance: { gte: 100, lt: 100 } } }, false],
+      ['Product:{shop}book', { product: { price: { gt: 9.5, lte: 10 } } }, true],
+      ['Product:{shop}book', { product: { price: { lt: 10 } } }, false],
+      ['User:{shop}alice', { user: { name: { gt: 'Al', lt: 'Alz' } } }, true],
+      ['User:{shop}alice', { user: { name: { in: ['Bob', 'Alice'] }, email: { ne: 'bob@example.com' } } }, true],
+      ['User:{shop}alice', { user: { name: { eq: 'alice' } } }, false],
     ]);
   });
 
   it('compare Boolean, enum and DateTime fields; dates by instant', async () => {
     await check([
-      ['Product:book', { product: { inStock: { eq: true } } }, true],
-      ['Product:book', { product: { inStock: { ne: true } } }, false],
-      ['Order:o1', { order: { status: { eq: 'PENDING' } } }, true],
-      ['Order:o1', { order: { status: { in: ['PAID', 'SHIPPED'] } } }, false],
-      ['Order:o1', { order: { status: { ne: 'PAID' } } }, true],
-      ['Order:o1', { order: { placedAt: { eq: '2024-05-01T12:00:00+02:00' } } }, true],
-      ['Order:o1', { order: { placedAt: { gt: '2024-05-01T09:59:59.999Z', lt: '2024-05-01T10:00:00.001Z' } } }, true],
-      ['Order:o1', { order: { placedAt: { gt: '2024-05-01T10:00:00Z' } } }, false],
+      ['Product:{shop}book', { product: { inStock: { eq: true } } }, true],
+      ['Product:{shop}book', { product: { inStock: { ne: true } } }, false],
+      ['Order:{shop}o1', { order: { status: { eq: 'PENDING' } } }, true],
+      ['Order:{shop}o1', { order: { status: { in: ['PAID', 'SHIPPED'] } } }, false],
+      ['Order:{shop}o1', { order: { status: { ne: 'PAID' } } }, true],
+      ['Order:{shop}o1', { order: { placedAt: { eq: '2024-05-01T12:00:00+02:00' } } }, true],
+      ['Order:{shop}o1', { order: { placedAt: { gt: '2024-05-01T09:59:59.999Z', lt: '2024-05-01T10:00:00.001Z' } } }, true],
+      ['Order:{shop}o1', { order: { placedAt: { gt: '2024-05-01T10:00:00Z' } } }, false],
     ]);
   });
 
   it('combine with and, or and not', async () => {
     await check([
-      ['User:alice', { user: { and: [{ age: { eq: 30 } }, { balance: { eq: 100 } }] } }, true],
-      ['User:alice', { user: { and: [{ age: { eq: 30 } }, { balance: { eq: 99 } }] } }, false],
-      ['User:alice', { user: { or: [{ age: { eq: 1 } }, { balance: { eq: 100 } }] } }, true],
-      ['User:alice', { user: { or: [{ age: { eq: 1 } }, { balance: { eq: 1 } }] } }, false],
-      ['User:alice', { user: { not: { age: { eq: 30 } } } }, false],
-      ['User:alice', { user: { not: { or: [{ age: { eq: 1 } }, { name: { eq: 'Bob' } }] } } }, true],
-      ['User:alice', { user: { age: { eq: 30 }, not: { balance: { lt: 50 } }, or: [{ name: { eq: 'Bob' } }] } }, false],
+      ['User:{shop}alice', { user: { and: [{ age: { eq: 30 } }, { balance: { eq: 100 } }] } }, true],
+      ['User:{shop}alice', { user: { and: [{ age: { eq: 30 } }, { balance: { eq: 99 } }] } }, false],
+      ['User:{shop}alice', { user: { or: [{ age: { eq: 1 } }, { balance: { eq: 100 } }] } }, true],
+      ['User:{shop}alice', { user: { or: [{ age: { eq: 1 } }, { balance: { eq: 1 } }] } }, false],
+      ['User:{shop}alice', { user: { not: { age: { eq: 30 } } } }, false],
+      ['User:{shop}alice', { user: { not: { or: [{ age: { eq: 1 } }, { name: { eq: 'Bob' } }] } } }, true],
+      ['User:{shop}alice', { user: { age: { eq: 30 }, not: { balance: { lt: 50 } }, or: [{ name: { eq: 'Bob' } }] } }, false],
     ]);
   });
 
@@ -634,7 +643,7 @@ describe('update operations', () => {
 
   it('work on the demo models through the typed documents too', async () => {
     const { data } = await t.execute(WithLockDocument, {
-      key: 'Product:book',
+      key: 'Product:{shop}book',
       update: { product: { set: { name: 'Book II' }, inc: { price: 2.5 }, append: { tags: ['sale'] }, remove: { tags: ['paper'] } } },
     });
     expect(data?.withLock.model).toMatchObject({ name: 'Book II', price: 12.5, tags: ['sale'] });
@@ -642,7 +651,7 @@ describe('update operations', () => {
 });
 
 describe('refusals', () => {
-  const steps33 = Array.from({ length: 33 }, (_, i) => ({ key: `User:u${i}` }));
+  const steps33 = Array.from({ length: 33 }, (_, i) => ({ key: `User:{shop}u${i}` }));
   const refusals: Array<[string, ErrorCode, () => Promise<Response<unknown>>]> = [
     [
       'withLock on a key naming no registered model',
@@ -654,41 +663,41 @@ describe('refusals', () => {
     [
       'withLocks with a malformed key among its steps',
       'INVALID_KEY',
-      () => t.execute(WithLocksDocument, { steps: [{ key: 'User:alice', update: balance(-1) }, { key: 'User:' }] }),
+      () => t.execute(WithLocksDocument, { steps: [{ key: 'User:{shop}alice', update: balance(-1) }, { key: 'User:' }] }),
     ],
     [
       'an action with a colon',
       'BAD_USER_INPUT',
-      () => t.execute(WithLockDocument, { key: 'User:alice', action: 'a:b', update: balance(-1) }),
+      () => t.execute(WithLockDocument, { key: 'User:{shop}alice', action: 'a:b', update: balance(-1) }),
     ],
-    ['an action with a space', 'BAD_USER_INPUT', () => t.execute(AcquireLockDocument, { key: 'User:alice', action: 'a b' })],
+    ['an action with a space', 'BAD_USER_INPUT', () => t.execute(AcquireLockDocument, { key: 'User:{shop}alice', action: 'a b' })],
     [
       'an empty action',
       'BAD_USER_INPUT',
-      () => t.execute(WithLocksDocument, { action: '', steps: [{ key: 'User:alice', update: balance(-1) }] }),
+      () => t.execute(WithLocksDocument, { action: '', steps: [{ key: 'User:{shop}alice', update: balance(-1) }] }),
     ],
     [
       'an action of 65 characters',
       'BAD_USER_INPUT',
-      () => t.execute(WithLockDocument, { key: 'User:alice', action: 'x'.repeat(65), update: balance(-1) }),
+      () => t.execute(WithLockDocument, { key: 'User:{shop}alice', action: 'x'.repeat(65), update: balance(-1) }),
     ],
-    ['leaseMs 99', 'BAD_USER_INPUT', () => t.execute(WithLockDocument, { key: 'User:alice', leaseMs: 99, update: balance(-1) })],
-    ['leaseMs 600001', 'BAD_USER_INPUT', () => t.execute(AcquireLockDocument, { key: 'User:alice', leaseMs: 600_001 })],
-    ['timeoutMs -1', 'BAD_USER_INPUT', () => t.execute(WithLockDocument, { key: 'User:alice', timeoutMs: -1, update: balance(-1) })],
+    ['leaseMs 99', 'BAD_USER_INPUT', () => t.execute(WithLockDocument, { key: 'User:{shop}alice', leaseMs: 99, update: balance(-1) })],
+    ['leaseMs 600001', 'BAD_USER_INPUT', () => t.execute(AcquireLockDocument, { key: 'User:{shop}alice', leaseMs: 600_001 })],
+    ['timeoutMs -1', 'BAD_USER_INPUT', () => t.execute(WithLockDocument, { key: 'User:{shop}alice', timeoutMs: -1, update: balance(-1) })],
     [
       'timeoutMs 60001',
       'BAD_USER_INPUT',
-      () => t.execute(WithLocksDocument, { timeoutMs: 60_001, steps: [{ key: 'User:alice', update: balance(-1) }] }),
+      () => t.execute(WithLocksDocument, { timeoutMs: 60_001, steps: [{ key: 'User:{shop}alice', update: balance(-1) }] }),
     ],
     [
       'an update member for another model',
       'WRONG_MODEL',
-      () => t.execute(WithLockDocument, { key: 'User:alice', update: { product: { inc: { stock: 1 } } } }),
+      () => t.execute(WithLockDocument, { key: 'User:{shop}alice', update: { product: { inc: { stock: 1 } } } }),
     ],
     [
       'a condition member for another model',
       'WRONG_MODEL',
-      () => t.execute(WithLockDocument, { key: 'User:alice', when: { product: { stock: { gte: 0 } } }, update: balance(-1) }),
+      () => t.execute(WithLockDocument, { key: 'User:{shop}alice', when: { product: { stock: { gte: 0 } } }, update: balance(-1) }),
     ],
     [
       'a withLocks step whose update is for another model',
@@ -696,20 +705,20 @@ describe('refusals', () => {
       () =>
         t.execute(WithLocksDocument, {
           steps: [
-            { key: 'User:alice', update: balance(-1) },
-            { key: 'Product:book', update: balance(1) },
+            { key: 'User:{shop}alice', update: balance(-1) },
+            { key: 'Product:{shop}book', update: balance(1) },
           ],
         }),
     ],
     [
       'an update that takes the balance below 0',
       'VALIDATION_FAILED',
-      () => t.execute(WithLockDocument, { key: 'User:alice', update: balance(-101) }),
+      () => t.execute(WithLockDocument, { key: 'User:{shop}alice', update: balance(-101) }),
     ],
     [
       'an update that sets an invalid email',
       'VALIDATION_FAILED',
-      () => t.execute(WithLockDocument, { key: 'User:alice', update: { user: { set: { email: 'not-an-email' } } } }),
+      () => t.execute(WithLockDocument, { key: 'User:{shop}alice', update: { user: { set: { email: 'not-an-email' } } } }),
     ],
     [
       'a withLocks step whose update breaks the schema, beside a valid one',
@@ -717,8 +726,8 @@ describe('refusals', () => {
       () =>
         t.execute(WithLocksDocument, {
           steps: [
-            { key: 'User:alice', update: balance(-1) },
-            { key: 'Product:book', update: { product: { inc: { stock: -4 } } } },
+            { key: 'User:{shop}alice', update: balance(-1) },
+            { key: 'Product:{shop}book', update: { product: { inc: { stock: -4 } } } },
           ],
         }),
     ],
@@ -730,7 +739,7 @@ describe('refusals', () => {
     [
       'withLocks with the same key twice',
       'BAD_USER_INPUT',
-      () => t.execute(WithLocksDocument, { steps: [{ key: 'User:alice', update: balance(-1) }, { key: 'User:alice' }] }),
+      () => t.execute(WithLocksDocument, { steps: [{ key: 'User:{shop}alice', update: balance(-1) }, { key: 'User:{shop}alice' }] }),
     ],
     ['withLocks with no steps', 'BAD_USER_INPUT', () => t.execute(WithLocksDocument, { steps: [] })],
     ['withLocks with 33 steps', 'BAD_USER_INPUT', () => t.execute(WithLocksDocument, { steps: steps33 })],
@@ -753,17 +762,17 @@ describe('refusals', () => {
 
   it('states the rule, the value received and what to change', async () => {
     const message = async (response: Promise<Response<unknown>>) => (await response).errors?.[0]?.message;
-    expect(await message(t.execute(WithLockDocument, { key: 'User:alice', action: 'a:b' }))).toBe(
+    expect(await message(t.execute(WithLockDocument, { key: 'User:{shop}alice', action: 'a:b' }))).toBe(
       'Lock action "a:b" is invalid: it must match /^[A-Za-z0-9_.-]{1,64}$/.',
     );
-    expect(await message(t.execute(WithLockDocument, { key: 'User:alice', leaseMs: 99 }))).toBe(
+    expect(await message(t.execute(WithLockDocument, { key: 'User:{shop}alice', leaseMs: 99 }))).toBe(
       'leaseMs is 99; it must be a whole number of milliseconds from 100 to 600000.',
     );
-    expect(await message(t.execute(WithLockDocument, { key: 'User:alice', timeoutMs: 60_001 }))).toBe(
+    expect(await message(t.execute(WithLockDocument, { key: 'User:{shop}alice', timeoutMs: 60_001 }))).toBe(
       'timeoutMs is 60001; it must be a whole number of milliseconds from 0 to 60000.',
     );
-    expect(await message(t.execute(WithLockDocument, { key: 'User:alice', update: { product: { inc: { stock: 1 } } } }))).toContain(
-      'Key "User:alice" is for model User, but the member "product" names another model; use the member "user".',
+    expect(await message(t.execute(WithLockDocument, { key: 'User:{shop}alice', update: { product: { inc: { stock: 1 } } } }))).toContain(
+      'Key "User:{shop}alice" is for model User, but the member "product" names another model; use the member "user".',
     );
     expect(await message(t.execute(WithLocksDocument, { steps: steps33 }))).toBe('withLocks takes 1 to 32 steps; it got 33.');
     expect(await message(customWithLock({ key: 'Item:A-1', update: { item: { set: { sku: 'B-2' } } } }))).toContain(
@@ -773,8 +782,8 @@ describe('refusals', () => {
 
   it('accepts the bounds themselves: leaseMs 100 and 600000, timeoutMs 0 and 60000, an action of 64 characters, 32 steps', async () => {
     const responses = await Promise.all([
-      t.execute(WithLockDocument, { key: 'User:alice', action: 'x'.repeat(64), leaseMs: 600_000, timeoutMs: 60_000 }),
-      t.execute(WithLockDocument, { key: 'User:bob', action: 'A-z_0.9', leaseMs: 100, timeoutMs: 0 }),
+      t.execute(WithLockDocument, { key: 'User:{shop}alice', action: 'x'.repeat(64), leaseMs: 600_000, timeoutMs: 60_000 }),
+      t.execute(WithLockDocument, { key: 'User:{shop}bob', action: 'A-z_0.9', leaseMs: 100, timeoutMs: 0 }),
       t.execute(WithLocksDocument, { steps: steps33.slice(0, 32) }),
     ]);
     expect(responses.flatMap((response) => response.errors ?? [])).toEqual([]);

@@ -2,33 +2,89 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Redis, type Cluster } from 'ioredis';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { models, User } from '../examples/shop.js';
 import { createGateway, createStore, type Gateway, type Store } from '../src/index.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../src/server/embedded-redis.js';
-import { countCommands, describeCommand, isScriptCall } from './helpers/command-counter.js';
+import { describeCommand, isScriptCall } from './helpers/command-counter.js';
 import { gatewayError } from './helpers/gateway-error.js';
-import { openTestRedis, type TestRedis } from './helpers/redis.js';
+import { nodeId, primaryFor } from './helpers/cluster-keys.js';
+import { onCluster } from './helpers/modes.js';
+import { openStandaloneRedis, openTestRedis, type StandaloneRedis, type TestRedis } from './helpers/redis.js';
+import { openTestCluster, type TestCluster } from './helpers/test-cluster.js';
 
 /** A command timeout of 200 ms: WAIT then waits 100 ms, half of it. */
 const TIMEOUT_MS = 200;
 const WAIT_MS = 100;
 
+/** The process of the replica of the primary that serves `key`'s slot. */
+async function replicaPidOf(cluster: TestCluster, key: string): Promise<number> {
+  const primary = primaryFor(cluster.client, await cluster.primaries(), key);
+  const lines = (await primary.call('CLUSTER', 'REPLICAS', await nodeId(primary))) as string[];
+  const replica = new Redis({ host: '127.0.0.1', port: Number(/:(\d+)@/.exec(lines[0] ?? '')?.[1]) });
+  try {
+    return Number(/process_id:(\d+)/.exec(await replica.info('server'))?.[1]);
+  } finally {
+    await replica.quit();
+  }
+}
+
 const alice = () => User.create({ name: 'Alice', age: 30, email: 'a@example.com', balance: 10 }, { pk: 'alice' });
 
-describe('writeConcern on a Redis without replicas', () => {
+describe('writeConcern PRIMARY', () => {
   let redis: TestRedis;
-  let client: Redis;
   let store: Store;
   beforeAll(async () => {
     redis = await openTestRedis();
-    client = new Redis(redis.url, { commandTimeout: TIMEOUT_MS });
+    store = createStore({ redis: redis.client, models });
+  });
+  afterAll(() => redis.close());
+
+  it('sends no WAIT, the default: the write script alone, to the node of its slot', async () => {
+    await store.insert([alice()]); // opens the connection to that node
+    const { commands } = await redis.countCommands(() => store.insert([alice()]));
+    expect(commands.filter((command) => !isScriptCall(command))).toEqual([]);
+    expect(commands).toHaveLength(1);
+  });
+});
+
+/**
+ * On one Redis: the run's redis-server, which has no replica. On a cluster every primary has one, so the
+ * replica of the slot of the documents here is paused (SIGSTOP) while each spec runs: well within the
+ * cluster's node timeout, so that nothing fails over.
+ */
+describe('writeConcern REPLICA when no replica acknowledges', () => {
+  let redis: TestRedis;
+  let client: Redis | Cluster;
+  let store: Store;
+  let replicaPid: number | undefined;
+  beforeAll(async () => {
+    if (onCluster()) {
+      redis = await openTestRedis();
+      // The cluster this file holds already: a client of it with the command timeout of these specs.
+      const cluster = await openTestCluster();
+      closing.push(() => cluster.close());
+      client = cluster.connect({ redisOptions: { commandTimeout: TIMEOUT_MS } });
+      replicaPid = await replicaPidOf(cluster, 'User:alice');
+    } else {
+      const own = await openStandaloneRedis();
+      redis = own;
+      client = new Redis(own.url, { commandTimeout: TIMEOUT_MS });
+    }
     store = createStore({ redis: client, models });
   });
-  beforeEach(() => redis.client.flushdb());
+  const closing: Array<() => Promise<void>> = [];
+  beforeEach(async () => {
+    await redis.flush();
+    if (replicaPid !== undefined) process.kill(replicaPid, 'SIGSTOP');
+  });
+  afterEach(() => {
+    if (replicaPid !== undefined) process.kill(replicaPid, 'SIGCONT');
+  });
   afterAll(async () => {
     client.disconnect();
+    for (const close of closing) await close();
     await redis.close();
   });
 
@@ -46,12 +102,6 @@ describe('writeConcern on a Redis without replicas', () => {
     expect(await redis.client.exists('User:alice')).toBe(1);
   });
 
-  it('sends no WAIT for PRIMARY, the default', async () => {
-    const { commands } = await redis.countCommands(() => store.insert([alice()]));
-    expect(commands.filter((command) => !isScriptCall(command))).toEqual([]);
-    expect(commands).toHaveLength(1);
-  });
-
   it('answers KEY_EXISTS, not NOT_REPLICATED, for an insert that wrote nothing', async () => {
     await store.insert([alice()]);
     const error = await gatewayError(() => store.insert([alice()], { onConflict: 'FAIL', writeConcern: 'REPLICA' }));
@@ -66,7 +116,7 @@ describe('writeConcern on a Redis without replicas', () => {
     expect(error.message).toMatch(
       /lock on "User:alice" \(pay\) was taken, but no replica acknowledged it within 100 ms .* so it was let go again/,
     );
-    expect(await redis.client.keys('rmg:lock:*')).toEqual([]);
+    expect(await redis.keys('rmg:lock:*')).toEqual([]);
     // Free at once for the next caller, who does not wait for a lease to run out.
     const { lease } = await session.acquireLock('User:alice', 'pay', { timeoutMs: 0 });
     await session.releaseLock(lease.token);
@@ -79,15 +129,17 @@ describe('writeConcern on a Redis without replicas', () => {
     const error = await gatewayError(() => session.releaseLock(lease.token, { update: { inc: { balance: 5 } }, writeConcern: 'REPLICA' }));
     expect(error.code).toBe('NOT_REPLICATED');
     expect(JSON.parse((await redis.client.get('User:alice')) ?? '{}')).toMatchObject({ balance: 15 });
-    expect(await redis.client.keys('rmg:lock:*')).toEqual([]);
+    expect(await redis.keys('rmg:lock:*')).toEqual([]);
   });
 });
 
 /**
  * A primary with one replica of its own, so that WAIT has someone to count, and a replica that can be
- * paused (SIGSTOP) to make it fall behind for certain.
+ * paused (SIGSTOP) to make it fall behind for certain. Servers of its own, the same whatever the
+ * project's Redis: run once. On a cluster, cluster-write-concern.test.ts specifies writes acknowledged by
+ * their slot's replica.
  */
-describe('writeConcern on a Redis with a replica', () => {
+describe.runIf(!onCluster())('writeConcern on a Redis with a replica', () => {
   let dir: string;
   let primary: EmbeddedRedis;
   let replica: EmbeddedRedis;
@@ -205,8 +257,9 @@ describe('writeConcern on a Redis with a replica', () => {
   });
 });
 
-describe('writeConcern through GraphQL', () => {
-  let redis: TestRedis;
+// The server's default applies on a Redis without replicas, where REPLICA and PRIMARY answer differently.
+describe.runIf(!onCluster())('writeConcern through GraphQL', () => {
+  let redis: StandaloneRedis;
   let gateway: Gateway;
   const post = async (query: string) => {
     const response = await gateway.yoga.fetch('http://gateway.test/graphql', {
@@ -220,7 +273,7 @@ describe('writeConcern through GraphQL', () => {
     post(`mutation { insertMany(models: [{ user: { pk: "bob", name: "Bob", age: 40, email: "b@example.com" } }]${concern}) { key } }`);
 
   beforeAll(async () => {
-    redis = await openTestRedis();
+    redis = await openStandaloneRedis();
     // The server's default is REPLICA, and this Redis has no replica: a mutation that names none is NOT_REPLICATED.
     gateway = createGateway({ models, redis: redis.url, redisTimeoutMs: TIMEOUT_MS, writeConcern: 'REPLICA', logging: false });
   });
@@ -232,7 +285,7 @@ describe('writeConcern through GraphQL', () => {
   it("applies the server's default when a mutation names none, and the mutation's own when it does", async () => {
     const byDefault = await insert('');
     expect(byDefault.errors?.[0]?.extensions).toMatchObject({ code: 'NOT_REPLICATED', replicas: 0, waitMs: WAIT_MS });
-    expect(await redis.client.exists('User:bob')).toBe(1);
+    expect(await redis.exists('User:bob')).toBe(1);
     expect(await insert(', writeConcern: PRIMARY')).toEqual({ data: { insertMany: [{ key: 'User:bob' }] } });
   });
 });
