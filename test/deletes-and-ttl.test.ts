@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { models as shopModels, Order, Product, User } from '../examples/shop.js';
 import { defineModel } from '../src/index.js';
+import { keyspaceFor, shardPrefixAround, singleKeyspace, slotTagOf } from '../src/store/keyspace.js';
 import {
   AllOrdersDocument,
   AllProductsDocument,
@@ -16,8 +17,8 @@ import {
   type AllUsersQueryVariables,
   type UserWhere,
 } from './generated/graphql.js';
-import { countCommands, isScriptCall } from './helpers/command-counter.js';
-import { seedPeople as seedPeopleInto } from './helpers/people.js';
+import { isScriptCall } from './helpers/command-counter.js';
+import { PEOPLE, seedPeople as seedPeopleInto } from './helpers/people.js';
 import { errorCodes, openTestGateway, type TestGateway } from './helpers/test-gateway.js';
 import { codeOf } from './helpers/gateway-error.js';
 
@@ -38,18 +39,29 @@ let t: TestGateway;
 beforeAll(async () => {
   t = await openTestGateway({ models: [...shopModels, Tag, Visit, Blink] });
 });
-beforeEach(() => t.redis.client.flushdb());
+beforeEach(() => t.redis.flush());
 afterAll(() => t.close());
 
 const seedPeople = () => seedPeopleInto(t);
+/** A product and an order, whose pks share no slot on a cluster: written there a step per slot. */
 const seedShop = () =>
-  t.gateway.store.insert([
-    Product.create({ name: 'Book', price: 12.5 }, { pk: 'book' }),
-    Order.create(
-      { userId: 'User:alice', productId: 'Product:book', quantity: 1, placedAt: new Date('2025-01-01T00:00:00.000Z') },
-      { pk: 'o1' },
-    ),
-  ]);
+  t.gateway.store.insert(
+    [
+      Product.create({ name: 'Book', price: 12.5 }, { pk: 'book' }),
+      Order.create(
+        { userId: 'User:alice', productId: 'Product:book', quantity: 1, placedAt: new Date('2025-01-01T00:00:00.000Z') },
+        { pk: 'o1' },
+      ),
+    ],
+    { atomicity: 'PER_SLOT' },
+  );
+
+/** deleteMany of keys that share no slot on a cluster: there a step per slot, on one Redis one delete. */
+const DELETE_MANY_PER_SLOT = `mutation ($keys: [ID!]!) { deleteMany(keys: $keys, atomicity: PER_SLOT) { count byModel { model count } } }`;
+const deleteManyPerSlot = (keys: string[]) =>
+  t.execute<{ deleteMany: { count: number; byModel: Array<{ model: string; count: number }> } }, { keys: string[] }>(DELETE_MANY_PER_SLOT, {
+    keys,
+  });
 
 async function userPks(variables: AllUsersQueryVariables = {}): Promise<string[]> {
   const { data, errors } = await t.execute(AllUsersDocument, { first: 1000, ...variables });
@@ -57,10 +69,17 @@ async function userPks(variables: AllUsersQueryVariables = {}): Promise<string[]
   return data?.allUsers.edges.map((edge) => edge.node!.pk) ?? [];
 }
 
+/** Where the index entries of the document at `key` live: its model's one shard on one Redis, its slot's on a cluster. */
+const indexPrefixOf = (key: string) => keyspaceFor(t.redis.client).indexPrefix(key.slice(0, key.indexOf(':')), key);
+
+/** A pattern for every index key of `model`, in every shard. */
+const indexKeysOf = (model: string) =>
+  keyspaceFor(t.redis.client).cluster ? `${shardPrefixAround(model).join('*')}*` : `${singleKeyspace.indexPrefix(model, `${model}:`)}*`;
+
 /** Every index key of `model` that names `pk`: in a sorted set (as a member, or after "\0\0" in a string index) or as a hash field. */
 async function indexKeysNaming(model: string, pk: string): Promise<string[]> {
   const found: string[] = [];
-  for (const key of (await t.redis.client.keys(`rmg:idx:${model}:*`)).sort()) {
+  for (const key of await t.redis.keys(indexKeysOf(model))) {
     const type = await t.redis.client.type(key);
     if (type === 'zset') {
       const members = await t.redis.client.zrange(key, '0', '-1');
@@ -73,7 +92,7 @@ async function indexKeysNaming(model: string, pk: string): Promise<string[]> {
 /** Waits until Redis has expired every key, polling EXISTS: a condition wait with a bound, not a timing assertion. */
 async function untilExpired(...keys: string[]): Promise<void> {
   for (let poll = 0; poll < 400; poll++) {
-    if ((await t.redis.client.exists(...keys)) === 0) return;
+    if ((await t.redis.exists(...keys)) === 0) return;
     await pause(10);
   }
   throw new Error(`${keys.join(', ')} still exist after 400 polls`);
@@ -92,28 +111,34 @@ describe('deleteMany', () => {
   });
 
   it('deletes keys of several models in one script call, counting them by model', async () => {
-    await t.execute(DeleteManyDocument, { keys: ['User:erin'] }); // loads the script on this connection
-    const { result, commands } = await t.redis.countCommands(() =>
-      t.execute(DeleteManyDocument, { keys: ['User:alice', 'Product:book', 'Order:o1', 'User:bob'] }),
-    );
+    // One write is one slot's on a cluster: these keys share a hash tag, so that it is one call there too.
+    const keys = ['User:{s1}zoe', 'Product:{s1}pen', 'Order:{s1}o9', 'User:{s1}yan'];
+    await t.gateway.store.insert([
+      User.create({ name: 'Zoe', age: 20, email: 'zoe@example.com' }, { pk: '{s1}zoe' }),
+      Product.create({ name: 'Pen', price: 1 }, { pk: '{s1}pen' }),
+      Order.create({ userId: 'User:{s1}zoe', productId: 'Product:{s1}pen', quantity: 1, placedAt: new Date(0) }, { pk: '{s1}o9' }),
+      User.create({ name: 'Yan', age: 21, email: 'yan@example.com' }, { pk: '{s1}yan' }),
+    ]);
+    await t.execute(DeleteManyDocument, { keys: ['User:{s1}nobody'] }); // loads the script on the connection to that slot's primary
+    const { result, commands } = await t.redis.countCommands(() => t.execute(DeleteManyDocument, { keys }));
     expect(result.errors).toBeUndefined();
     expect(result.data?.deleteMany.count).toBe(4);
     expect(result.data?.deleteMany.byModel).toHaveLength(3);
     expect(result.data?.deleteMany.byModel).toEqual(byModel({ User: 2, Product: 1, Order: 1 }));
     expect(commands).toHaveLength(1);
     expect(commands.every(isScriptCall)).toBe(true);
-    expect(await t.redis.client.exists('User:alice', 'Product:book', 'Order:o1', 'User:bob')).toBe(0);
-    expect(await userPks()).toEqual(['carol', 'dave']);
+    expect(await t.redis.exists(...keys)).toBe(0);
+    expect(await userPks()).toEqual(['alice', 'bob', 'carol', 'dave', 'erin']);
   });
 
   it('does not count missing keys, nor a key given twice', async () => {
-    const { data } = await t.execute(DeleteManyDocument, { keys: ['User:alice', 'User:nobody', 'User:alice', 'Order:gone'] });
+    const { data } = await deleteManyPerSlot(['User:alice', 'User:nobody', 'User:alice', 'Order:gone']);
     expect(data?.deleteMany).toEqual({ count: 1, byModel: [{ model: 'User', count: 1 }] });
   });
 
   it('removes index entries with the documents: finders no longer return them, and no index set names them', async () => {
     expect(await indexKeysNaming('User', 'bob')).not.toEqual([]);
-    await t.execute(DeleteManyDocument, { keys: ['User:bob', 'Product:book'] });
+    await deleteManyPerSlot(['User:bob', 'Product:book']);
     expect(await userPks({ where: { age: { eq: 40 } } })).toEqual(['dave']);
     expect(await userPks({ where: { name: { eq: 'Bob' } } })).toEqual([]);
     expect(await userPks({ orderBy: { field: 'age', direction: 'DESC' } })).toEqual(['dave', 'erin', 'alice', 'carol']);
@@ -131,7 +156,7 @@ describe('deleteMany', () => {
     const { data, errors } = await t.execute(DeleteManyDocument, { keys: ['User:alice', bad, 'Product:book'] });
     expect(data).toBeNull();
     expect(errorCodes(errors)).toEqual([{ path: 'deleteMany', code }]);
-    expect(await t.redis.client.exists('User:alice', 'Product:book')).toBe(2);
+    expect(await t.redis.exists('User:alice', 'Product:book')).toBe(2);
     expect(await userPks({ where: { name: { eq: 'Alice' } } })).toEqual(['alice']);
   });
 
@@ -151,7 +176,7 @@ describe('deleteUsers', () => {
     expect(data?.deleteUsers).toEqual({ count: 3, byModel: [{ model: 'User', count: 3 }] });
     expect(await userPks()).toEqual(['alice', 'dave']);
     for (const pk of ['bob', 'carol', 'erin']) expect(await indexKeysNaming('User', pk)).toEqual([]);
-    expect(await t.redis.client.exists('User:alice', 'User:dave')).toBe(2);
+    expect(await t.redis.exists('User:alice', 'User:dave')).toBe(2);
   });
 
   it.each<[string, UserWhere]>([
@@ -173,22 +198,25 @@ describe('deleteUsers', () => {
   });
 
   it("follows the finders' null rules", async () => {
-    await t.gateway.store.insert([
-      Tag.create({ label: 'x', rank: 1 }, { pk: 't1' }),
-      Tag.create({ label: 'y' }, { pk: 't2' }),
-      Tag.create({ label: null, rank: 2 }, { pk: 't3' }),
-      Tag.create({ label: null }, { pk: 't4' }),
-    ]);
+    await t.gateway.store.insert(
+      [
+        Tag.create({ label: 'x', rank: 1 }, { pk: 't1' }),
+        Tag.create({ label: 'y' }, { pk: 't2' }),
+        Tag.create({ label: null, rank: 2 }, { pk: 't3' }),
+        Tag.create({ label: null }, { pk: 't4' }),
+      ],
+      { atomicity: 'PER_SLOT' },
+    );
     const deleteTags = (where: unknown) =>
       t.execute<{ deleteTags: { count: number } }, { where: unknown }>(
         `mutation ($where: TagWhere!) { deleteTags(where: $where) { count } }`,
         { where },
       );
     expect((await deleteTags({ rank: { gt: 0 }, label: { ne: 'x' } })).data?.deleteTags.count).toBe(1);
-    expect(await t.redis.client.exists('Tag:t1', 'Tag:t2', 'Tag:t3', 'Tag:t4')).toBe(3);
+    expect(await t.redis.exists('Tag:t1', 'Tag:t2', 'Tag:t3', 'Tag:t4')).toBe(3);
     expect(await t.redis.client.exists('Tag:t3')).toBe(0);
     expect((await deleteTags({ not: { rank: { lt: 5 } } })).data?.deleteTags.count).toBe(2);
-    expect(await t.redis.client.exists('Tag:t1', 'Tag:t2', 'Tag:t3', 'Tag:t4')).toBe(1);
+    expect(await t.redis.exists('Tag:t1', 'Tag:t2', 'Tag:t3', 'Tag:t4')).toBe(1);
   });
 });
 
@@ -202,9 +230,9 @@ describe('deleteAllUsers', () => {
     const { data } = await t.execute(DeleteAllUsersDocument, { confirm: true });
     expect(data?.deleteAllUsers).toEqual({ count: 5, byModel: [{ model: 'User', count: 5 }] });
     expect(await userPks()).toEqual([]);
-    const left = (await t.redis.client.keys('rmg:idx:User:*')).filter((key) => !key.endsWith(':@meta'));
+    const left = (await t.redis.keys(indexKeysOf('User'))).filter((key) => key !== keyspaceFor(t.redis.client).metaKey('User'));
     expect(left).toEqual([]);
-    expect((await t.redis.client.keys('User:*')).length).toBe(0);
+    expect(await t.redis.keys('User:*')).toEqual([]);
     const products = await t.execute(AllProductsDocument, {});
     expect(products.data?.allProducts.edges.map((edge) => edge.node!.key)).toEqual(['Product:book']);
   });
@@ -225,7 +253,7 @@ describe('deletes in the TypeScript store', () => {
   });
 
   it('deletes keys with session.deleteMany, counting by model', async () => {
-    const result = await t.gateway.store.session().deleteMany(['User:alice', 'Order:o1', 'Order:o2']);
+    const result = await t.gateway.store.session().deleteMany(['User:alice', 'Order:o1', 'Order:o2'], { atomicity: 'PER_SLOT' });
     expect(result).toEqual({ count: 2, byModel: { User: 1, Order: 1 } });
     expect(await codeOf(() => t.gateway.store.session().deleteMany(['User:bob', 'Nope:1']))).toBe('MODEL_NOT_FOUND');
     expect(await t.redis.client.exists('User:bob')).toBe(1);
@@ -347,7 +375,7 @@ describe('expiry, enforced at read time', () => {
     expect(all.data?.allUsers.edges.map((edge) => edge.node!.pk)).toEqual(['alice', 'carol', 'dave']);
     expect(await indexKeysNaming('User', 'bob')).toEqual([]);
     expect(await indexKeysNaming('User', 'erin')).toEqual([]);
-    expect(await t.redis.client.zscore('rmg:idx:User:@pk', 'bob')).toBeNull();
+    expect(await t.redis.client.zscore(`${indexPrefixOf('User:bob')}@pk`, 'bob')).toBeNull();
 
     const forties = await t.execute(AllUsersWithCountDocument, {
       where: { age: { eq: 40 } },
@@ -388,7 +416,10 @@ describe('expiry, enforced at read time', () => {
 
 describe('expiry of a TTL given back by a refreshing read', () => {
   it('takes the instance out of the finders when it runs out, after setTtl(null) had removed the TTL', async () => {
-    await t.gateway.store.insert(['b1', 'b2', 'b3'].map((pk, n) => Blink.create({ n }, { pk })));
+    await t.gateway.store.insert(
+      ['b1', 'b2', 'b3'].map((pk, n) => Blink.create({ n }, { pk })),
+      { atomicity: 'PER_SLOT' },
+    );
     for (const pk of ['b1', 'b2', 'b3']) await t.execute(SetTtlDocument, { key: `Blink:${pk}`, seconds: null });
     // "The next refreshing read resets the TTL to the model's ttl": one through node, the others through a finder.
     await t.execute(`{ node(key: "Blink:b1") { key } }`);
@@ -415,7 +446,9 @@ describe('writes move index entries', () => {
     expect(await userPks({ where: { name: { eq: 'Zoe' }, age: { eq: 60 } } })).toEqual(['alice']);
     expect(await userPks({ orderBy: { field: 'name' } })).toEqual(['bob', 'carol', 'dave', 'erin', 'alice']);
     expect(await userPks({ orderBy: { field: 'age', direction: 'DESC' } })).toEqual(['alice', 'dave', 'bob', 'erin', 'carol']);
-    expect(await t.redis.client.zcard('rmg:idx:User:name')).toBe(5);
+    const shards = new Set(PEOPLE.map(([pk]) => indexPrefixOf(`User:${pk}`)));
+    const names = await Promise.all([...shards].map((prefix) => t.redis.client.zcard(`${prefix}name`)));
+    expect(names.reduce((sum, each) => sum + each, 0)).toBe(5);
   });
 
   it('the TypeScript callback form of withLock moves them too', async () => {
@@ -425,12 +458,18 @@ describe('writes move index entries', () => {
   });
 
   it('withLocks moves the entries of every key it saves', async () => {
-    await t.gateway.store.withLocks('default', [
-      { key: 'User:alice', update: { set: { age: 41 } } },
-      { key: 'User:bob', update: { set: { name: 'Aaron' } } },
+    // withLocks is one slot's write on a cluster: two users whose pks share a hash tag.
+    await t.gateway.store.insert([
+      User.create({ name: 'Amy', age: 30, email: 'amy@example.com' }, { pk: '{w}amy' }),
+      User.create({ name: 'Ben', age: 20, email: 'ben@example.com' }, { pk: '{w}ben' }),
     ]);
-    expect(await userPks({ where: { age: { gt: 40 } } })).toEqual(['alice']);
-    expect(await userPks({ orderBy: { field: 'name' }, first: 1 })).toEqual(['bob']);
+    await t.gateway.store.withLocks('default', [
+      { key: 'User:{w}amy', update: { set: { age: 41 } } },
+      { key: 'User:{w}ben', update: { set: { name: 'Aaron' } } },
+    ]);
+    expect(await userPks({ where: { age: { gt: 40 } } })).toEqual(['{w}amy']);
+    expect(await userPks({ orderBy: { field: 'name' }, first: 1 })).toEqual(['{w}ben']);
+    expect(await userPks({ where: { or: [{ name: { eq: 'Ben' } }, { age: { eq: 30 } }] } })).toEqual(['alice']);
   });
 
   it('releaseLock saving an update moves them', async () => {
@@ -449,10 +488,12 @@ describe('writes move index entries', () => {
   });
 
   it('moves nothing when an insertMany is refused', async () => {
+    // In the slot of User:alice, so that on a cluster too the insert is refused for the key that exists.
+    const zed = `zed${slotTagOf('User:alice')}`;
     const refused = await codeOf(() =>
       t.gateway.store.insert(
         [
-          User.create({ name: 'Zed', age: 99, email: 'zed@example.com' }, { pk: 'zed' }),
+          User.create({ name: 'Zed', age: 99, email: 'zed@example.com' }, { pk: zed }),
           User.create({ name: 'Al', age: 1, email: 'al@example.com' }, { pk: 'alice' }),
         ],
         { onConflict: 'FAIL' },
@@ -461,7 +502,7 @@ describe('writes move index entries', () => {
     expect(refused).toBe('KEY_EXISTS');
     expect(await userPks({ where: { or: [{ name: { in: ['Zed', 'Al'] } }, { age: { in: [1, 99] } }] } })).toEqual([]);
     expect(await userPks({ where: { name: { eq: 'Alice' }, age: { eq: 30 } } })).toEqual(['alice']);
-    expect(await indexKeysNaming('User', 'zed')).toEqual([]);
+    expect(await indexKeysNaming('User', zed)).toEqual([]);
   });
 
   it('leaves them as they were for an update of an unindexed field, or a condition that does not hold', async () => {

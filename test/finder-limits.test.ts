@@ -10,7 +10,7 @@ let redis: TestRedis;
 beforeAll(async () => {
   redis = await openTestRedis();
 });
-beforeEach(() => redis.client.flushdb());
+beforeEach(() => redis.flush());
 afterAll(() => redis.close());
 
 const store = () => createStore({ redis: redis.client, models: [Ticket] });

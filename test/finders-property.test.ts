@@ -2,12 +2,10 @@ import { setTimeout as pause } from 'node:timers/promises';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createGateway, defineModel, GatewayError, type Gateway, type Store } from '../src/index.js';
-import type { RedisClient } from '../src/store/redis-client.js';
+import { defineModel, GatewayError, type Atomicity, type Store } from '../src/index.js';
 import type { Update } from '../src/model/apply-update.js';
 import { evaluateCondition, type Condition } from '../src/model/conditions.js';
-import { keysEverywhere } from './helpers/cluster-keys.js';
-import { openTestCluster, type TestCluster } from './helpers/test-cluster.js';
+import { byMode } from './helpers/modes.js';
 import { openTestGateway, type TestGateway } from './helpers/test-gateway.js';
 
 /*
@@ -154,14 +152,15 @@ interface Oracle {
 }
 
 /**
- * Where the property runs: a gateway on one Redis, or on the test cluster. On a cluster a write is one
- * slot's, and these pks fall in different slots: there each key of an insert or a delete is its own call.
+ * Where the property runs: a gateway on the project's Redis, one redis-server or a cluster. On a cluster
+ * a write is one slot's, and these pks fall in different slots: there an insert or a delete by keys is
+ * written a step per slot (`atomicity`).
  */
 interface Real {
   store: Store;
   execute<TData>(query: string, variables: Record<string, unknown>): Promise<{ data: TData | null | undefined; errors: unknown }>;
-  /** Whether one call may write several of these keys. */
-  together: boolean;
+  /** How an insert or a delete of several of these keys is written. */
+  atomicity: Atomicity;
   /** How many of `keys` exist. */
   exists(keys: readonly string[]): Promise<number>;
   /** Removes every Thing and its index entries. */
@@ -360,8 +359,7 @@ class Insert implements fc.AsyncCommand<Oracle, Real> {
   check = () => true;
   async run(oracle: Oracle, real: Real) {
     const drafts = this.items.map(({ pk, input }) => Thing.create(input as never, { pk }));
-    if (real.together) await real.store.insert(drafts);
-    else for (const draft of drafts) await real.store.insert([draft]);
+    await real.store.insert(drafts, { atomicity: real.atomicity });
     for (const draft of drafts) oracle.docs.set(draft.pk, stored(draft.value));
   }
   toString = () => `insert(${show(this.items)})`;
@@ -395,9 +393,7 @@ class DeleteKeys implements fc.AsyncCommand<Oracle, Real> {
   async run(oracle: Oracle, real: Real) {
     const present = [...new Set(this.pks)].filter((pk) => oracle.docs.has(pk));
     const keys = this.pks.map(keyOf);
-    let count = 0;
-    if (real.together) count = (await real.store.session().deleteMany(keys)).count;
-    else for (const key of new Set(keys)) count += (await real.store.session().deleteMany([key])).count;
+    const { count } = await real.store.session().deleteMany(keys, { atomicity: real.atomicity });
     expect(count).toBe(present.length);
     for (const pk of present) oracle.docs.delete(pk);
   }
@@ -497,14 +493,12 @@ const updateArb = fc.tuple(pkArb, setArb, incArb).map(([pk, set, inc]) => {
 });
 const deleteKeysArb = fc.array(pkArb, { minLength: 1, maxLength: 2 }).map((pks) => new DeleteKeys(pks));
 const deleteWhereArb = whereArb.map((where) => new DeleteWhere(where));
-/** Deletes by where are left out on a cluster, which does not run them. */
-const writeArb = (byWhere: boolean): fc.Arbitrary<fc.AsyncCommand<Oracle, Real>> =>
-  fc.oneof(
-    { weight: 4, arbitrary: insertArb },
-    { weight: 4, arbitrary: updateArb },
-    { weight: 2, arbitrary: deleteKeysArb },
-    { weight: byWhere ? 1 : 0, arbitrary: deleteWhereArb },
-  );
+const writeArb: fc.Arbitrary<fc.AsyncCommand<Oracle, Real>> = fc.oneof(
+  { weight: 4, arbitrary: insertArb },
+  { weight: 4, arbitrary: updateArb },
+  { weight: 2, arbitrary: deleteKeysArb },
+  { weight: 1, arbitrary: deleteWhereArb },
+);
 const expireArb = fc
   .tuple(
     fc.uniqueArray(pkArb, { minLength: 2, maxLength: 6 }),
@@ -514,26 +508,25 @@ const expireArb = fc
   .map(([pks, persisted, rewritten]) => new Expire(pks, persisted, rewritten));
 
 /** Expire is rare (about one run in eight has one): each costs a second of waiting for Redis to expire keys. */
-const commandArb = (byWhere: boolean): fc.Arbitrary<fc.AsyncCommand<Oracle, Real>> =>
-  fc.oneof(
-    { weight: 96, arbitrary: insertArb },
-    { weight: 64, arbitrary: updateArb },
-    { weight: 24, arbitrary: deleteKeysArb },
-    { weight: byWhere ? 8 : 0, arbitrary: deleteWhereArb },
-    {
-      weight: 24,
-      arbitrary: fc.tuple(queryArb, fc.array(writeArb(byWhere), { maxLength: 4 })).map(([query, writes]) => new Find(query, writes)),
-    },
-    { weight: 1, arbitrary: expireArb },
-  );
+const commandArb: fc.Arbitrary<fc.AsyncCommand<Oracle, Real>> = fc.oneof(
+  { weight: 96, arbitrary: insertArb },
+  { weight: 64, arbitrary: updateArb },
+  { weight: 24, arbitrary: deleteKeysArb },
+  { weight: 8, arbitrary: deleteWhereArb },
+  {
+    weight: 24,
+    arbitrary: fc.tuple(queryArb, fc.array(writeArb, { maxLength: 4 })).map(([query, writes]) => new Find(query, writes)),
+  },
+  { weight: 1, arbitrary: expireArb },
+);
 
 // ---- the property -------------------------------------------------------------------------------
 
 /** The property over `real`, `numRuns` times, each run from no Thing at all. */
-async function holds(real: Real, byWhere: boolean, numRuns: number): Promise<void> {
+async function holds(real: Real, numRuns: number): Promise<void> {
   await fc.assert(
     fc.asyncProperty(
-      fc.commands([commandArb(byWhere)], { maxCommands: 30, size: 'max' }),
+      fc.commands([commandArb], { maxCommands: 30, size: 'max' }),
       fc.array(queryArb, { minLength: 3, maxLength: 5 }),
       async (commands, finalQueries) => {
         await real.clear();
@@ -546,17 +539,10 @@ async function holds(real: Real, byWhere: boolean, numRuns: number): Promise<voi
   );
 }
 
-const executeOn =
-  (gateway: Gateway<RedisClient>): Real['execute'] =>
-  async <TData>(query: string, variables: Record<string, unknown>) => {
-    const response = await gateway.yoga.fetch('http://gateway.test/graphql', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query, variables }),
-    });
-    return (await response.json()) as { data: TData | null | undefined; errors: unknown };
-  };
-
+/*
+ * On a cluster each Thing falls in a slot of its own, pages gather every primary's shards and deletes by
+ * where run a step per slot. Fewer runs there: a page is two script calls on each primary.
+ */
 describe('finders against an oracle', () => {
   let t: TestGateway;
   beforeAll(async () => {
@@ -564,55 +550,21 @@ describe('finders against an oracle', () => {
   });
   afterAll(() => t.close());
 
-  it('answer every query, paged, exactly as the lock conditions and the documented order say', async () => {
-    await holds(
-      {
-        store: t.gateway.store,
-        execute: executeOn(t.gateway),
-        together: true,
-        exists: (keys) => t.redis.client.exists(...keys),
-        clear: async () => void (await t.redis.client.flushdb()),
-      },
-      true,
-      60,
-    );
-  }, 120_000);
-});
-
-/*
- * The same property on the test cluster, where each Thing falls in a slot of its own and pages gather
- * every primary's shards. The cluster is shared with other spec files: only Things are cleared, and no
- * other spec uses that model. Fewer runs: a page there is two calls on each primary.
- */
-describe('finders against an oracle on a Redis Cluster', () => {
-  let cluster: TestCluster;
-  let gateway: Gateway<RedisClient>;
-  beforeAll(async () => {
-    cluster = await openTestCluster();
-    gateway = createGateway({ models: [Thing], redis: cluster.client, logging: false });
-  });
-  afterAll(async () => {
-    await gateway.close();
-    await cluster.close();
-  });
-
-  it('answer every query, paged, exactly as on one Redis', async () => {
-    const primaries = await cluster.primaries();
-    await holds(
-      {
-        store: gateway.store,
-        execute: executeOn(gateway),
-        together: false,
-        exists: async (keys) => (await Promise.all(keys.map((key) => cluster.client.exists(key)))).reduce((sum, each) => sum + each, 0),
-        clear: async () => {
-          for (const pattern of ['Thing:*', 'rmg:idx:*:Thing:*', 'rmg:lock:*:Thing:*']) {
-            const keys = await keysEverywhere(primaries, pattern);
-            await Promise.all(keys.map((key) => cluster.client.unlink(key)));
-          }
+  it(
+    'answer every query, paged, exactly as the lock conditions and the documented order say',
+    async () => {
+      await holds(
+        {
+          store: t.gateway.store,
+          execute: <TData>(query: string, variables: Record<string, unknown>) =>
+            t.execute<TData, Record<string, unknown>>(query, variables),
+          atomicity: byMode({ standalone: 'ALL', cluster: 'PER_SLOT' }),
+          exists: (keys) => t.redis.exists(...keys),
+          clear: () => t.redis.flush(),
         },
-      },
-      false,
-      12,
-    );
-  }, 180_000);
+        byMode({ standalone: 60, cluster: 12 }),
+      );
+    },
+    byMode({ standalone: 120_000, cluster: 180_000 }),
+  );
 });

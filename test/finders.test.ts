@@ -1,7 +1,10 @@
+import type { Cluster } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { models as shopModels, Order, Product, User } from '../examples/shop.js';
-import { defineModel, GatewayError } from '../src/index.js';
+import { defineModel, GatewayError, type Draft } from '../src/index.js';
+import { keyspaceFor } from '../src/store/keyspace.js';
+import { keySlot } from '../src/store/cluster/key-slot.js';
 import {
   AllOrdersDocument,
   AllProductsDocument,
@@ -15,8 +18,9 @@ import {
   type UserOrderBy,
   type UserWhere,
 } from './generated/graphql.js';
-import { countCommands, isScriptCall } from './helpers/command-counter.js';
-import { seedPeople as seedPeopleInto } from './helpers/people.js';
+import { isScriptCall, type SeenCommand } from './helpers/command-counter.js';
+import { onCluster } from './helpers/modes.js';
+import { PEOPLE, seedPeople as seedPeopleInto } from './helpers/people.js';
 import { errorCodes, openTestGateway, type TestGateway } from './helpers/test-gateway.js';
 import { codeOf } from './helpers/gateway-error.js';
 
@@ -45,10 +49,12 @@ let t: TestGateway;
 beforeAll(async () => {
   t = await openTestGateway({ models: [...shopModels, Gadget] });
 });
-beforeEach(() => t.redis.client.flushdb());
+beforeEach(() => t.redis.flush());
 afterAll(() => t.close());
 
 const seedPeople = () => seedPeopleInto(t);
+/** Writes documents whose pks share no slot on a cluster: there a step per slot (PER_SLOT), on one Redis one write. */
+const seed = (drafts: Draft[]) => t.gateway.store.insert(drafts, { atomicity: 'PER_SLOT' });
 
 type UserPage = AllUsersQuery['allUsers'];
 
@@ -59,6 +65,17 @@ async function usersPage(variables: AllUsersQueryVariables): Promise<UserPage> {
   if (!data) throw new Error('allUsers answered no data');
   return data.allUsers;
 }
+
+/** On a cluster, the primary (`host:port`) serving `key`'s slot, as the client's slot map says. */
+const primaryOf = (key: string) => (t.redis.client as Cluster).slots[keySlot(key)]?.[0];
+/** On a cluster, every primary (`host:port`). */
+const everyPrimary = () => (t.redis.client as Cluster).nodes('master').map(({ options: { host, port } }) => `${host}:${port}`);
+/** How many commands each node received ("redis" on one Redis). */
+const callsByNode = (commands: readonly SeenCommand[]) => {
+  const calls: Record<string, number> = {};
+  for (const { node = 'redis' } of commands) calls[node] = (calls[node] ?? 0) + 1;
+  return calls;
+};
 
 const pksOf = (page: { edges: ReadonlyArray<{ node: { pk: string } | null }> }) => page.edges.map((edge) => edge.node!.pk);
 
@@ -137,7 +154,11 @@ describe('the index option of defineModel', () => {
 
 describe('allUsers without arguments', () => {
   it('returns every instance ordered by pk, which is creation order with UUIDv7 pks', async () => {
-    const drafts = ['First', 'Second', 'Third'].map((name, i) => User.create({ name, age: 20 + i, email: `u${i}@example.com` }));
+    // The store's pks of one write: on a cluster they share a slot, so that one insert writes them all.
+    const pks = t.gateway.store.newPks();
+    const drafts = ['First', 'Second', 'Third'].map((name, i) =>
+      User.create({ name, age: 20 + i, email: `u${i}@example.com` }, { pk: pks() }),
+    );
     await t.gateway.store.insert([...drafts].reverse());
     const page = await usersPage({});
     expect(page.edges.map((edge) => edge.node!.name)).toEqual(['First', 'Second', 'Third']);
@@ -146,7 +167,10 @@ describe('allUsers without arguments', () => {
   });
 
   it('pages 50 instances at a time by default', async () => {
-    await t.gateway.store.insert(Array.from({ length: 51 }, (_, i) => User.create({ name: `U${i}`, age: i, email: `u${i}@example.com` })));
+    const pks = t.gateway.store.newPks();
+    await t.gateway.store.insert(
+      Array.from({ length: 51 }, (_, i) => User.create({ name: `U${i}`, age: i, email: `u${i}@example.com` }, { pk: pks() })),
+    );
     const first = await usersPage({});
     expect(first.edges).toHaveLength(50);
     expect(first.pageInfo.hasNextPage).toBe(true);
@@ -238,7 +262,7 @@ describe('orderBy', () => {
   });
 
   it('orders floats and booleans, false before true', async () => {
-    await t.gateway.store.insert([
+    await seed([
       Product.create({ name: 'Pen', price: 1.25, inStock: true }, { pk: 'pen' }),
       Product.create({ name: 'Ink', price: 0.5, inStock: false }, { pk: 'ink' }),
       Product.create({ name: 'Pad', price: 1.2, inStock: true }, { pk: 'pad' }),
@@ -255,7 +279,7 @@ describe('orderBy', () => {
   it('orders enums by their names as strings, and dates by instant', async () => {
     const order = (pk: string, status: 'PENDING' | 'PAID' | 'SHIPPED', placedAt: string) =>
       Order.create({ userId: 'User:alice', productId: 'Product:book', quantity: 1, status, placedAt: new Date(placedAt) }, { pk });
-    await t.gateway.store.insert([
+    await seed([
       order('o1', 'SHIPPED', '2025-01-01T00:00:00.000Z'),
       order('o2', 'PENDING', '1969-07-20T20:17:40.000Z'),
       order('o3', 'PAID', '2025-01-01T00:00:00.001Z'),
@@ -279,7 +303,7 @@ describe('null and absent values', () => {
 
   beforeEach(async () => {
     const value = (values: typeof LOW | typeof HIGH) => ({ ...values, madeAt: new Date(values.madeAt) });
-    await t.gateway.store.insert([
+    await seed([
       Gadget.create(value(LOW), { pk: 'p1' }),
       Gadget.create(value(HIGH), { pk: 'p2' }),
       // null where the field is nullable, absent where it is optional; weight (both) null here, absent below
@@ -362,7 +386,7 @@ describe('string order', () => {
 
   beforeEach(async () => {
     const shuffled = [5, 2, 8, 0, 7, 3, 1, 6, 4].map((i) => ASCENDING[i] ?? '');
-    await t.gateway.store.insert(shuffled.map((label, i) => Gadget.create({ label, grade: null }, { pk: `s${i}` })));
+    await seed(shuffled.map((label, i) => Gadget.create({ label, grade: null }, { pk: `s${i}` })));
     await t.gateway.store.insert([Gadget.create({ label: null, grade: null }, { pk: 'none' })]);
   });
 
@@ -479,7 +503,7 @@ describe('paging while others write between pages', () => {
     ['by name ascending, filtered', { field: 'name', direction: 'ASC' }, { age: { gte: 0 } }],
     ['by name descending, filtered', { field: 'name', direction: 'DESC' }, { not: { name: { eq: 'nobody' } } }],
   ])('lists every user that stays put exactly once, %s', async (_name, orderBy, where) => {
-    await t.gateway.store.insert(initial.map(({ pk, age, name }) => User.create({ name, age, email: `${pk}@example.com` }, { pk })));
+    await seed(initial.map(({ pk, age, name }) => User.create({ name, age, email: `${pk}@example.com` }, { pk })));
     const session = () => t.gateway.store.session();
     const orderChanges = orderBy !== null;
     const touched = new Set<string>();
@@ -510,7 +534,7 @@ describe('paging while others write between pages', () => {
       if (moved !== undefined) await move(moved, index);
       const number = Number(cursor.pk.slice(1, 4));
       const around = (offset: number) => `k${String(number + offset).padStart(3, '0')}-${index}`;
-      await t.gateway.store.insert([
+      await seed([
         User.create({ name: cursor.name, age: cursor.age, email: 'tie@example.com' }, { pk: around(-5) }),
         User.create({ name: cursor.name, age: cursor.age, email: 'tie@example.com' }, { pk: around(5) }),
         User.create({ name: 'Aaa', age: 0, email: 'low@example.com' }, { pk: `a-${index}` }),
@@ -584,26 +608,10 @@ describe('totalCount', () => {
   });
 });
 
-/** The commands the gateway's scripts ran inside Redis while `action` ran: MONITOR shows them with source "lua". */
+/** The commands the gateway's scripts ran inside Redis while `action` ran, a temporary set's name shortened to `rmg:tmp:`. */
 async function commandsInsideScripts(action: () => Promise<unknown>): Promise<string[]> {
-  const monitor = await t.redis.client.duplicate().monitor();
-  const seen: string[] = [];
-  const marker = `inside-scripts-${Math.random().toString(36).slice(2)}`;
-  let markerSeen: () => void = () => {};
-  const markerArrived = new Promise<void>((resolve) => (markerSeen = resolve));
-  monitor.on('monitor', (_time: string, args: string[], source: string, database: string) => {
-    if (Number(database) !== t.redis.db) return;
-    if (args[0]?.toLowerCase() === 'echo' && args[1] === marker) markerSeen();
-    else if (source === 'lua') seen.push(`${(args[0] ?? '').toLowerCase()}${args[1]?.startsWith('rmg:tmp:') ? ' rmg:tmp:' : ''}`);
-  });
-  try {
-    await action();
-    await t.redis.client.echo(marker);
-    await markerArrived;
-  } finally {
-    monitor.disconnect();
-  }
-  return seen;
+  const { commands } = await t.redis.countCommands(action, { insideScripts: true });
+  return commands.flatMap(({ name, args, inScript }) => (inScript ? [`${name}${args[0]?.startsWith('rmg:tmp:') ? ' rmg:tmp:' : ''}`] : []));
 }
 
 describe('keys', () => {
@@ -645,15 +653,28 @@ describe('keys', () => {
     expect(errorCodes(errors)).toEqual([{ path: 'allUsers', code: 'BAD_USER_INPUT' }]);
   });
 
-  it('reads the keys in one Redis command', async () => {
+  it('reads the keys in one Redis command, on a cluster one per primary that holds one of them', async () => {
     const { result, commands } = await t.redis.countCommands(() => usersPage({ keys: ['alice', 'bob', 'carol'] }));
     expect(pksOf(result)).toEqual(['alice', 'bob', 'carol']);
-    expect(commands).toHaveLength(1);
+    // On a cluster: one read call to each primary that serves one of the keys, and nothing to the others.
+    const holders = () => [...new Set(['User:alice', 'User:bob', 'User:carol'].map(primaryOf))];
+    expect(callsByNode(commands)).toEqual(onCluster() ? Object.fromEntries(holders().map((node) => [node, 1])) : { redis: 1 });
   });
 });
 
 describe('one Redis command per page', () => {
   beforeEach(seedPeople);
+
+  /*
+   * On a cluster a page is scatter-gather (docs/cluster.md#finders): every primary gets one script call
+   * that estimates the page over its shards, and each primary that holds a User one more that reads its
+   * part of the page. Nothing else, and no call to a primary that holds none.
+   */
+  const pageCalls = () => {
+    if (!onCluster()) return { redis: 1 };
+    const holders = new Set(PEOPLE.map(([pk]) => primaryOf(`User:${pk}`)));
+    return Object.fromEntries(everyPrimary().map((node) => [node, holders.has(node) ? 2 : 1]));
+  };
 
   it.each<[string, AllUsersQueryVariables]>([
     ['no arguments', {}],
@@ -666,12 +687,12 @@ describe('one Redis command per page', () => {
     ['ne and in', { where: { age: { ne: 30, in: [25, 30, 35] } } }],
     ['an order by an integer field', { orderBy: { field: 'age', direction: 'DESC' } }],
     ['an order by a string field with a where', { where: { age: { gte: 30 } }, orderBy: { field: 'name' } }],
-  ])('answers a page with %s in one script call, totalCount included', async (_name, variables) => {
+  ])('answers a page with %s in one script call (two per primary on a cluster), totalCount included', async (_name, variables) => {
     const warm = await usersPage({ ...variables, first: 2 });
     const pageTwo = { ...variables, first: 2, after: warm.pageInfo.endCursor };
     const { result, commands } = await t.redis.countCommands(() => t.execute(AllUsersWithCountDocument, pageTwo));
     expect(result.errors).toBeUndefined();
-    expect(commands).toHaveLength(1);
+    expect(callsByNode(commands)).toEqual(pageCalls());
     expect(commands.every(isScriptCall)).toBe(true);
   });
 });
@@ -718,15 +739,26 @@ describe('index keys', () => {
     await session.deleteMany(['User:erin']);
     await usersPage({ where: { or: [{ age: { gt: 30 } }, { not: { name: { eq: 'Bob' } } }] }, orderBy: { field: 'name' }, first: 2 });
 
-    const scanned: string[] = [];
-    for await (const keys of t.redis.client.scanStream({ match: 'User:*' }) as AsyncIterable<string[]>) scanned.push(...keys);
-    expect(scanned.sort()).toEqual(['User:alice', 'User:bob', 'User:carol', 'User:dave']);
+    const scanned = await t.redis.keys('User:*');
+    expect(scanned).toEqual(['User:alice', 'User:bob', 'User:carol', 'User:dave']);
     for (const key of scanned) expect(JSON.parse((await t.redis.client.get(key)) ?? 'null')).toMatchObject({ email: expect.any(String) });
 
-    const everything = await t.redis.client.keys('*');
-    const gatewayKeys = everything.filter((key) => !/^(User|Product):/.test(key));
+    // Every other key is one the keyspace names for these documents: their index shards, fencing counters and write records.
+    const keyspace = keyspaceFor(t.redis.client);
+    const documents = [...PEOPLE.map(([pk]) => `User:${pk}`), 'Product:book'];
+    const named = (key: string) =>
+      documents.some((document) => {
+        const model = document.slice(0, document.indexOf(':'));
+        return (
+          key.startsWith(keyspace.indexPrefix(model, document)) ||
+          key === keyspace.metaKey(model) ||
+          key === keyspace.fenceKey(document) ||
+          key.startsWith(keyspace.writeRecordKey(document, ''))
+        );
+      });
+    const gatewayKeys = (await t.redis.keys()).filter((key) => !/^(User|Product):/.test(key));
     expect(gatewayKeys.length).toBeGreaterThan(0);
-    for (const key of gatewayKeys) expect(key).toMatch(/^rmg:(idx:(User|Product):|fence$|wrote:[\w-]+$)/);
+    expect(gatewayKeys.filter((key) => !named(key))).toEqual([]);
   });
 
   it('leaves no temporary set behind after a finder', async () => {
@@ -736,15 +768,16 @@ describe('index keys', () => {
       orderBy: { field: 'age', direction: 'DESC' },
       first: 2,
     });
-    expect(await t.redis.client.keys('rmg:tmp:*')).toEqual([]);
+    expect(await t.redis.keys('rmg:tmp:*')).toEqual([]);
   });
 });
 
 describe('atomicity', () => {
   it('never shows a finder part of a write: each insertMany and deleteUsers is seen whole or not at all', async () => {
+    // A batch's pks share a hash tag: a write is atomic within one slot of a cluster (docs/cluster.md), and one Redis is all one slot.
     const batches = Array.from({ length: 8 }, (_, b) =>
       Array.from({ length: 25 }, (_, i) =>
-        User.create({ name: `batch-${b}`, age: i, email: `b${b}-${i}@example.com` }, { pk: `b${b}-${i}` }),
+        User.create({ name: `batch-${b}`, age: i, email: `b${b}-${i}@example.com` }, { pk: `{b${b}}${i}` }),
       ),
     );
     let writing = true;

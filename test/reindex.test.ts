@@ -6,13 +6,14 @@ import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createGateway, createStore, defineModel, type ModelDefinition, type Store } from '../src/index.js';
+import { createGateway, createStore, defineModel, type Draft, type ModelDefinition, type Store } from '../src/index.js';
 import { evaluateCondition, type Condition } from '../src/model/conditions.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../src/server/embedded-redis.js';
 import { checkSetup } from '../src/store/indexes/check-setup.js';
 import { reindexModel } from '../src/store/indexes/reindex.js';
-import { indexKeysAt } from '../src/store/keyspace.js';
+import { indexKeysAt, keyspaceFor } from '../src/store/keyspace.js';
 import { bounded, cleanUpClis, post, runCli, serve, stop, writeModelsFile } from './helpers/cli-process.js';
+import { onCluster } from './helpers/modes.js';
 import { openTestRedis, type TestRedis } from './helpers/redis.js';
 
 const shape = z.object({ name: z.string(), age: z.int32().nullable() });
@@ -25,10 +26,19 @@ let redis: TestRedis;
 beforeAll(async () => {
   redis = await openTestRedis();
 });
-beforeEach(() => redis.client.flushdb());
+beforeEach(() => redis.flush());
 afterAll(() => redis.close());
 
 const storeOf = (model: typeof ByAge) => createStore({ redis: redis.client, models: [model] });
+/** Writes members whose pks share no slot on a cluster: there a step per slot, on one Redis one write. */
+const insertMembers = (store: Store, drafts: Draft[]) => store.insert(drafts, { atomicity: 'PER_SLOT' });
+/** Where the index entries of the member `pk` live: the model's one shard on one Redis, its slot's on a cluster. */
+const shardOf = (pk: string) => keyspaceFor(redis.client).indexPrefix('Member', `Member:${pk}`);
+/** Every index shard of Member that holds one of `pks`. */
+const shardsOf = (pks: readonly string[]) => [...new Set(pks.map(shardOf))];
+/** How many members the `@pk` sets of those shards hold in all. */
+const indexedCount = async (pks: readonly string[]) =>
+  (await Promise.all(shardsOf(pks).map((prefix) => redis.client.zcard(`${prefix}@pk`)))).reduce((sum, each) => sum + each, 0);
 const pksOf = async (store: Store, model: ModelDefinition, where: Condition) => {
   const page = await store.session().findModels(model, { where, first: 1000 });
   return page.edges.map((edge) => edge.node!.pk).sort();
@@ -61,7 +71,7 @@ describe('reindex', () => {
   it('rebuilds after the index definition changed, and startup says so until it has run', async () => {
     // As at startup: the check records the definition of a model with no documents, then it serves.
     expect(await checkSetup(redis.client, storeOf(ByAge).registry)).toEqual([]);
-    await storeOf(ByAge).insert(members(12, ByAge));
+    await insertMembers(storeOf(ByAge), members(12, ByAge));
     expect(await checkSetup(redis.client, storeOf(ByAge).registry)).toEqual([]);
 
     const store = storeOf(ByAgeAndName);
@@ -77,16 +87,20 @@ describe('reindex', () => {
 
   it('drops the sets of fields no longer indexed, and the entries of documents that are gone', async () => {
     const store = storeOf(ByAgeAndName);
-    await store.insert(members(6, ByAgeAndName));
+    const drafts = members(6, ByAgeAndName);
+    await insertMembers(store, drafts);
     await redis.client.del('Member:m002');
     const result = await reindexModel(redis.client, store.scripts, ByAge);
     expect(result.removed).toBe(1);
-    expect(await redis.client.exists('rmg:idx:Member:name')).toBe(0);
-    expect(await redis.client.zrange('rmg:idx:Member:@pk', '0', '-1')).not.toContain('m002');
+    const shards = shardsOf(drafts.map((draft) => draft.pk));
+    expect(await redis.exists(...shards.flatMap((prefix) => [`${prefix}name`, `${prefix}name:@null`]))).toBe(0);
+    expect(await redis.client.zrange(`${shardOf('m002')}@pk`, '0', '-1')).not.toContain('m002');
+    expect(await indexedCount(drafts.map((draft) => draft.pk))).toBe(5);
   });
 
   it('takes documents that no longer decode out of the indexes, reports them by key, and leaves them stored', async () => {
-    await storeOf(ByAge).insert(members(9, ByAge));
+    const drafts = members(9, ByAge);
+    await insertMembers(storeOf(ByAge), drafts);
     // The model changes: age becomes required, and the documents whose age is null no longer decode.
     const AgeRequired = defineModel('Member', z.object({ name: z.string(), age: z.int32() }), { index: ['age'] });
     const store = createStore({ redis: redis.client, models: [AgeRequired] });
@@ -99,9 +113,10 @@ describe('reindex', () => {
     // Finders no longer meet them: no edge with a CORRUPT_VALUE error in place of its node.
     const page = await store.session().findModels(AgeRequired, { where: {}, first: 100 });
     expect(page.edges.map((edge) => edge.node?.pk ?? edge.error?.code)).toEqual(['m001', 'm002', 'm004', 'm005', 'm007', 'm008']);
-    expect(await redis.client.zrange('rmg:idx:Member:age:@null', '0', '-1')).toEqual([]);
-    expect(await redis.client.hkeys('rmg:idx:Member:@entries')).not.toContain('m003');
-    expect(await redis.client.exists('Member:m000', 'Member:m003', 'Member:m006')).toBe(3);
+    for (const prefix of shardsOf(drafts.map((draft) => draft.pk)))
+      expect(await redis.client.zrange(`${prefix}age:@null`, '0', '-1')).toEqual([]);
+    expect(await redis.client.hkeys(`${shardOf('m003')}@entries`)).not.toContain('m003');
+    expect(await redis.exists('Member:m000', 'Member:m003', 'Member:m006')).toBe(3);
   });
 
   it('leaves a document that a write fixed after the scan read it where that write indexed it', async () => {
@@ -113,7 +128,7 @@ describe('reindex', () => {
 
     // The batch as reindex sends it for the text it read before the write: take it out of the indexes.
     const { sha1Of } = await import('../src/store/write-documents.js');
-    const reply = await store.scripts.reindexBatch('rmg:idx:Member:', indexKeysAt('rmg:idx:Member:', ['age']), [
+    const reply = await store.scripts.reindexBatch(shardOf('late'), indexKeysAt(shardOf('late'), ['age']), [
       { key: 'Member:late', pk: 'late', sha1: sha1Of(stale as Buffer), entries: '' },
     ]);
 
@@ -131,7 +146,7 @@ describe('reindex', () => {
     );
     await Promise.all([reindexModel(redis.client, store.scripts, ByAge), writes]);
 
-    const documents = await store.find((await redis.client.keys('Member:*')).sort());
+    const documents = await store.find(await redis.keys('Member:*'));
     for (const where of [{ age: { gte: 1000 } }, { age: { lt: 1000 } }, { age: { eq: null } }]) {
       const expected = documents
         .filter((doc) => evaluateCondition(where, doc.value))
@@ -142,7 +157,8 @@ describe('reindex', () => {
   });
 });
 
-describe('startup checks', () => {
+// Against a redis-server of its own, configured to evict: the project's Redis plays no part.
+describe.runIf(!onCluster())('startup checks', () => {
   let server: EmbeddedRedis;
   let dir: string;
   beforeAll(async () => {
@@ -179,8 +195,9 @@ describe('startup checks', () => {
 });
 
 describe('the reindex command', () => {
-  it('reindexes the models of a models file against --redis and prints the final count, with the keys it took out', async () => {
-    for (const draft of members(5, Unindexed)) await redis.client.set(draft.key, JSON.stringify(draft.value));
+  it('reindexes the models of a models file against this Redis and prints the final count, with the keys it took out', async () => {
+    const drafts = members(5, Unindexed);
+    for (const draft of drafts) await redis.client.set(draft.key, JSON.stringify(draft.value));
     await redis.client.set('Member:broken', '{"name": ');
     const dir = await mkdtemp(join(tmpdir(), 'rmg-reindex-cli-'));
     try {
@@ -194,7 +211,7 @@ describe('the reindex command', () => {
       );
       const { stdout } = await promisify(execFile)(
         process.execPath,
-        ['bin/redis-model-gateway.js', 'reindex', '--models', file, '--redis', redis.url],
+        ['bin/redis-model-gateway.js', 'reindex', '--models', file, ...redis.cliFlags],
         {
           cwd: new URL('..', import.meta.url).pathname,
           timeout: 30_000,
@@ -206,7 +223,7 @@ describe('the reindex command', () => {
           '  not decodable: Member:broken: The value stored at "Member:broken" is not a valid document: it is not JSON.',
         ].join('\n'),
       );
-      expect(await redis.client.zcard('rmg:idx:Member:@pk')).toBe(5);
+      expect(await indexedCount(drafts.map((draft) => draft.pk))).toBe(5);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -217,16 +234,17 @@ describe('the reindex command, as serve suggests it', () => {
   afterAll(cleanUpClis);
 
   it('refuses to run without --models, writing nothing, and says how to name the models', async () => {
-    const cli = runCli(['reindex', '--redis', redis.url]);
+    const cli = runCli(['reindex', ...redis.cliFlags]);
     expect(await bounded(cli.exited, 'the CLI did not exit', cli)).toBe(2);
     expect(cli.stderr().trim().split('\n')).toEqual([
       'error: reindex needs --models: it rewrites the indexes of the models it is given, in the Redis it is given.',
       'hint: Name your models file (redis-model-gateway reindex --models models.ts), or --models demo for the demo shop.',
     ]);
-    expect(await redis.client.dbsize()).toBe(0);
+    expect(await redis.dbsize()).toBe(0);
   });
 
-  it('is complete: run as printed while serve runs, it rebuilds the indexes of the Redis serve uses', async () => {
+  // About serve's embedded redis-server (--data-dir): the project's Redis plays no part.
+  it.runIf(!onCluster())('is complete: run as printed while serve runs, it rebuilds the indexes of the Redis serve uses', async () => {
     const unindexed = await writeModelsFile(`export const Member = defineModel('Member', z.object({ name: z.string(), age: z.int32() }));`);
     const indexed = await writeModelsFile(
       `export const Member = defineModel('Member', z.object({ name: z.string(), age: z.int32() }), { index: ['age'] });`,

@@ -12,7 +12,7 @@ let t: TestGateway;
 beforeAll(async () => {
   t = await openTestGateway({ models: [...shopModels, Session, Cart] });
 });
-beforeEach(() => t.redis.client.flushdb());
+beforeEach(() => t.redis.flush());
 afterAll(() => t.close());
 
 const ttlOf = (key: string) => t.redis.client.ttl(key);

@@ -5,6 +5,8 @@ export interface SeenCommand {
   args: string[];
   /** On a cluster, the primary that received it (`host:port`). */
   node?: string;
+  /** Run by a script inside Redis (MONITOR's source "lua"): part of that script's round trip. Seen only when asked for. */
+  inScript?: true;
 }
 
 /** EVAL and EVALSHA are the same round trip: ioredis sends EVAL the first time a connection runs a script. */
@@ -16,11 +18,12 @@ export const isScriptCall = (command: SeenCommand) => command.name === 'evalsha'
  * `stop()` waits for a marker command to come through, so every earlier command has been seen.
  * `from`: only commands from these client addresses (`host:port`, as CLIENT LIST's `addr`), for a server
  * that other test files talk to in the same database (a cluster node).
+ * `insideScripts`: also the commands scripts run, marked `inScript` (whoever sent the script).
  */
 export async function monitorCommands(
   client: Redis,
   db: number,
-  { from }: { from?: readonly string[] } = {},
+  { from, insideScripts = false }: { from?: readonly string[]; insideScripts?: boolean } = {},
 ): Promise<{ stop(): Promise<SeenCommand[]> }> {
   const monitor = await client.duplicate().monitor();
   // A MONITOR line still on its way when the connection closes reaches ioredis with no command waiting
@@ -37,7 +40,11 @@ export async function monitorCommands(
   const markerArrived = new Promise<void>((resolve) => (markerSeen = resolve));
   monitor.on('monitor', (_time: string, args: string[], source: string, database: string) => {
     // Commands a script runs show up with source "lua": they are part of the script's one round trip.
-    if (Number(database) !== db || source === 'lua') return;
+    if (Number(database) !== db) return;
+    if (source === 'lua') {
+      if (insideScripts) seen.push({ name: (args[0] ?? '').toLowerCase(), args: args.slice(1), inScript: true });
+      return;
+    }
     if (args[0]?.toLowerCase() === 'echo' && args[1] === marker) markerSeen();
     else if (from === undefined || from.includes(source)) seen.push({ name: (args[0] ?? '').toLowerCase(), args: args.slice(1) });
   });
@@ -53,13 +60,19 @@ export async function monitorCommands(
   };
 }
 
+export interface CountOptions {
+  /** Also the commands scripts ran inside Redis, marked `inScript`. @default false */
+  insideScripts?: boolean;
+}
+
 /** Runs `action` and returns what it returned with the commands one Redis received meanwhile on that database. */
 export async function countCommands<T>(
   client: Redis,
   db: number,
   action: () => Promise<T>,
+  options: CountOptions = {},
 ): Promise<{ result: T; commands: SeenCommand[] }> {
-  const recorder = await monitorCommands(client, db);
+  const recorder = await monitorCommands(client, db, options);
   const result = await action();
   return { result, commands: await recorder.stop() };
 }

@@ -1,6 +1,6 @@
 import { Redis, type Cluster } from 'ioredis';
 import { inject } from 'vitest';
-import { countCommands, monitorCommands, type SeenCommand } from './command-counter.js';
+import { countCommands, monitorCommands, type CountOptions, type SeenCommand } from './command-counter.js';
 import type { RedisMode } from './global-setup.js';
 import { openTestCluster } from './test-cluster.js';
 
@@ -36,7 +36,7 @@ export interface TestRedis {
    * Runs `action` and returns what it returned with the commands Redis received meanwhile: on a cluster
    * those of every primary, each with `node` set, in the order each primary received them.
    */
-  countCommands<T>(action: () => Promise<T>): Promise<{ result: T; commands: SeenCommand[] }>;
+  countCommands<T>(action: () => Promise<T>, options?: CountOptions): Promise<{ result: T; commands: SeenCommand[] }>;
   close(): Promise<void>;
 }
 
@@ -77,7 +77,7 @@ export async function openStandaloneRedis(): Promise<StandaloneRedis> {
     mget: (...names) => (names.length === 0 ? Promise.resolve([]) : client.mget(...names)),
     dbsize: () => client.dbsize(),
     flush: async () => void (await client.flushdb()),
-    countCommands: (action) => countCommands(client, db, action),
+    countCommands: (action, options) => countCommands(client, db, action, options),
     close: async () => {
       await Promise.all(clients.map((each) => each.quit().catch(() => each.disconnect())));
     },
@@ -107,9 +107,9 @@ async function openClusterRedis(): Promise<TestRedis> {
     dbsize: async () =>
       (await Promise.all([...primaries.values()].map((primary) => primary.dbsize()))).reduce((sum, each) => sum + each, 0),
     flush,
-    async countCommands(action) {
+    async countCommands(action, options) {
       const recorders = await Promise.all(
-        [...primaries].map(async ([node, primary]) => [node, await monitorCommands(primary, 0)] as const),
+        [...primaries].map(async ([node, primary]) => [node, await monitorCommands(primary, 0, options)] as const),
       );
       const result = await action();
       const commands = await Promise.all(
