@@ -1,11 +1,13 @@
 import { GraphQLError, print, type DocumentNode } from 'graphql';
 import { pino, type Logger } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Cluster, Redis } from 'ioredis';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { models as shopModels, User } from '../examples/shop.js';
 import { createStore, type Gateway, type StoreEvents } from '../src/index.js';
+import { keyspaceFor } from '../src/store/keyspace.js';
 import { GatewayMetrics } from '../src/server/gateway-metrics.js';
 import { NodesDocument, WithLockDocument } from './generated/graphql.js';
-import { countCommands, describeCommand } from './helpers/command-counter.js';
+import { describeReads, loadBatchReadScript, oneBatchRead } from './helpers/batch-reads.js';
 import { listenHandler } from './helpers/listen-handler.js';
 import { openTestRedis, type TestRedis } from './helpers/redis.js';
 import { openTestGateway, type TestGateway } from './helpers/test-gateway.js';
@@ -46,14 +48,14 @@ const valueIn = (samples: Sample[], name: string, labels: Record<string, string>
       Object.entries(labels).every(([key, value]) => sample.labels[key] === value),
   )?.value ?? 0;
 
-async function scrape(gateway: Gateway): Promise<{ status: number; text: string; samples: Sample[] }> {
+async function scrape(gateway: Gateway<Redis | Cluster>): Promise<{ status: number; text: string; samples: Sample[] }> {
   const response = await gateway.yoga.fetch('http://gateway.test/metrics');
   const text = await response.text();
   return { status: response.status, text, samples: parseMetrics(text) };
 }
 
 /** How much each asked-for sample grew while `action` ran. */
-async function growth(gateway: Gateway, action: () => Promise<unknown>) {
+async function growth(gateway: Gateway<Redis | Cluster>, action: () => Promise<unknown>) {
   const before = (await scrape(gateway)).samples;
   await action();
   const after = (await scrape(gateway)).samples;
@@ -61,7 +63,12 @@ async function growth(gateway: Gateway, action: () => Promise<unknown>) {
 }
 
 /** Posts an operation and returns the raw response, headers and all. */
-function post(gateway: Gateway, document: DocumentNode | string, variables: object = {}, headers: Record<string, string> = {}) {
+function post(
+  gateway: Gateway<Redis | Cluster>,
+  document: DocumentNode | string,
+  variables: object = {},
+  headers: Record<string, string> = {},
+) {
   const query = typeof document === 'string' ? document : print(document);
   return gateway.yoga.fetch('http://gateway.test/graphql', {
     method: 'POST',
@@ -99,13 +106,23 @@ let t: TestGateway;
 
 beforeAll(async () => {
   t = await openTestGateway({ metrics: true });
-  await t.gateway.store.insert(['a', 'b', 'c', 'busy'].map((pk) => User.create({ name: pk, age: 30, email: `${pk}@example.com` }, { pk })));
+  await loadBatchReadScript(t.redis);
 });
 afterAll(() => t.close());
+
+/** One atomic write per slot: on a cluster these keys hash to different slots. */
+const seed = () =>
+  t.gateway.store.insert(
+    ['a', 'b', 'c', 'busy'].map((pk) => User.create({ name: pk, age: 30, email: `${pk}@example.com` }, { pk })),
+    { atomicity: 'PER_SLOT' },
+  );
 
 const balance = (amount: number) => ({ user: { inc: { balance: amount } } });
 
 describe('metrics at /metrics', () => {
+  // Seeded before each test: on a cluster every gateway this file opens shares one Redis, emptied as each opens.
+  beforeEach(seed);
+
   it('are off unless asked for', async () => {
     const plain = await openTestGateway();
     try {
@@ -118,15 +135,15 @@ describe('metrics at /metrics', () => {
     }
   });
 
-  it('record one round trip and one batch of 3 for a nodes request of 3 keys, as Redis counts them', async () => {
+  // One batch read is one round trip: on one Redis one MGET; on a cluster one command per primary that
+  // serves some of the keys, all sent at once.
+  it('record one round trip and one batch of 3 for a nodes request of 3 keys, the one batch read Redis receives', async () => {
     let commands: string[] = [];
     const grew = await growth(t.gateway, async () => {
-      const counted = await t.redis.countCommands(() =>
-        t.execute(NodesDocument, { keys: ['User:a', 'User:b', 'User:c'] }),
-      );
-      commands = counted.commands.map(describeCommand);
+      const counted = await t.redis.countCommands(() => t.execute(NodesDocument, { keys: ['User:a', 'User:b', 'User:c'] }));
+      commands = describeReads(counted.commands);
     });
-    expect(commands).toEqual(['mget User:a User:b User:c']);
+    expect(commands).toEqual(oneBatchRead(t.redis, ['User:a', 'User:b', 'User:c']));
     expect(grew('gateway_redis_round_trips_count')).toBe(1);
     expect(grew('gateway_redis_round_trips_sum')).toBe(1);
     expect(grew('gateway_redis_round_trips_bucket', { le: '0' })).toBe(0);
@@ -293,7 +310,9 @@ describe('store events', () => {
     redis = await openTestRedis();
     await createStore({ redis: redis.client, models: shopModels }).insert(
       ['a', 'b', 'c'].map((pk) => User.create({ name: pk, age: 30, email: `${pk}@example.com` }, { pk })),
+      { atomicity: 'PER_SLOT' },
     );
+    await loadBatchReadScript(redis);
   });
   afterAll(() => redis.close());
 
@@ -447,7 +466,7 @@ describe('an unexpected error', () => {
   beforeAll(async () => {
     logged = await openTestGateway({ logger, logging: true });
     await logged.gateway.store.insert([User.create({ name: 'f', age: 30, email: 'f@example.com' }, { pk: 'fault' })]);
-    await logged.redis.client.set('rmg:fence', 'not-a-number');
+    await logged.redis.client.set(keyspaceFor(logged.redis.client).fenceKey('User:fault'), 'not-a-number');
     // Yoga would add the original error, with its stack, to a response in development.
     process.env.NODE_ENV = 'development';
   });

@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { execute, parse } from 'graphql';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { User } from '../examples/shop.js';
 import type { GatewayLimits } from '../src/server/create-gateway.js';
-import { countCommands, isScriptCall } from './helpers/command-counter.js';
+import { describeReads, loadBatchReadScript, oneBatchRead } from './helpers/batch-reads.js';
+import { isScriptCall } from './helpers/command-counter.js';
 import { errorCodes, openTestGateway, type GraphQLErrorBody, type TestGateway } from './helpers/test-gateway.js';
 
 /** Limits high enough that only the limit under test can refuse. */
@@ -44,11 +45,16 @@ describe('the per-request key and cost budget, estimated before execution', () =
   let t: TestGateway;
   beforeAll(async () => {
     t = await openTestGateway({ limits: OPEN });
-    await t.gateway.store.insert(
-      userKeys(3).map((key) => User.create({ name: 'N', age: 1, email: 'n@example.com' }, { pk: key.slice(5) })),
-    );
   });
   afterAll(() => t.close());
+  // Seeded before each test: on a cluster every gateway this file opens shares one Redis, emptied as each opens. One
+  // atomic write per slot, since on a cluster the three keys hash to different slots.
+  beforeEach(async () => {
+    await t.gateway.store.insert(
+      userKeys(3).map((key) => User.create({ name: 'N', age: 1, email: 'n@example.com' }, { pk: key.slice(5) })),
+      { atomicity: 'PER_SLOT' },
+    );
+  });
 
   it('refuses 10,000 aliases of models with QUERY_TOO_EXPENSIVE naming the estimate and the limit', async () => {
     const error = await expectRefused(t, aliases(10_000, 'models { name }'), 'QUERY_TOO_EXPENSIVE');
@@ -124,6 +130,7 @@ describe('the session budget, the authority on every path', () => {
   beforeAll(async () => {
     t = await openTestGateway({ limits: { maxKeys: 5, maxCost: 60 } });
     await t.gateway.store.insert([User.create({ name: 'N', age: 1, email: 'n@example.com' }, { pk: 'u0' })]);
+    await loadBatchReadScript(t.redis);
   });
   afterAll(() => t.close());
 
@@ -153,16 +160,17 @@ describe('the session budget, the authority on every path', () => {
   });
 
   it('counts the keys deleteMany deletes in the same budget: a second alias that passes maxKeys deletes nothing', async () => {
-    await t.gateway.store.insert([User.create({ name: 'N', age: 1, email: 'n@example.com' }, { pk: 'd0' })]);
+    // Keys of one hash tag: each alias is one atomic delete on a cluster too.
+    await t.gateway.store.insert([User.create({ name: 'N', age: 1, email: 'n@example.com' }, { pk: '{d}0' })]);
     const { result, commands } = await t.redis.countCommands(() =>
       t.execute(
-        `mutation { a: deleteMany(keys: ["User:x1", "User:x2", "User:x3"]) { count } b: deleteMany(keys: ["User:d0", "User:x4", "User:x5"]) { count } }`,
+        `mutation { a: deleteMany(keys: ["User:{d}x1", "User:{d}x2", "User:{d}x3"]) { count } b: deleteMany(keys: ["User:{d}0", "User:{d}x4", "User:{d}x5"]) { count } }`,
       ),
     );
     expect(result.data).toBeNull(); // deleteMany is non-null: the refused alias takes data with it, after the first ran
     expect(errorCodes(result.errors)).toEqual([{ path: 'b', code: 'TOO_MANY_KEYS' }]);
     expect(commands.filter(isScriptCall)).toHaveLength(1);
-    expect(await t.redis.client.exists('User:d0')).toBe(1);
+    expect(await t.redis.exists('User:{d}0')).toBe(1);
   });
 
   it('gives each Store call a budget of its own', async () => {
@@ -180,7 +188,7 @@ describe('the session budget, the authority on every path', () => {
     );
     expect(result.data).toEqual({ a: Array(5).fill({ key: 'User:u0' }), b: null });
     expect(result.errors?.map((error) => [error.path?.join('.'), error.extensions.code])).toEqual([['b', 'TOO_MANY_KEYS']]);
-    expect(commands).toHaveLength(1);
+    expect(describeReads(commands)).toEqual(oneBatchRead(t.redis, ['User:u0']));
   });
 
   it('charges each GraphQL root field, so aliases run out of cost even when they read nothing', async () => {

@@ -25,15 +25,24 @@ export async function monitorCommands(
   db: number,
   { from, insideScripts = false }: { from?: readonly string[]; insideScripts?: boolean } = {},
 ): Promise<{ stop(): Promise<SeenCommand[]> }> {
-  const monitor = await client.duplicate().monitor();
+  // Made here rather than by ioredis's monitor(), whose promise fails on an error while the connection
+  // settles into monitoring, so that isEarlyLineUnheard can judge that error.
+  const monitor = client.duplicate({ monitor: true, lazyConnect: false });
   // A MONITOR line still on its way when the connection closes reaches ioredis with no command waiting
   // for it, which it reports as an error event: harmless then, and fatal unheard. Before that, an error fails the count.
   let stopped = false;
   let failure: Error | undefined;
+  let settling: ((error: Error) => void) | undefined;
   monitor.on('error', (error: Error) => {
-    if (stopped || isOthersLineUnheard(error, from)) return;
+    if (stopped || isOthersLineUnheard(error, from) || isEarlyLineUnheard(error, monitor.status)) return;
     failure ??= error;
+    settling?.(error);
   });
+  await new Promise<void>((resolve, reject) => {
+    settling = (error) => (monitor.disconnect(), reject(error));
+    monitor.once('monitoring', () => resolve());
+  });
+  settling = undefined;
   const seen: SeenCommand[] = [];
   const marker = `command-counter-${Math.random().toString(36).slice(2)}`;
   let markerSeen: () => void = () => {};
@@ -92,4 +101,13 @@ export function describeCommand(command: SeenCommand): string {
 function isOthersLineUnheard(error: Error, from: readonly string[] | undefined): boolean {
   const line = /^Command queue state error\..*Last reply: \S+ \[\d+ (\S+)\]/.exec(error.message);
   return line !== null && from !== undefined && !from.includes(line[1] as string);
+}
+
+/**
+ * The same error for a line that comes with MONITOR's own reply, before ioredis has switched the
+ * connection to monitoring: that line is of a command Redis ran before monitorCommands returned, so
+ * before any action it counts began.
+ */
+function isEarlyLineUnheard(error: Error, status: string): boolean {
+  return status !== 'monitoring' && /^Command queue state error\..*Last reply: \S+ \[\d+ \S+\]/.test(error.message);
 }
