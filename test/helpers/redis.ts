@@ -44,7 +44,10 @@ export type StandaloneRedis = TestRedis & { client: Redis; connect(): Redis; url
 
 export const redisMode = (): RedisMode => inject('redisMode');
 
-/** A fresh, empty Redis in the project's mode (see TestRedis). */
+/**
+ * A Redis in the project's mode (see TestRedis): on one Redis a fresh, empty database per call; on a
+ * cluster the one the file holds, empty when the file first opens it and shared by later calls.
+ */
 export function openTestRedis(): Promise<TestRedis> {
   return redisMode() === 'cluster' ? openClusterRedis() : openStandaloneRedis();
 }
@@ -84,14 +87,15 @@ export async function openStandaloneRedis(): Promise<StandaloneRedis> {
   };
 }
 
-/** The test cluster this file holds, flushed: every primary emptied. */
+/** The test cluster this file holds, emptied when the file takes it. */
 async function openClusterRedis(): Promise<TestRedis> {
   const cluster = await openTestCluster();
   const primaries = await cluster.primaries();
   const flush = async () => {
     await Promise.all([...primaries.values()].map((primary) => primary.flushall()));
   };
-  await flush();
+  // A second open in the same file shares the first one's data, as two clients of one cluster do.
+  if (cluster.taken) await flush();
   const nodes = cluster.nodes.map(({ host, port }) => `${host}:${port}`).join(',');
   const keys = async (pattern = '*') => (await Promise.all([...primaries.values()].map((primary) => primary.keys(pattern)))).flat().sort();
   const perKey = <T>(names: string[], read: (key: string) => Promise<T>) => Promise.all(names.map(read));

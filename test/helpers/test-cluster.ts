@@ -6,6 +6,8 @@ import type { ClusterNodeAddress } from './redis-cluster.js';
 export interface TestCluster {
   /** The nodes of the cluster this spec file holds, primaries first: startup nodes for a Cluster client. */
   nodes: ClusterNodeAddress[];
+  /** Whether this open took the cluster, rather than joined the file's hold on it: what it holds is another file's. */
+  taken: boolean;
   /** A Cluster client; `close()` quits it with every client made by `connect()` and `primaries()`. */
   client: Cluster;
   connect(options?: ClusterOptions): Cluster;
@@ -74,6 +76,7 @@ export function heldClusterNodes(): ClusterNodeAddress[] {
  * (holdCluster). A cluster has one database: a spec that needs it empty flushes it (`flushCluster`).
  */
 export async function openTestCluster(): Promise<TestCluster> {
+  const taken = held.opened === 0;
   const nodes = await holdCluster();
   const clients: Array<Redis | Cluster> = [];
   const connect = (options?: ClusterOptions) => {
@@ -84,6 +87,7 @@ export async function openTestCluster(): Promise<TestCluster> {
   const client = connect();
   return {
     nodes,
+    taken,
     client,
     connect,
     async primaries() {
