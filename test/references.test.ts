@@ -4,6 +4,7 @@ import { Order, Product, User } from '../examples/shop.js';
 import { defineModel, ref, type ModelDefinition } from '../src/index.js';
 import { byNode, plainReads, readOf, scriptReads, type Read } from './helpers/read-commands.js';
 import { countRoundTrips } from './helpers/round-trips.js';
+import { openSiblingGateway } from './helpers/sibling-gateway.js';
 import { errorCodes, openTestGateway, type TestGateway } from './helpers/test-gateway.js';
 
 let t: TestGateway;
@@ -135,7 +136,7 @@ describe('a reference resolves to the model at its key', () => {
 
 describe('referents are reads of the request like any other', () => {
   it('answers FORBIDDEN at the reference of a model the caller may not read, without asking Redis for it', async () => {
-    const limited = await openTestGateway({
+    const limited = openSiblingGateway(t, {
       auth: { apiKeys: [{ key: 'orders-and-products', scopes: ['read'], models: ['Order', 'Product'] }] },
     });
     try {

@@ -6,7 +6,8 @@ import { isScriptCall, type SeenCommand } from './command-counter.js';
 export interface Read {
   /** On a cluster, the primary that received it (`host:port`). */
   node?: string;
-  name: 'mget' | 'script' | string;
+  /** `mget`, or `script` for EVAL and EVALSHA alike. */
+  name: string;
   keys: string[];
 }
 
