@@ -6,6 +6,7 @@ import { ApolloClient, gql, HttpLink, InMemoryCache, type TypedDocumentNode, typ
 import { relayStylePagination } from '@apollo/client/utilities';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { possibleTypes } from '../src/index.js';
+import { openSiblingGateway } from './helpers/sibling-gateway.js';
 import { openTestGateway, type TestGateway } from './helpers/test-gateway.js';
 
 /*
@@ -32,10 +33,11 @@ afterAll(async () => {
   await t.close();
 });
 beforeEach(async () => {
-  await t.redis.client.flushdb();
+  await t.redis.flush();
   requests = [];
+  // Documents of different slots on a cluster: written one slot at a time.
   const seeded = await t.execute(`mutation {
-    insertMany(models: [
+    insertMany(atomicity: PER_SLOT, models: [
       { user: { pk: "alice", name: "Alice", age: 30, email: "alice@example.com", balance: 100 } }
       { user: { pk: "bob", name: "Bob", age: 41, email: "bob@example.com", balance: 5 } }
       { user: { pk: "carol", name: "Carol", age: 25, email: "carol@example.com", balance: 7 } }
@@ -219,7 +221,7 @@ describe('Apollo Client with the default InMemoryCache', () => {
   });
 
   it('reads a missing id as null under the default errorPolicy with relay: true; node(key:) makes it an error', async () => {
-    const relay = await openTestGateway({ relay: true });
+    const relay = openSiblingGateway(t, { relay: true });
     try {
       const client = new ApolloClient({
         // The relay gateway in-process: its Yoga app answers the client's fetch.

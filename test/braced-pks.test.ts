@@ -1,13 +1,18 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openSiblingGateway } from './helpers/sibling-gateway.js';
 import { openTestGateway, type TestGateway } from './helpers/test-gateway.js';
 
 let t: TestGateway;
 let relay: TestGateway;
 beforeAll(async () => {
-  [t, relay] = await Promise.all([openTestGateway(), openTestGateway({ relay: true })]);
+  t = await openTestGateway();
+  relay = openSiblingGateway(t, { relay: true });
 });
-afterAll(() => Promise.all([t.close(), relay.close()]));
+afterAll(async () => {
+  await relay.close();
+  await t.close();
+});
 
 /** Pks with hash tags, empty and unbalanced braces, colons and multibyte characters. */
 const bracedPks = fc.sample(
@@ -18,7 +23,8 @@ const bracedPks = fc.sample(
 );
 const pks = [...new Set(bracedPks)].map((pk, i) => `${i}${pk}`);
 
-const INSERT = `mutation Insert($models: [ModelInput!]!) { insertMany(models: $models) { id key pk } }`;
+// Their hash tags put them in many slots of a cluster: written one slot at a time.
+const INSERT = `mutation Insert($models: [ModelInput!]!) { insertMany(models: $models, atomicity: PER_SLOT) { id key pk } }`;
 
 describe('pks with braces through GraphQL', () => {
   it('stores them as given and answers them back as key, pk and id, by node(key), nodes(keys) and relay ids', async () => {
@@ -28,7 +34,7 @@ describe('pks with braces through GraphQL', () => {
     });
     expect(inserted.errors).toBeUndefined();
     expect(inserted.data?.insertMany).toEqual(pks.map((pk) => ({ id: `Product:${pk}`, key: `Product:${pk}`, pk })));
-    expect(await t.redis.client.exists(...keys)).toBe(keys.length);
+    expect(await t.redis.exists(...keys)).toBe(keys.length);
 
     const read = await t.execute<{ nodes: Array<{ id: string; key: string; pk: string } | null> }, unknown>(
       `query Read($keys: [ID!]!) { nodes(keys: $keys) { id key pk } }`,
@@ -37,8 +43,7 @@ describe('pks with braces through GraphQL', () => {
     expect(read.errors).toBeUndefined();
     expect(read.data?.nodes).toEqual(pks.map((pk) => ({ id: `Product:${pk}`, key: `Product:${pk}`, pk })));
 
-    // The same documents through a relay gateway over a Redis holding them: ids are the keys, braces kept.
-    await relay.execute(INSERT, { models: pks.map((pk, i) => ({ product: { pk, name: `P${i}`, price: i } })) });
+    // The same documents through a relay gateway: ids are the keys, braces kept.
     const byId = await relay.execute<{ nodes: Array<{ id: string } | null> }, unknown>(
       `query Read($ids: [ID!]!) { nodes(ids: $ids) { id } }`,
       { ids: keys },

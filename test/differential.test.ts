@@ -26,7 +26,7 @@ let handler: ReturnType<typeof viaHandler>;
 
 beforeAll(async () => {
   t = await openTestGateway();
-  await seedFixture(t.gateway.store, t.redis.client);
+  await seedFixture(t.gateway.store, t.redis);
   tally = compiledTally();
   handler = viaHandler(t.gateway);
   executors = executorsOf(t.gateway, tally, handler.executor);

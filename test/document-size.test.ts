@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Product } from '../examples/shop.js';
 import { DEFAULT_LIMITS } from '../src/store/create-store.js';
-import { countCommands, describeCommand, isScriptCall } from './helpers/command-counter.js';
+import { keyspaceFor } from '../src/store/keyspace.js';
+import { describeCommand, isScriptCall } from './helpers/command-counter.js';
 import { gatewayError } from './helpers/gateway-error.js';
 import { errorCodes, openTestGateway, type TestGateway } from './helpers/test-gateway.js';
 
@@ -13,6 +14,7 @@ import { errorCodes, openTestGateway, type TestGateway } from './helpers/test-ga
 const LIMIT = 1000;
 /** A name that makes a Product's document larger than LIMIT bytes: its JSON text, UTF-8 (é is two bytes). */
 const big = 'é'.repeat(LIMIT / 2);
+const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 describe('maxDocumentBytes', () => {
   let t: TestGateway;
@@ -21,7 +23,7 @@ describe('maxDocumentBytes', () => {
   });
   afterAll(() => t.close());
   beforeEach(async () => {
-    await t.redis.client.flushdb();
+    await t.redis.flush();
     await t.gateway.store.insert([Product.create({ name: 'Pen', price: 2 }, { pk: 'p1' })]);
   });
 
@@ -33,18 +35,25 @@ describe('maxDocumentBytes', () => {
   });
 
   it('refuses insertMany with a document over the limit with VALUE_TOO_LARGE naming the key, its index and sizes; nothing is written', async () => {
+    // The pks share a hash tag, so that on a cluster the write is one slot's and only its size is refused.
     const { result, commands } = await t.redis.countCommands(() =>
       t.execute(
-        'mutation ($name: String!) { insertMany(models: [{ product: { pk: "ok", name: "Ink", price: 1 } }, { product: { pk: "big", name: $name, price: 1 } }]) { key } }',
+        'mutation ($name: String!) { insertMany(models: [{ product: { pk: "{d}ok", name: "Ink", price: 1 } }, { product: { pk: "{d}big", name: $name, price: 1 } }]) { key } }',
         { name: big },
       ),
     );
     expect(errorCodes(result.errors)).toEqual([{ path: 'insertMany', code: 'VALUE_TOO_LARGE' }]);
     const size = Buffer.byteLength(JSON.stringify({ name: big, price: 1, inStock: true, stock: 0, tags: [] }));
-    expect(result.errors?.[0]?.extensions).toMatchObject({ key: 'Product:big', index: 1, size, limit: LIMIT, option: 'maxDocumentBytes' });
+    expect(result.errors?.[0]?.extensions).toMatchObject({
+      key: 'Product:{d}big',
+      index: 1,
+      size,
+      limit: LIMIT,
+      option: 'maxDocumentBytes',
+    });
     expect(result.errors?.[0]?.message).toContain(`${size} bytes; at most ${LIMIT}`);
     expect(commands).toEqual([]);
-    expect(await t.redis.client.exists('Product:ok', 'Product:big')).toBe(0);
+    expect(await t.redis.exists('Product:{d}ok', 'Product:{d}big')).toBe(0);
   });
 
   it('accepts a document of exactly the limit', async () => {
@@ -69,12 +78,18 @@ describe('maxDocumentBytes', () => {
     expect(errorCodes(result.errors)).toEqual([{ path: 'withLock', code: 'VALUE_TOO_LARGE' }]);
     expect(result.errors?.[0]?.extensions).toMatchObject({ key: 'Product:p1', limit: LIMIT });
     // The lock was taken and let go; the write script (whose keys start with the document's) never ran.
+    const keyspace = keyspaceFor(t.redis.client);
+    const [lock, fence, record] = [
+      keyspace.lockKey('Product:p1', 'default'),
+      keyspace.fenceKey('Product:p1'),
+      keyspace.writeRecordKey('Product:p1', ''),
+    ];
     expect(scriptCalls(commands)).toEqual([
-      expect.stringMatching(/^script rmg:lock:default:Product:p1 rmg:fence rmg:wrote:[\w-]+$/),
-      'script rmg:lock:default:Product:p1',
+      expect.stringMatching(new RegExp(`^${escaped(`script ${lock} ${fence} ${record}`)}[\\w-]+$`)),
+      `script ${lock}`,
     ]);
     expect(JSON.parse((await t.redis.client.get('Product:p1')) ?? '')).toMatchObject({ name: 'Pen' });
-    expect(await t.redis.client.keys('rmg:lock:*')).toEqual([]);
+    expect(await t.redis.keys('rmg:lock:*')).toEqual([]);
   });
 
   it('refuses a releaseLock update past the limit and still lets the lock go', async () => {
@@ -85,7 +100,7 @@ describe('maxDocumentBytes', () => {
     );
     expect(errorCodes(errors)).toEqual([{ path: 'releaseLock', code: 'VALUE_TOO_LARGE' }]);
     expect(JSON.parse((await t.redis.client.get('Product:p1')) ?? '')).toMatchObject({ name: 'Pen' });
-    expect(await t.redis.client.keys('rmg:lock:*')).toEqual([]);
+    expect(await t.redis.keys('rmg:lock:*')).toEqual([]);
   });
 
   it('holds for the TypeScript store: insert and withLock', async () => {
@@ -93,7 +108,7 @@ describe('maxDocumentBytes', () => {
     expect(inserted).toMatchObject({ code: 'VALUE_TOO_LARGE', details: { key: 'Product:big', index: 0, limit: LIMIT } });
     const locked = await gatewayError(() => t.gateway.store.withLock('Product:p1', 'edit', () => ({ set: { name: big } })));
     expect(locked.code).toBe('VALUE_TOO_LARGE');
-    expect(await t.redis.client.exists('Product:big')).toBe(0);
+    expect(await t.redis.exists('Product:big')).toBe(0);
     expect(JSON.parse((await t.redis.client.get('Product:p1')) ?? '')).toMatchObject({ name: 'Pen' });
   });
 });

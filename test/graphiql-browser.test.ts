@@ -108,7 +108,7 @@ describe('GraphiQL, offline, on the demo shop', () => {
   it(
     'opens with the tour preloaded and runs it in order on an empty database, loading nothing but the gateway',
     async () => {
-      expect(await t.redis.client.dbsize()).toBe(0);
+      expect(await t.redis.dbsize()).toBe(0);
       const page = await context.newPage();
       await openGraphiQL(page);
       expect(await offeredOperations(page)).toEqual(['Seed', 'Read', 'Find', 'Purchase']);

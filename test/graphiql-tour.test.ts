@@ -34,6 +34,48 @@ describe('the shop tour', () => {
   });
 });
 
+describe.each([
+  ['SHOP_TOUR', SHOP_TOUR, { relay: false }],
+  ['RELAY_SHOP_TOUR', RELAY_SHOP_TOUR, { relay: true }],
+])('%s run in order on an empty database', (_name, tour, options) => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await openTestGateway(options);
+  });
+  afterAll(() => t.close());
+
+  it('answers every operation without an error, as the browser spec reads them', async () => {
+    const answers: Record<string, unknown> = {};
+    for (const name of ['Seed', 'Read', 'Find', 'Purchase']) {
+      const response = await t.gateway.yoga.fetch('http://gateway.test/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: tour, operationName: name }),
+      });
+      answers[name] = await response.json();
+    }
+    const read = [
+      { name: 'Alice', balance: 100 },
+      { name: 'Book', price: 12, stock: 10 },
+    ];
+    expect(answers).toEqual({
+      Seed: { data: { insertMany: [{ key: 'User:alice' }, { key: 'User:bob' }, { key: 'User:carol' }, { key: 'Product:book' }] } },
+      Read: {
+        data: {
+          nodes: options.relay
+            ? [{ id: 'User:alice', ...read[0] }, { id: 'Product:book', ...read[1] }, null]
+            : [
+                { key: 'User:alice', ...read[0] },
+                { key: 'Product:book', ...read[1] },
+              ],
+        },
+      },
+      Find: { data: { allUsers: { totalCount: 2, edges: [{ node: { name: 'Carol', age: 45 } }, { node: { name: 'Alice', age: 30 } }] } } },
+      Purchase: { data: { withLock: { applied: true, model: { name: 'Alice', balance: 88 } } } },
+    });
+  });
+});
+
 describe('the page on the demo shop', () => {
   let t: TestGateway;
   beforeAll(async () => {

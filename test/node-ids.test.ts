@@ -8,8 +8,9 @@ import { openTestGateway, type TestGateway } from './helpers/test-gateway.js';
 let t: TestGateway;
 beforeAll(async () => {
   t = await openTestGateway();
+  // Documents of different slots on a cluster: written one slot at a time.
   const seeded = await t.execute(`mutation {
-    insertMany(models: [
+    insertMany(atomicity: PER_SLOT, models: [
       { user: { pk: "alice", name: "Alice", age: 30, email: "alice@example.com", balance: 100 } }
       { product: { pk: "book", name: "Book", price: 12.5, stock: 3 } }
     ]) { key }

@@ -6,10 +6,10 @@ let t: TestGateway;
 beforeAll(async () => {
   t = await openTestGateway();
 });
-beforeEach(() => t.redis.client.flushdb());
+beforeEach(() => t.redis.flush());
 afterAll(() => t.close());
 
-const storedKeys = async () => (await t.redis.client.keys('*')).filter((key) => !key.startsWith('rmg:')).sort();
+const storedKeys = async () => (await t.redis.keys()).filter((key) => !key.startsWith('rmg:')).sort();
 const alice = { pk: 'alice', name: 'Alice', age: 30, email: 'alice@example.com', balance: 100 };
 
 /** Every place a @oneOf input is used, as `Type.field(argument)` or `InputType.field`. */

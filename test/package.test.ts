@@ -27,7 +27,7 @@ let packed: string[];
 
 /** Runs `node file` in the consumer project and parses the JSON line it prints. */
 async function runScript(file: string): Promise<unknown> {
-  const { stdout } = await run(process.execPath, [file], { cwd: app, env: childEnv({ REDIS_URL: redis.url }), timeout: 20_000 });
+  const { stdout } = await run(process.execPath, [file], { cwd: app, env: childEnv(redis.cliEnv), timeout: 20_000 });
   return JSON.parse(stdout.trim().split('\n').at(-1) ?? '');
 }
 
@@ -64,12 +64,14 @@ afterAll(async () => {
 const MODELS = `const Note = defineModel('Note', z.object({ text: z.string().min(1), stars: z.int32().default(0) }));`;
 
 /**
- * Defines a model, serves a gateway on a free port, inserts and reads a note over HTTP, and prints both answers.
+ * Defines a model, serves a gateway over REDIS_URL (or the cluster of REDIS_CLUSTER_NODES) on a free port,
+ * inserts and reads a note over HTTP, and prints both answers.
  * Both run Lua scripts read from the package's own files: the insert the write script with its includes,
  * the read (it asks for the TTL) the read script.
  */
 const SCRIPT = `
-const gateway = createGateway({ models: [Note], redis: process.env.REDIS_URL, logging: false });
+const redis = process.env.REDIS_URL ?? { cluster: process.env.REDIS_CLUSTER_NODES.split(',') };
+const gateway = createGateway({ models: [Note], redis, logging: false });
 const server = createServer(gateway.handler);
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
 const post = async (query) => {
@@ -186,7 +188,7 @@ describe('the installed package', () => {
 
   it('serves the demo shop and its GraphiQL from its bin, with no models file', async () => {
     const cli = runNode(
-      [join(app, 'node_modules', '.bin', 'redis-model-gateway'), 'serve', '--port', '0', '--redis', redis.url],
+      [join(app, 'node_modules', '.bin', 'redis-model-gateway'), 'serve', '--port', '0', ...redis.cliFlags],
       app,
       childEnv(),
     );
@@ -213,7 +215,7 @@ describe('the installed package', () => {
       ].join('\n'),
     );
     const bin = join(app, 'node_modules', '.bin', 'redis-model-gateway');
-    const cli = runNode([bin, 'serve', '--port', '0', '--redis', redis.url, '--models', 'models.ts'], app, childEnv());
+    const cli = runNode([bin, 'serve', '--port', '0', ...redis.cliFlags, '--models', 'models.ts'], app, childEnv());
     const { url, modelNames } = await whenServing(cli);
     expect(modelNames).toEqual(['Widget']);
     const { body } = await post(url, 'mutation { insertMany(models: [{ widget: { sku: "w-1" } }]) { key } }');

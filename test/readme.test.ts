@@ -10,11 +10,15 @@ import { codeBlocks, type CodeBlock } from './helpers/readme/code-blocks.js';
 import { cleanUpShells, runShell, servedUrl, SHELL_WAIT_MS, stopShell, within } from './helpers/readme/run-shell.js';
 import { commandsOf, expectedOutputs, problemsOf, type Known } from './helpers/readme/shell-commands.js';
 import { makeTourProject, writeTsconfig } from './helpers/readme/tour-project.js';
-import { openTestRedis, type TestRedis } from './helpers/redis.js';
+import { openStandaloneRedis, type StandaloneRedis } from './helpers/redis.js';
 
 /*
  * The README's code blocks, run as a reader would run them, so that they stay true. The rules, and the
  * `<!-- readme-test: ... -->` comments that steer them, are in docs/readme-tests.md.
+ *
+ * Against one redis-server, whatever the project's mode: the README's tour is written for one Redis
+ * (its files connect to REDIS_URL; its insertMany of a user, a product and an order is one atomic step,
+ * which a cluster refuses with CROSS_SLOT, as docs/cluster.md says).
  */
 
 const readme = new ReadmeBlocks(codeBlocks(readFileSync(join(REPO, 'README.md'), 'utf8')));
@@ -60,10 +64,10 @@ describe('README.md', () => {
 
   describe('in a fresh project, as a user follows it', { timeout: 2 * SHELL_WAIT_MS }, () => {
     let project = '';
-    let redis: TestRedis;
+    let redis: StandaloneRedis;
     beforeAll(async () => {
       project = await tempDir();
-      redis = await openTestRedis();
+      redis = await openStandaloneRedis();
       await makeTourProject(project, REPO, readme.files());
     });
     afterAll(() => redis?.close());
@@ -101,11 +105,11 @@ describe('README.md', () => {
   });
 
   describe('its GraphQL operations, in order, against npm start on a fresh database', { timeout: 2 * SHELL_WAIT_MS }, () => {
-    let redis: TestRedis;
+    let redis: StandaloneRedis;
     let npmStart: CliProcess;
     let url = '';
     beforeAll(async () => {
-      redis = await openTestRedis();
+      redis = await openStandaloneRedis();
       npmStart = runShell('npm start -- --port 0', REPO, { REDIS_URL: redis.url });
       url = await servedUrl(npmStart);
     }, SHELL_WAIT_MS);

@@ -24,14 +24,15 @@ query Read {
 /**
  * Preloaded in GraphiQL. Every operation is named, so that the run button offers them by name, and each
  * follows a comment saying what it shows. The shop tour starts with its own writes, so that it runs as
- * written on an empty database, and touches only User and Product.
+ * written on an empty database, one Redis or a cluster (whose slots its pks do not share: the seed is
+ * PER_SLOT), and touches only User and Product.
  */
 const shopTour = (read: string) => `# A tour of the demo shop, from an empty database: run the
 # operations in order with the run button (or Ctrl-Enter).
 
-# Seed: users and a product in one atomic write, our own pks.
+# Seed: users and a product, our own pks: atomic per hash slot (one on one Redis).
 mutation Seed {
-  insertMany(models: [
+  insertMany(atomicity: PER_SLOT, models: [
     { user: { pk: "alice", name: "Alice", age: 30, email: "alice@example.com", balance: 100 } }
     { user: { pk: "bob", name: "Bob", age: 17, email: "bob@example.com", balance: 5 } }
     { user: { pk: "carol", name: "Carol", age: 45, email: "carol@example.com", balance: 40 } }

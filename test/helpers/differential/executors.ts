@@ -1,5 +1,6 @@
 import { execute, parse, specifiedRules, validate, type ExecutionResult } from 'graphql';
 import { compileOperation, HANDOVER } from '../../../src/execution/compiled-operation.js';
+import type { Cluster, Redis } from 'ioredis';
 import type { Gateway } from '../../../src/index.js';
 import { listenHandler } from '../listen-handler.js';
 import { atGatewayEdge } from './normalise.js';
@@ -14,7 +15,7 @@ const post = (request: GraphQLRequest) =>
 
 /** The gateway as a client reaches it: a JSON POST through the Yoga app, every plugin included. */
 export const viaGateway =
-  (gateway: Gateway): Executor =>
+  (gateway: Gateway<Redis | Cluster>): Executor =>
   async (request) =>
     (await gateway.yoga.fetch(post(request))).text();
 
@@ -24,7 +25,7 @@ export const viaGateway =
  * plugin, no masking; the JSON is graphql-js's own result serialized (GraphQLError's toJSON).
  */
 export const viaGraphqlJs =
-  (gateway: Gateway): Executor =>
+  (gateway: Gateway<Redis | Cluster>): Executor =>
   async (request) => {
     const document = parse(request.query);
     const errors = validate(gateway.schema, document, specifiedRules);
@@ -55,7 +56,7 @@ export const compiledTally = (): CompiledTally => ({ answered: 0, handedOver: 0,
  * edge sends it (masking, validation codes: helpers/differential/normalise.ts).
  */
 export const viaCompiled =
-  (gateway: Gateway, tally: CompiledTally): Executor =>
+  (gateway: Gateway<Redis | Cluster>, tally: CompiledTally): Executor =>
   async (request) => {
     const document = parse(request.query);
     const errors = validate(gateway.schema, document, specifiedRules);
@@ -80,7 +81,7 @@ export const viaCompiled =
  * teaches the lean path its operation (Yoga executes it), so that the second takes the lean path
  * wherever it can (gateway.routes counts how often it did).
  */
-export function viaHandler(gateway: Gateway): { executor: Executor; close(): Promise<void> } {
+export function viaHandler(gateway: Gateway<Redis | Cluster>): { executor: Executor; close(): Promise<void> } {
   const listening = listenHandler(gateway.handler);
   const send = async (request: GraphQLRequest) =>
     (
@@ -103,7 +104,7 @@ export function viaHandler(gateway: Gateway): { executor: Executor; close(): Pro
  * Every execution path of the gateway, each compared with `graphqlJs`. A new path is one more entry
  * here.
  */
-export const executorsOf = (gateway: Gateway, tally: CompiledTally = compiledTally(), handler?: Executor) => ({
+export const executorsOf = (gateway: Gateway<Redis | Cluster>, tally: CompiledTally = compiledTally(), handler?: Executor) => ({
   graphqlJs: viaGraphqlJs(gateway),
   gateway: viaGateway(gateway),
   compiled: viaCompiled(gateway, tally),

@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
 import { Order, Product, User } from '../../../examples/shop.js';
 import type { Store } from '../../../src/index.js';
+import type { TestRedis } from '../redis.js';
 
 /*
  * The data every differential run reads: sound documents of the three demo models, references that
@@ -32,21 +32,25 @@ export const KEYS = {
 
 export const ALL_KEYS: readonly string[] = Object.values(KEYS).flat();
 
-export async function seedFixture(store: Store, redis: Redis): Promise<void> {
-  await redis.flushdb();
-  await store.insert([
-    User.create({ name: 'Ada', age: 36, email: 'ada@example.com', balance: 10 }, { pk: 'u1' }),
-    User.create({ name: 'Bob', age: 20, email: 'bob@example.com' }, { pk: 'u2' }),
-    User.create({ name: 'Colon', age: 50, email: 'colon@example.com' }, { pk: 'a:b' }),
-    User.create({ name: 'Broken', age: 41, email: 'broken@example.com' }, { pk: 'broken' }),
-    User.create({ name: 'Forever', age: 99, email: 'forever@example.com' }, { pk: 'forever' }),
-    Product.create({ name: 'Pen', price: 1.5, tags: ['office', 'blue'] }, { pk: 'p1' }),
-    Product.create({ name: 'Ink', price: 0, inStock: false, stock: 3 }, { pk: 'p2' }),
-    Order.create({ userId: 'User:u1', productId: 'Product:p1', quantity: 2, placedAt }, { pk: 'o1' }),
-    Order.create({ userId: 'User:u2', productId: 'Product:p2', quantity: 1, status: 'PAID', placedAt }, { pk: 'o2' }),
-    Order.create({ userId: 'User:ghost', productId: 'Product:p1', quantity: 3, placedAt }, { pk: 'orphan' }),
-    Order.create({ userId: 'User:broken', productId: 'Product:bad-schema', quantity: 4, placedAt }, { pk: 'to-broken' }),
-  ]);
+export async function seedFixture(store: Store, { client: redis, flush }: TestRedis): Promise<void> {
+  await flush();
+  // Documents of many slots on a cluster: written one slot at a time.
+  await store.insert(
+    [
+      User.create({ name: 'Ada', age: 36, email: 'ada@example.com', balance: 10 }, { pk: 'u1' }),
+      User.create({ name: 'Bob', age: 20, email: 'bob@example.com' }, { pk: 'u2' }),
+      User.create({ name: 'Colon', age: 50, email: 'colon@example.com' }, { pk: 'a:b' }),
+      User.create({ name: 'Broken', age: 41, email: 'broken@example.com' }, { pk: 'broken' }),
+      User.create({ name: 'Forever', age: 99, email: 'forever@example.com' }, { pk: 'forever' }),
+      Product.create({ name: 'Pen', price: 1.5, tags: ['office', 'blue'] }, { pk: 'p1' }),
+      Product.create({ name: 'Ink', price: 0, inStock: false, stock: 3 }, { pk: 'p2' }),
+      Order.create({ userId: 'User:u1', productId: 'Product:p1', quantity: 2, placedAt }, { pk: 'o1' }),
+      Order.create({ userId: 'User:u2', productId: 'Product:p2', quantity: 1, status: 'PAID', placedAt }, { pk: 'o2' }),
+      Order.create({ userId: 'User:ghost', productId: 'Product:p1', quantity: 3, placedAt }, { pk: 'orphan' }),
+      Order.create({ userId: 'User:broken', productId: 'Product:bad-schema', quantity: 4, placedAt }, { pk: 'to-broken' }),
+    ],
+    { atomicity: 'PER_SLOT' },
+  );
   // Written behind the gateway's back (or by an older model); User:broken keeps its index entries.
   await redis.set('User:bad-json', '{"name": "Eve", ');
   // A structural failure: reads check types, not the refinements (min length, nonnegative) writes enforce.
