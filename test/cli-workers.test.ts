@@ -21,7 +21,7 @@ import {
   type ServingCli,
   fileExists,
 } from './helpers/cli-process.js';
-import { INSERT_ALICE, redisPid, requestWaitingOnLock } from './helpers/request-in-flight.js';
+import { INSERT_ALICE, redisPid, requestsWaitingOnLock } from './helpers/request-in-flight.js';
 
 /*
  * `serve --workers N`: forked processes answer HTTP on the one port, while the process the operator
@@ -82,14 +82,14 @@ async function answeredBy(cli: CliProcess, requestIds: string[]): Promise<number
   return pids() as number[];
 }
 
-/** The Node processes serve forked (its workers; its redis-server is not one), from /proc. */
+/** The Node processes serve forked: its workers (not its redis-server, nor the esbuild service tsx may keep), from /proc. */
 async function workersOf(cli: CliProcess): Promise<number[]> {
   const workers: number[] = [];
   for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
     const [command, rest] = [stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), stat.slice(stat.lastIndexOf(')') + 2)];
-    if (Number(rest.split(' ')[1]) === cli.child.pid && command !== 'redis-server') workers.push(Number(entry));
+    if (Number(rest.split(' ')[1]) === cli.child.pid && command === 'node') workers.push(Number(entry));
   }
   return workers;
 }
@@ -164,23 +164,30 @@ describe('redis-model-gateway serve --workers 2, its credentials', () => {
   });
 });
 
-describe('redis-model-gateway serve --workers 2, stopped with SIGTERM while a request runs', () => {
-  it('stops accepting, lets the request finish, then stops the workers and Redis, unlocks the data dir and exits with code 0', async () => {
+describe('redis-model-gateway serve --workers 2, stopped with SIGTERM while requests run', () => {
+  it('stops accepting, lets the requests of both processes finish, then stops the worker and Redis, unlocks the data dir and exits with code 0', async () => {
     const cli = await serve(['--workers', '2', '--shutdown-timeout-ms', '20000']);
     expect((await post(cli.url, INSERT_ALICE)).status).toBe(200);
-    const request = await requestWaitingOnLock(cli, '{ applied model { ... on User { age } } }');
+    // Two connections in turn: one request in flight on the primary, one on the worker.
+    const requests = await requestsWaitingOnLock(cli, '{ applied model { ... on User { age } } }', 2);
     try {
       cli.child.kill('SIGTERM');
-      await waitForOutput(cli, /SIGTERM: no longer accepting requests; waiting up to 20000 ms for 1 in flight/, 'its shutdown');
+      await waitForOutput(cli, /SIGTERM: no longer accepting requests; waiting up to 20000 ms for 2 in flight/, 'its shutdown');
       expect(await acceptsConnections(Number(new URL(cli.url).port))).toBe(false);
       expect(await acceptsConnections(cli.redisPort)).toBe(true);
 
-      await request.release();
-      expect(await request.answer).toEqual({ status: 200, body: { data: { withLock: { applied: true, model: { age: 31 } } } } });
+      await requests.release();
+      const answers = (await Promise.all(requests.answers)) as Array<{ status: number; body: { data: { withLock: unknown } } }>;
+      expect(answers.map(({ status, body }) => ({ status, withLock: body.data.withLock }))).toEqual(
+        expect.arrayContaining([
+          { status: 200, withLock: { applied: true, model: { age: 31 } } },
+          { status: 200, withLock: { applied: true, model: { age: 32 } } },
+        ]),
+      );
     } finally {
-      request.close();
+      requests.close();
     }
-    expect(await bounded(cli.exited, 'the CLI did not exit after the request finished', cli)).toBe(0);
+    expect(await bounded(cli.exited, 'the CLI did not exit after the requests finished', cli)).toBe(0);
     expect(await processGroupGone(cli)).toBe(true);
     expect(await fileExists(join(cli.dataDir, 'gateway.lock'))).toBe(false);
     expect(await fileExists(join(cli.dataDir, 'gateway-redis.url'))).toBe(false);

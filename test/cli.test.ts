@@ -64,7 +64,7 @@ describe('redis-model-gateway serve, with an embedded redis-server', () => {
     const html = await response.text();
     expect(html).toContain('GraphiQL');
     expect(html).toContain('nodes(keys');
-    expect(html).toContain('insertMany(models');
+    expect(html).toContain('insertMany(atomicity: PER_SLOT, models');
   });
 });
 

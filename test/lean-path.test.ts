@@ -225,7 +225,7 @@ describe('gateway.handler', () => {
   it('keeps as many operations as the parse cache, and learns an evicted one again from Yoga', async () => {
     const small = await serveGateway({ limits: { parseCacheEntries: 1 } });
     try {
-      const [a, b] = ['{ node(key: "User:alice") { key } }', '{ node(key: "User:bob") { key } }'];
+      const [a, b] = ['{ node(key: "User:nobody-a") { key } }', '{ node(key: "User:nobody-b") { key } }'];
       const routesOfSending = (query: string) => routesOf(small.t, () => post(small.url, query, {}));
       expect(await routesOfSending(a)).toEqual({ operation: 1 });
       expect(await routesOfSending(a)).toEqual({ plan: 1 });

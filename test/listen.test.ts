@@ -40,11 +40,20 @@ describe('listen', () => {
     const other = handedServer();
     bound.serve((_request, response) => response.end('own'));
     other.serve((_request, response) => response.end('other'));
-    bound.handOut([other.take]);
+    bound.handOut([{ take: other.take, isFree: () => true }]);
     const answers = [];
     for (let i = 0; i < 4; i++) answers.push(await getAlone(bound.port));
     expect(new Set(answers)).toEqual(new Set(['own', 'other']));
     for (let i = 1; i < answers.length; i++) expect(answers[i]).not.toBe(answers[i - 1]);
+  });
+
+  it('passes over a process that is not free, such as one that has not taken the last connection it was sent', async () => {
+    bound = await listen(0, '127.0.0.1');
+    const busy = handedServer();
+    bound.serve((_request, response) => response.end('own'));
+    busy.serve((_request, response) => response.end('busy'));
+    bound.handOut([{ take: busy.take, isFree: () => false }]);
+    for (let i = 0; i < 3; i++) expect(await getAlone(bound.port)).toBe('own');
   });
 
   it('reads a request sent before the connection was handed over', async () => {
@@ -65,7 +74,7 @@ describe('listen', () => {
     bound = await listen(0, '127.0.0.1');
     const other = handedServer();
     other.serve((_request, response) => response.end('other'));
-    bound.handOut([other.take]);
+    bound.handOut([{ take: other.take, isFree: () => true }]);
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     const closed: Promise<void>[] = [];
     try {

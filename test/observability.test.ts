@@ -395,7 +395,7 @@ describe('logs', () => {
     const { logger, lines } = captureLogs();
     const logged = await openTestGateway({ logger, logging: true });
     try {
-      const response = await post(logged.gateway, NodesDocument, { keys: ['User:a', 'Nope:1'] }, { 'x-request-id': 'trace-1' });
+      const response = await post(logged.gateway, NodesDocument, { keys: ['User:nobody', 'Nope:1'] }, { 'x-request-id': 'trace-1' });
       await response.text();
       expect(lines.filter((line) => line.reqId === 'trace-1')).toEqual([
         expect.objectContaining({

@@ -2,8 +2,15 @@ import { createServer as createHttpServer, type RequestListener, type Server } f
 import { createServer as createNetServer, type Socket } from 'node:net';
 import { CliError } from './cli-error.js';
 
-/** Where an accepted connection goes: this process's HTTP server, or a worker it is sent to. */
+/** Takes an accepted connection and reads its requests from then on. */
 export type ConnectionTaker = (socket: Socket) => void;
+
+/** Another serving process (a worker), as the one that accepts connections sees it. */
+export interface ConnectionTarget {
+  take: ConnectionTaker;
+  /** Whether it may be handed a connection now: it is alive and has taken the last one it was sent. */
+  isFree(): boolean;
+}
 
 /** An HTTP server that is handed its connections rather than accepting them itself. */
 export interface HandedServer {
@@ -18,10 +25,10 @@ export interface Listening extends HandedServer {
   /** The port bound: the one asked for, or the one the system picked for port 0. */
   port: number;
   /**
-   * Every serving process from now on, this one first: each accepted connection goes to the next in
-   * turn. Until called, this process takes them all.
+   * The other serving processes: from now on each accepted connection goes to the next in turn that is
+   * free, this process included (always free). Until called, this process takes them all.
    */
-  handOut(takers: readonly ConnectionTaker[]): void;
+  handOut(targets: readonly ConnectionTarget[]): void;
   /** Stops accepting connections; those accepted stay with whoever took them. */
   stopAccepting(): Promise<void>;
   /** Stops listening and drops every connection of this process. */
@@ -68,11 +75,18 @@ export function handedServer(): HandedServer {
  */
 export async function listen(port: number, host: string): Promise<Listening> {
   const own = handedServer();
-  let takers: readonly ConnectionTaker[] = [own.take];
+  const self: ConnectionTarget = { take: own.take, isFree: () => true };
+  let targets: readonly ConnectionTarget[] = [self];
   let turn = 0;
   const accepting = createNetServer({ pauseOnConnect: true, noDelay: true }, (socket) => {
-    turn = (turn + 1) % takers.length;
-    (takers[turn] as ConnectionTaker)(socket);
+    // As node:cluster does, a process still busy with the last connection it was sent (its event loop
+    // blocked, say) is passed over, and one that is gone is never chosen.
+    for (let tried = 0; tried < targets.length; tried++) {
+      turn = (turn + 1) % targets.length;
+      if ((targets[turn] as ConnectionTarget).isFree()) break;
+    }
+    const target = targets[turn] as ConnectionTarget;
+    (target.isFree() ? target : self).take(socket);
   });
   await new Promise<void>((resolve, reject) => {
     accepting.once('error', (error: NodeJS.ErrnoException) => {
@@ -83,16 +97,23 @@ export async function listen(port: number, host: string): Promise<Listening> {
     });
     accepting.listen(port, host, () => resolve());
   });
+  // Once bound, a failed accept (out of file descriptors, say) loses that connection alone, as with
+  // node:http; unheard, it would end the process that holds Redis and the data directory.
+  accepting.removeAllListeners('error');
+  accepting.on('error', (error: NodeJS.ErrnoException) =>
+    console.warn(`warning: accepting a connection failed: ${error.code ?? error.message}`),
+  );
   const address = accepting.address();
   // Not close()'s callback: it waits for every connection this server accepted to end.
-  const stopAccepting = async () => {
+  const stopAccepting = () => {
     if (accepting.listening) accepting.close();
+    return Promise.resolve();
   };
   return {
     ...own,
     port: typeof address === 'object' && address ? address.port : port,
-    handOut: (next) => {
-      takers = [own.take, ...next];
+    handOut: (others) => {
+      targets = [self, ...others];
     },
     stopAccepting,
     close: async () => {

@@ -3,8 +3,9 @@ import type { ServeSettings } from './serve-options.js';
 
 /*
  * What serve's primary process and its workers say to each other over the cluster's IPC channel. Every
- * message is plain JSON; a `connection` message carries the socket with it. Each worker reads the flags from the argv it was forked with and loads the
- * models itself (they are code); the primary sends it what it read from files and the environment.
+ * message is plain JSON; a `connection` message carries the socket with it. Each worker reads the flags
+ * from the argv it was forked with and loads the models itself (they are code); the primary sends it
+ * what it read from files and the environment.
  */
 
 /** From the primary to a worker. */
@@ -15,7 +16,7 @@ export type ToWorker =
   | { type: 'serve'; redis: RedisTarget }
   /** Sent with a connection the primary accepted: read its requests from now on. */
   | { type: 'connection' }
-  /** Stop accepting; let the requests in flight finish within timeoutMs. */
+  /** The primary stopped accepting: let the requests in flight finish within timeoutMs, then close every connection. */
   | { type: 'drain'; timeoutMs: number }
   /** Close everything at once and exit. */
   | { type: 'close' };
@@ -37,6 +38,8 @@ export type FromWorker =
   | { type: 'started' }
   | { type: 'prepared' }
   | { type: 'serving' }
+  /** Took a connection the primary sent: it may be sent the next. */
+  | { type: 'took' }
   | { type: 'draining'; inFlight: number }
   | { type: 'drained'; cutOff: number }
   | { type: 'failed'; failure: WorkerFailure };

@@ -49,7 +49,9 @@ export async function serveWorker(argv: string[]): Promise<void> {
   const handed = handedServer();
   teardown.add(async () => handed.server.closeAllConnections());
   process.on('message', (message: ToWorker, socket?: Socket) => {
-    if (message.type === 'connection' && socket) handed.take(socket);
+    if (message.type !== 'connection') return;
+    if (socket) handed.take(socket);
+    tell({ type: 'took' });
   });
   try {
     const preparing = whenTold('prepare');

@@ -32,6 +32,9 @@ class WorkerLink {
 
   constructor(readonly worker: Worker) {
     this.exited = new Promise((resolve) => worker.once('exit', () => resolve()));
+    worker.on('message', (message: FromWorker) => {
+      if (message.type === 'took') this.took();
+    });
   }
 
   get pid(): number {
@@ -69,12 +72,24 @@ class WorkerLink {
     });
   }
 
+  /** Connections sent that the worker has not said it took yet. */
+  private sending = 0;
+
+  isFree(): boolean {
+    return this.sending === 0 && this.worker.isConnected();
+  }
+
   /** Sends the worker a connection this process accepted; the worker reads it from then on. */
   take(socket: Socket): void {
-    if (!this.worker.isConnected()) return void socket.destroy();
+    this.sending += 1;
     this.worker.send({ type: 'connection' } satisfies ToWorker, socket, (error) => {
       if (error) socket.destroy();
     });
+  }
+
+  /** The worker took a connection it was sent. */
+  took(): void {
+    this.sending = Math.max(0, this.sending - 1);
   }
 
   async close(): Promise<void> {
@@ -155,7 +170,7 @@ export async function prepareWithWorkers(
         await Promise.all(serving);
         closer = gracefulClose(bound.server);
         bound.serve(gateway.handler);
-        bound.handOut(links.map((link) => (socket: Socket) => link.take(socket)));
+        bound.handOut(links.map((link) => ({ take: (socket: Socket) => link.take(socket), isFree: () => link.isFree() })));
         return report;
       },
       async drain(timeoutMs) {
