@@ -1,18 +1,24 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import type { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { models, User } from '../examples/shop.js';
 import { createStore, isGatewayError, redisClusterOptions, type Store } from '../src/index.js';
 import { keySlot } from '../src/store/cluster/key-slot.js';
+import { slotTag } from '../src/store/cluster/slot-tags.js';
 import { clusterKeyspace } from '../src/store/keyspace.js';
-import { assignSlot, keysEverywhere, migrate, primaryFor, startMigration } from './helpers/cluster-keys.js';
-import { openTestCluster, type TestCluster } from './helpers/test-cluster.js';
+import { assignSlot, keysEverywhere, migrate, nodeId, primaryFor, startMigration } from './helpers/cluster-keys.js';
+import { untilEveryNode } from './helpers/redis-cluster.js';
+import { heldClusterNodes, openTestCluster, type TestCluster } from './helpers/test-cluster.js';
 
 /*
  * Writes go on while their slots move between primaries, the way `redis-cli --cluster reshard` moves
  * them (IMPORTING, MIGRATING, MIGRATE key by key, SETSLOT NODE), and back. One writer runs a fixed
  * sequence of PER_SLOT inserts and deletes over two slots, each retried under its write id until it
  * succeeds; the mover waits on the writer's counters (not the clock) so that writes meet every stage.
+ * Then the same writer runs while redis-cli itself reshards two slots away and back: which stages its
+ * writes meet is redis-cli's timing, and what must hold afterwards is the same.
  */
 
 const run = randomBytes(4).toString('hex');
@@ -60,7 +66,11 @@ class Writer {
   private stopped = false;
   private finished: Promise<void> = Promise.resolve();
 
-  constructor(private readonly store: Store) {}
+  /** `prefixes`: one pk prefix per slot, each starting with that slot's hash tag. */
+  constructor(
+    private readonly store: Store,
+    private readonly prefixes: readonly string[] = tags,
+  ) {}
 
   start(): void {
     this.finished = (async () => {
@@ -75,10 +85,10 @@ class Writer {
 
   /** Step n: every pk of both slots written with age n, or, every third step, one pk of each slot deleted. */
   private async write(step: number): Promise<void> {
-    const writeId = `rh-${run}-${step}`;
-    const pks = tags.flatMap((tag) => Array.from({ length: PKS_PER_SLOT }, (_, i) => `${tag}${i}`));
+    const writeId = `rh-${run}-${this.prefixes.length}-${keySlot(this.prefixes[0] ?? '')}-${step}`;
+    const pks = this.prefixes.flatMap((tag) => Array.from({ length: PKS_PER_SLOT }, (_, i) => `${tag}${i}`));
     const deleting = step % 3 === 2;
-    const chosen = deleting ? tags.map((tag) => `${tag}${step % PKS_PER_SLOT}`) : pks;
+    const chosen = deleting ? this.prefixes.map((tag) => `${tag}${step % PKS_PER_SLOT}`) : pks;
     for (let attempt = 1; ; attempt++) {
       try {
         if (deleting)
@@ -143,6 +153,20 @@ async function storedIn(client: Cluster, tag: string) {
   };
 }
 
+/** The documents of each prefix are what the writer last wrote, and every index of the slot lists exactly them. */
+async function expectStoredAsWritten(writer: Writer, prefixes: readonly string[]): Promise<void> {
+  for (const tag of prefixes) {
+    const expected = new Map([...writer.stored].filter(([pk]) => pk.startsWith(tag)));
+    const held = await storedIn(cluster.client, tag);
+    expect(held.documents).toEqual(expected);
+    const pks = [...expected.keys()].sort();
+    expect(held.pks).toEqual(pks);
+    expect(held.entries).toEqual(pks);
+    expect(held.names).toEqual(pks.map((pk) => `${expected.get(pk)?.name}\0\0${pk}`).sort());
+    expect(held.ages).toEqual(Object.fromEntries(pks.map((pk) => [pk, expected.get(pk)?.age])));
+  }
+}
+
 /** The port of the node that `node` says serves `slot`. */
 async function ownerPort(node: Redis, slot: number): Promise<number | undefined> {
   const ranges = (await node.call('CLUSTER', 'SLOTS')) as Array<[number, number, [string, number]]>;
@@ -190,17 +214,64 @@ describe('writes while slots move between primaries', () => {
     expect(writer.partial).toBeGreaterThanOrEqual(1);
     // Each move waits for two writes after it.
     expect(writer.done.value).toBeGreaterThanOrEqual(8);
-    for (const tag of tags) {
-      const expected = new Map([...writer.stored].filter(([pk]) => pk.startsWith(tag)));
-      const held = await storedIn(cluster.client, tag);
-      expect(held.documents).toEqual(expected);
-      const pks = [...expected.keys()].sort();
-      expect(held.pks).toEqual(pks);
-      expect(held.entries).toEqual(pks);
-      expect(held.names).toEqual(pks.map((pk) => `${expected.get(pk)?.name}\0\0${pk}`).sort());
-      expect(held.ages).toEqual(Object.fromEntries(pks.map((pk) => [pk, expected.get(pk)?.age])));
-    }
+    await expectStoredAsWritten(writer, tags);
     // The layout other spec files share is as it was: each slot served by its first owner.
     for (const [i, slot] of slots.entries()) expect(await ownerPort(owners[i] as Redis, slot)).toBe(owners[i]?.options.port);
+  }, 120_000);
+});
+
+describe('writes while redis-cli --cluster reshard moves their slots', () => {
+  /**
+   * `redis-cli --cluster reshard` moving `count` slots from one primary to another: the source's lowest
+   * ones, as redis-cli picks them. Resolves once every node names the new owner of each.
+   */
+  async function reshard(from: Redis, to: Redis, slots: readonly number[]): Promise<void> {
+    const address = `${from.options.host ?? '127.0.0.1'}:${from.options.port}`;
+    const [fromId, toId] = await Promise.all([nodeId(from), nodeId(to)]);
+    await promisify(execFile)('redis-cli', [
+      ...['--cluster', 'reshard', address, '--cluster-from', fromId, '--cluster-to', toId],
+      ...['--cluster-slots', String(slots.length), '--cluster-yes'],
+    ]);
+    await untilEveryNode(
+      heldClusterNodes(),
+      async (node) => (await Promise.all(slots.map((slot) => ownerPort(node, slot)))).every((port) => port === to.options.port),
+      `Not every node names port ${to.options.port} the owner of slots ${slots.join(', ')}.`,
+    );
+  }
+
+  it('never half-writes, and every write refused meanwhile succeeds when retried with its writeId', async () => {
+    // The two lowest slots of the primary that serves slot 0: those redis-cli moves first.
+    const source = primaryFor(cluster.client, primaries, `{${slotTag(0)}}`);
+    const ranges = (await source.call('CLUSTER', 'SLOTS')) as Array<[number, number, [string, number]]>;
+    const served = ranges.filter(([, , [, port]]) => port === source.options.port).sort(([a], [b]) => a - b);
+    const lowest = served[0] as [number, number, unknown];
+    expect(lowest[1] - lowest[0]).toBeGreaterThanOrEqual(1);
+    const slots = [lowest[0], lowest[0] + 1];
+    const prefixes = slots.map((slot) => `{${slotTag(slot)}}${run}-`);
+    const target = [...primaries.values()].find((primary) => primary !== source) as Redis;
+    // Moved back by a reshard from the target, whose lowest slots they then are.
+    const targetLowest = Math.min(...ranges.filter(([, , [, port]]) => port === target.options.port).map(([first]) => first));
+    expect(slots[1]).toBeLessThan(targetLowest);
+
+    const writerClient = cluster.connect({ ...redisClusterOptions(), retryDelayOnTryAgain: 20 });
+    await new Promise((resolve) => writerClient.once('ready', resolve));
+    const writer = new Writer(createStore({ redis: writerClient, models }), prefixes);
+    writer.start();
+    try {
+      await writer.done.next(2);
+      await reshard(source, target, slots);
+      await writer.done.next(2);
+      // Back: the two slots are now the target's lowest.
+      await reshard(target, source, slots);
+      await writer.done.next(2);
+    } finally {
+      await writer.stop().catch(() => undefined);
+      writerClient.disconnect();
+    }
+    await writer.stop();
+
+    expect(writer.done.value).toBeGreaterThanOrEqual(6);
+    await expectStoredAsWritten(writer, prefixes);
+    for (const slot of slots) expect(await ownerPort(source, slot)).toBe(source.options.port);
   }, 120_000);
 });
