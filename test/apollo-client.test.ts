@@ -6,8 +6,7 @@ import { ApolloClient, gql, HttpLink, InMemoryCache, type TypedDocumentNode, typ
 import { relayStylePagination } from '@apollo/client/utilities';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { possibleTypes } from '../src/index.js';
-import { openSiblingGateway } from './helpers/sibling-gateway.js';
-import { openTestGateway, type TestGateway } from './helpers/test-gateway.js';
+import { openSiblingGateway, openTestGateway, type TestGateway } from './helpers/test-gateway.js';
 
 /*
  * A real Apollo Client (its core entry, no React) against the gateway on a real port: InMemoryCache as

@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openSiblingGateway } from './helpers/sibling-gateway.js';
-import { openTestGateway, type TestGateway } from './helpers/test-gateway.js';
+import { openSiblingGateway, openTestGateway, type TestGateway } from './helpers/test-gateway.js';
 
 let t: TestGateway;
 let relay: TestGateway;

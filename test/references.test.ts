@@ -4,8 +4,7 @@ import { Order, Product, User } from '../examples/shop.js';
 import { defineModel, ref, type ModelDefinition } from '../src/index.js';
 import { byNode, plainReads, readOf, scriptReads, type Read } from './helpers/read-commands.js';
 import { countRoundTrips } from './helpers/round-trips.js';
-import { openSiblingGateway } from './helpers/sibling-gateway.js';
-import { errorCodes, openTestGateway, type TestGateway } from './helpers/test-gateway.js';
+import { errorCodes, openSiblingGateway, openTestGateway, type TestGateway } from './helpers/test-gateway.js';
 
 let t: TestGateway;
 const placedAt = new Date('2026-01-01T00:00:00Z');

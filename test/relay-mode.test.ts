@@ -8,8 +8,7 @@ import { printSchema, type GraphQLSchema } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { byNode, readOf, scriptReads } from './helpers/read-commands.js';
 import { countRoundTrips } from './helpers/round-trips.js';
-import { openSiblingGateway } from './helpers/sibling-gateway.js';
-import { errorCodes, openTestGateway, type TestGateway } from './helpers/test-gateway.js';
+import { errorCodes, openSiblingGateway, openTestGateway, type TestGateway } from './helpers/test-gateway.js';
 
 let t: TestGateway;
 beforeAll(async () => {

@@ -29,9 +29,23 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
-/** A gateway over its own Redis database, on the demo shop unless told otherwise. */
-export async function openTestGateway(options: Partial<Omit<GatewayOptions<Redis | Cluster>, 'redis'>> = {}): Promise<TestGateway> {
+type TestGatewayOptions = Partial<Omit<GatewayOptions<Redis | Cluster>, 'redis'>>;
+
+/** A gateway over its own Redis (a fresh database, or the cluster the spec file holds), on the demo shop unless told otherwise. */
+export async function openTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
   const redis = await openTestRedis();
+  return gatewayOver(redis, options, () => redis.close());
+}
+
+/**
+ * A second gateway, with options of its own, over the Redis of `over` and the data it holds: for a spec
+ * that compares configurations on the same documents. `close()` closes this gateway alone.
+ */
+export function openSiblingGateway(over: TestGateway, options: TestGatewayOptions = {}): TestGateway {
+  return gatewayOver(over.redis, options, async () => {});
+}
+
+function gatewayOver(redis: TestRedis, options: TestGatewayOptions, closeRedis: () => Promise<void>): TestGateway {
   const gateway: Gateway<Redis | Cluster> = createGateway({
     models: shopModels,
     logging: process.env.GATEWAY_TEST_LOGS === '1',
@@ -53,7 +67,7 @@ export async function openTestGateway(options: Partial<Omit<GatewayOptions<Redis
     },
     async close() {
       await gateway.close();
-      await redis.close();
+      await closeRedis();
     },
   };
 }
