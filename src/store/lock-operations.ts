@@ -102,7 +102,7 @@ export async function withLocks(
     return await applySteps(context, resolved, leases, save);
   } finally {
     // A release that fails (Redis gone) must not replace the outcome of the save: the lease runs out by itself.
-    await Promise.all(leases.filter(Boolean).map((lease) => releaseLock(context.scripts, lease).catch(() => false)));
+    await Promise.all(leases.filter(Boolean).map((lease) => releaseLock(context.scripts, context.keyspace, lease).catch(() => false)));
   }
 }
 
@@ -127,13 +127,13 @@ export async function acquireLease(context: LockContext, key: string, action: st
     const [current] = await applySteps(context, [resolved], [lease], false);
     return { lease, model: current?.model ?? null };
   } catch (error) {
-    await releaseLock(context.scripts, lease).catch(() => false);
+    await releaseLock(context.scripts, context.keyspace, lease).catch(() => false);
     throw error;
   }
 }
 
 export const extendLease = (context: LockContext, token: string, leaseMs: number) =>
-  extendLock(context.scripts, leaseFromToken(context.keyspace, token), leaseMs);
+  extendLock(context.scripts, context.keyspace, leaseFromToken(context.keyspace, token), leaseMs);
 
 /**
  * Saves the update while the lease holds (LOCK_LOST otherwise, nothing written), then lets the lock go:
@@ -152,11 +152,11 @@ export async function releaseLease(
     const changes = typeof update === 'function' ? update() : update;
     [result] = await applySteps(context, [{ ...resolved, update: changes }], [lease], saveAtEnd && Boolean(changes));
   } catch (error) {
-    await releaseLock(context.scripts, lease).catch(() => false);
+    await releaseLock(context.scripts, context.keyspace, lease).catch(() => false);
     throw error;
   }
   // A failed release after a save that went through must not hide the save: the lease runs out by itself.
-  const released = await releaseLock(context.scripts, lease).catch((error: unknown) => {
+  const released = await releaseLock(context.scripts, context.keyspace, lease).catch((error: unknown) => {
     if (result?.applied) return true;
     throw error;
   });
@@ -188,10 +188,12 @@ export async function holdLock(
       if (Date.now() >= heldUntil) {
         lost = true;
         clearInterval(keepAlive);
-        void releaseLock(context.scripts, lease).catch(() => {});
+        void releaseLock(context.scripts, context.keyspace, lease).catch(() => {});
         return;
       }
-      extendLock(context.scripts, lease, Math.min(leaseMs, Math.max(LEASE_FLOOR, heldUntil - Date.now()))).catch(() => (lost = true));
+      extendLock(context.scripts, context.keyspace, lease, Math.min(leaseMs, Math.max(LEASE_FLOOR, heldUntil - Date.now()))).catch(
+        () => (lost = true),
+      );
     },
     Math.max(50, Math.floor(leaseMs / 3)),
   );
@@ -203,7 +205,7 @@ export async function holdLock(
     return result as LockResult;
   } finally {
     clearInterval(keepAlive);
-    await releaseLock(context.scripts, lease).catch(() => false);
+    await releaseLock(context.scripts, context.keyspace, lease).catch(() => false);
   }
 }
 

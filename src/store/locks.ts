@@ -83,7 +83,7 @@ export async function acquireLock(
     const [fence, serverTimeOrPttl, epoch] = await scripts.acquireLock(lockKey, fenceKey, value, leaseMs, record).catch(async (error) => {
       // Taken, and not on any replica: a failover could hand it to someone else. Let it go rather than hold it unsafely.
       if (!isGatewayError(error) || error.code !== 'NOT_REPLICATED') throw error;
-      await scripts.releaseLock(lockKey, value).catch(() => false);
+      await scripts.releaseLock(lockKey, value, newWriteRecord(keyspace, key)).catch(() => false);
       throw lockNotReplicated(key, action, Number(error.details.waitMs));
     });
     if (fence > 0) {
@@ -109,15 +109,16 @@ export async function acquireLock(
   }
 }
 
-export async function extendLock(scripts: GatewayScripts, lease: Lease, leaseMs: number): Promise<Lease> {
+export async function extendLock(scripts: GatewayScripts, keyspace: Keyspace, lease: Lease, leaseMs: number): Promise<Lease> {
   checkRange('leaseMs', leaseMs, LEASE_MS);
-  const serverTime = await scripts.extendLock(lease.lockKey, lease.value, leaseMs);
+  const serverTime = await scripts.extendLock(lease.lockKey, lease.value, leaseMs, newWriteRecord(keyspace, lease.key));
   if (serverTime === 0) throw lockLost('its lease ran out or it was released', { key: lease.key, action: lease.action });
   return { ...lease, expiresAt: new Date(serverTime + leaseMs) };
 }
 
-/** Releases only if still held by this lease; returns whether it was. */
-export const releaseLock = async (scripts: GatewayScripts, lease: Lease) => (await scripts.releaseLock(lease.lockKey, lease.value)) === 1;
+/** Releases only if still held by this lease; returns whether it was. Recorded, as every write is (write-record.lua). */
+export const releaseLock = async (scripts: GatewayScripts, keyspace: Keyspace, lease: Lease) =>
+  (await scripts.releaseLock(lease.lockKey, lease.value, newWriteRecord(keyspace, lease.key))) === 1;
 
 type TokenFields = Pick<Lease, 'key' | 'action' | 'value' | 'fencingToken'>;
 

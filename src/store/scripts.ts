@@ -89,8 +89,8 @@ export interface GatewayScripts {
   ): Promise<{ deleteWork: number; shards: ShardEstimate[] }>;
   setTtl(key: string, expiryKey: string, pk: string, seconds: number): Promise<[number, string?]>;
   acquireLock(lockKey: string, fenceKey: string, value: string, leaseMs: number, record: WriteRecordArgs): Promise<AcquireLockReply>;
-  extendLock(lockKey: string, value: string, leaseMs: number): Promise<number>;
-  releaseLock(lockKey: string, value: string): Promise<number>;
+  extendLock(lockKey: string, value: string, leaseMs: number, record: WriteRecordArgs): Promise<number>;
+  releaseLock(lockKey: string, value: string, record: WriteRecordArgs): Promise<number>;
 }
 
 type ScriptCommand = (numberOfKeys: number, ...keysAndArgs: string[]) => Promise<unknown>;
@@ -159,7 +159,8 @@ export function gatewayScripts(redis: RedisClient, writeConcern: WriteConcern = 
     setTtl: async (key, expiryKey, pk, seconds) => parseSetTtlReply(await setTtl(packSetTtlArgs(key, expiryKey, pk, seconds))),
     acquireLock: async (lockKey, fenceKey, value, leaseMs, record) =>
       parseAcquireLockReply(await acquireLock(packAcquireLockArgs(lockKey, fenceKey, value, leaseMs, record, isCluster(redis)))),
-    extendLock: async (lockKey, value, leaseMs) => parseExtendLockReply(await extendLock(packExtendLockArgs(lockKey, value, leaseMs))),
-    releaseLock: async (lockKey, value) => parseReleaseLockReply(await releaseLock(packReleaseLockArgs(lockKey, value))),
+    extendLock: async (lockKey, value, leaseMs, record) =>
+      parseExtendLockReply(await extendLock(packExtendLockArgs(lockKey, value, leaseMs, record))),
+    releaseLock: async (lockKey, value, record) => parseReleaseLockReply(await releaseLock(packReleaseLockArgs(lockKey, value, record))),
   });
 }

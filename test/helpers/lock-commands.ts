@@ -24,7 +24,7 @@ export function uncontendedLockCommands(redis: Redis | Cluster, key: string, act
     // the model may touch, besides the document and the lock, and, last, where it records its reply under
     // a fresh write id (a re-send answers the record).
     expect.stringMatching(new RegExp(`^script ${escaped([key, lock, ...indexKeys].join(' '))} ${record}[0-9a-f]{16}$`)),
-    // The release script: compare-and-delete.
-    `script ${lock}`,
+    // The release script: compare-and-delete, recorded under a fresh write id.
+    expect.stringMatching(new RegExp(`^script ${escaped(lock)} ${record}[0-9a-f]{16}$`)),
   ];
 }

@@ -23,8 +23,12 @@ const acquire = (value: string, leaseMs = 10_000) =>
     ACQUIRE_LOCK,
     packAcquireLockArgs('lock:a', 'fence', value, leaseMs, { key: `wrote:${value}`, lifetimeMs: 60_000 }),
   ) as Promise<[number, number, number?]>;
-const extend = (value: string, leaseMs: number) => evalScript(redis.client, EXTEND_LOCK, packExtendLockArgs('lock:a', value, leaseMs));
-const release = (value: string) => evalScript(redis.client, RELEASE_LOCK, packReleaseLockArgs('lock:a', value));
+// An extension or release sent again keeps its write id; a new one gets another.
+const newId = () => Math.random().toString(36).slice(2);
+const extend = (value: string, leaseMs: number, writeId = newId()) =>
+  evalScript(redis.client, EXTEND_LOCK, packExtendLockArgs('lock:a', value, leaseMs, { key: `wrote:${writeId}`, lifetimeMs: 60_000 }));
+const release = (value: string, writeId = newId()) =>
+  evalScript(redis.client, RELEASE_LOCK, packReleaseLockArgs('lock:a', value, { key: `wrote:${writeId}`, lifetimeMs: 60_000 }));
 
 describe('acquire-lock.lua', () => {
   it('takes a free lock for its lease and answers the next fencing token with the server time', async () => {
@@ -107,6 +111,17 @@ describe('extend-lock.lua', () => {
     expect(await extend('holder-1', 60_000)).toBe(0);
     expect(await redis.client.exists('lock:a')).toBe(0);
   });
+
+  it('answers an extension sent again with its record: the same time, the lease not set again', async () => {
+    await acquire('holder-1', 1000);
+    const time = await extend('holder-1', 60_000, 'x1');
+    await redis.client.pexpire('lock:a', 5000);
+    expect(await extend('holder-1', 60_000, 'x1')).toBe(time);
+    expect(await redis.client.pttl('lock:a')).toBeLessThanOrEqual(5000);
+    // A failed extension records nothing.
+    expect(await extend('holder-2', 60_000, 'x2')).toBe(0);
+    expect(await redis.client.exists('wrote:x2')).toBe(0);
+  });
 });
 
 describe('release-lock.lua', () => {
@@ -117,5 +132,16 @@ describe('release-lock.lua', () => {
     expect(await release('holder-1')).toBe(1);
     expect(await redis.client.exists('lock:a')).toBe(0);
     expect(await release('holder-1')).toBe(0);
+  });
+
+  it('answers a release sent again with its record, 1, and leaves alone the lock someone took since', async () => {
+    await acquire('holder-1');
+    expect(await release('holder-1', 'r1')).toBe(1);
+    await acquire('holder-2');
+    expect(await release('holder-1', 'r1')).toBe(1);
+    expect(await redis.client.get('lock:a')).toBe('holder-2');
+    // A failed release records nothing.
+    expect(await release('holder-1', 'r2')).toBe(0);
+    expect(await redis.client.exists('wrote:r2')).toBe(0);
   });
 });
