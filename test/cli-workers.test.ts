@@ -129,6 +129,17 @@ describe('redis-model-gateway serve --workers 2', () => {
     expect(new Set(pids)).toEqual(new Set([cli.child.pid, worker]));
     for (let i = 1; i < pids.length; i++) expect(pids[i]).not.toBe(pids[i - 1]);
   });
+
+  it('shares a burst of connections opened at once, half each, though it accepts them before the worker can answer', async () => {
+    const ids = Array.from({ length: 32 }, (_, i) => `workers-burst-${i}`);
+    const answers = await Promise.all(ids.map((id) => postAlone(cli.url, '{ __typename }', id)));
+    expect(answers.every(({ status }) => status === 200)).toBe(true);
+
+    const pids = await answeredBy(cli, ids);
+    const [worker] = await workersOf(cli);
+    expect(pids.filter((pid) => pid === cli.child.pid)).toHaveLength(16);
+    expect(pids.filter((pid) => pid === worker)).toHaveLength(16);
+  });
 });
 
 describe('redis-model-gateway serve --workers 3', () => {

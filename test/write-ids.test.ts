@@ -2,14 +2,14 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { User, models } from '../examples/shop.js';
-import { createStore } from '../src/index.js';
+import { createStore, type Store } from '../src/index.js';
 import { redisClientOptions } from '../src/server/connect-redis.js';
 import { keyspaceFor } from '../src/store/keyspace.js';
 import { WRITE_RECORD_MS } from '../src/store/write-id.js';
 import { isScriptCall } from './helpers/command-counter.js';
-import { droppingProxy } from './helpers/dropping-proxy.js';
+import { droppingProxy, type DroppingProxy } from './helpers/dropping-proxy.js';
 import { onCluster } from './helpers/modes.js';
-import { openStandaloneRedis } from './helpers/redis.js';
+import { openStandaloneRedis, type StandaloneRedis } from './helpers/redis.js';
 import { errorCodes, openTestGateway, type TestGateway } from './helpers/test-gateway.js';
 
 /* Write ids and atomicity: what a client retrying a write sees, through GraphQL and the store. */
@@ -108,9 +108,12 @@ describe.runIf(!onCluster())('atomicity PER_SLOT on one Redis', () => {
 
 // A proxy in front of one redis-server; cluster-no-resend.test.ts loses a reply on a cluster.
 describe.runIf(!onCluster())("the store's write whose reply is lost on one Redis", () => {
-  it('is re-sent under its write id once the connection is back, and reported written: applied once', async () => {
+  /**
+   * A store whose connection loses the reply of the first command holding `marker`, beside the same
+   * Redis without the proxy; `proxy.sends` counts the sends of that command.
+   */
+  async function withLostReply(marker: string, body: (lossy: Store, proxy: DroppingProxy, redis: StandaloneRedis) => Promise<void>) {
     const { hostname, port } = new URL(inject('redisUrl'));
-    const marker = 'User:lost-once';
     const proxy = await droppingProxy({ host: hostname, port: Number(port) }, marker);
     const redis = await openStandaloneRedis();
     const client = new Redis({ ...redisClientOptions(), host: proxy.host, port: proxy.port, db: redis.db });
@@ -118,17 +121,51 @@ describe.runIf(!onCluster())("the store's write whose reply is lost on one Redis
     try {
       // Without an offline queue, as the gateway's own client: a command before the connection is refused.
       await new Promise((resolve) => client.once('ready', resolve));
-      const store = createStore({ redis: client, models });
+      await body(createStore({ redis: client, models }), proxy, redis);
+    } finally {
+      client.disconnect();
+      await proxy.close();
+      await redis.close();
+    }
+  }
+
+  it('is re-sent under its write id once the connection is back, and reported written: applied once', async () => {
+    const marker = 'User:lost-once';
+    await withLostReply(marker, async (store, proxy, redis) => {
       await store.insert([User.create({ name: 'Warm', age: 1, email: 'w@example.com' }, { pk: 'warm' })]);
       const drafts = [User.create({ name: 'Once', age: 2, email: 'o@example.com' }, { pk: 'lost-once' })];
       const written = await store.insert(drafts, { onConflict: 'FAIL' });
       expect(written.map((instance) => instance.key)).toEqual([marker]);
       expect(proxy.sends).toBe(2);
       expect(await redis.keys('User:*')).toEqual(['User:lost-once', 'User:warm']);
-    } finally {
-      client.disconnect();
-      await proxy.close();
-      await redis.close();
-    }
+    });
+  });
+
+  // The lock is taken without the proxy; the lock key, which names the action, is in the release or
+  // extension alone of what the lossy store sends.
+  const holding = async (redis: StandaloneRedis, action: string) => {
+    const store = createStore({ redis: redis.client, models });
+    await store.insert([User.create({ name: 'Held', age: 3, email: 'h@example.com' }, { pk: 'held' })]);
+    return (await store.session().acquireLock('User:held', action, { leaseMs: 5_000 })).lease;
+  };
+
+  it('re-sends a lock release whose reply was lost, and reports the lock released: its own release is not "not held"', async () => {
+    await withLostReply('lost-release', async (store, proxy, redis) => {
+      const lease = await holding(redis, 'lost-release');
+      const result = await store.session().releaseLock(lease.token);
+      expect(result).toMatchObject({ key: 'User:held', applied: false });
+      expect(proxy.sends).toBe(2);
+      expect(await redis.exists(keyspaceFor(redis.client).lockKey('User:held', 'lost-release'))).toBe(0);
+    });
+  });
+
+  it('re-sends a lease extension whose reply was lost, and reports the lease extended once', async () => {
+    await withLostReply('lost-extension', async (store, proxy, redis) => {
+      const lease = await holding(redis, 'lost-extension');
+      const extended = await store.session().extendLock(lease.token, 60_000);
+      expect(proxy.sends).toBe(2);
+      expect(extended.expiresAt.getTime()).toBeGreaterThan(lease.expiresAt.getTime() + 50_000);
+      expect(await redis.client.pttl(keyspaceFor(redis.client).lockKey('User:held', 'lost-extension'))).toBeGreaterThan(50_000);
+    });
   });
 });

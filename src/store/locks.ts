@@ -4,7 +4,10 @@ import { badUserInput, isGatewayError, lockLost, lockTimeout, lockNotReplicated 
 import { fencingToken } from './fencing-token.js';
 import type { Keyspace } from './keyspace.js';
 import type { GatewayScripts } from './scripts.js';
+import { sendUntilOutcomeKnown } from './resend-write.js';
+import type { WriteRecordArgs } from './scripts/write-documents.js';
 import { newWriteRecord } from './write-documents.js';
+import { newWriteId } from './write-id.js';
 import type { StoreEvents } from './store-events.js';
 import type { WriteConcern } from './write-concern.js';
 
@@ -109,16 +112,26 @@ export async function acquireLock(
   }
 }
 
+/**
+ * Sends a lock script under a fresh write record, and again under the same one while its outcome is
+ * unknown: a re-sent release or extension answers what the first did (write-record.lua).
+ */
+function sendRecorded<T>(keyspace: Keyspace, lease: Lease, send: (record: WriteRecordArgs) => Promise<T>): Promise<T> {
+  const writeId = newWriteId();
+  const record = newWriteRecord(keyspace, lease.key, writeId);
+  return sendUntilOutcomeKnown(writeId, () => send(record));
+}
+
 export async function extendLock(scripts: GatewayScripts, keyspace: Keyspace, lease: Lease, leaseMs: number): Promise<Lease> {
   checkRange('leaseMs', leaseMs, LEASE_MS);
-  const serverTime = await scripts.extendLock(lease.lockKey, lease.value, leaseMs, newWriteRecord(keyspace, lease.key));
+  const serverTime = await sendRecorded(keyspace, lease, (record) => scripts.extendLock(lease.lockKey, lease.value, leaseMs, record));
   if (serverTime === 0) throw lockLost('its lease ran out or it was released', { key: lease.key, action: lease.action });
   return { ...lease, expiresAt: new Date(serverTime + leaseMs) };
 }
 
-/** Releases only if still held by this lease; returns whether it was. Recorded, as every write is (write-record.lua). */
+/** Releases only if still held by this lease; returns whether it was. */
 export const releaseLock = async (scripts: GatewayScripts, keyspace: Keyspace, lease: Lease) =>
-  (await scripts.releaseLock(lease.lockKey, lease.value, newWriteRecord(keyspace, lease.key))) === 1;
+  (await sendRecorded(keyspace, lease, (record) => scripts.releaseLock(lease.lockKey, lease.value, record))) === 1;
 
 type TokenFields = Pick<Lease, 'key' | 'action' | 'value' | 'fencingToken'>;
 

@@ -8,7 +8,7 @@ export type ConnectionTaker = (socket: Socket) => void;
 /** Another serving process (a worker), as the one that accepts connections sees it. */
 export interface ConnectionTarget {
   take: ConnectionTaker;
-  /** Whether it may be handed a connection now: it is alive and has taken the last one it was sent. */
+  /** Whether it may be handed a connection now: it is alive and not stuck on those it was sent. */
   isFree(): boolean;
 }
 
@@ -79,8 +79,8 @@ export async function listen(port: number, host: string): Promise<Listening> {
   let targets: readonly ConnectionTarget[] = [self];
   let turn = 0;
   const accepting = createNetServer({ pauseOnConnect: true, noDelay: true }, (socket) => {
-    // As node:cluster does, a process still busy with the last connection it was sent (its event loop
-    // blocked, say) is passed over, and one that is gone is never chosen.
+    // Strictly in turn, so that a burst accepted at once is shared too; a process that is gone, or stuck
+    // on the connections it was sent, is passed over (isFree).
     for (let tried = 0; tried < targets.length; tried++) {
       turn = (turn + 1) % targets.length;
       if ((targets[turn] as ConnectionTarget).isFree()) break;

@@ -14,6 +14,9 @@ import type { FromWorker, ToWorker, WorkerFailure } from './worker-messages.js';
 /** How long a worker told to close may take before it is killed. */
 const CLOSE_TIMEOUT_MS = 5_000;
 
+/** How many connections a worker may have been sent and not taken yet before it is passed over. */
+const UNTAKEN_LIMIT = 64;
+
 const exitOf = (worker: Worker) => {
   const { exitCode, signalCode } = worker.process;
   return signalCode ?? `code ${exitCode}`;
@@ -75,15 +78,23 @@ class WorkerLink {
   /** Connections sent that the worker has not said it took yet. */
   private sending = 0;
 
+  /**
+   * Alive, and not holding UNTAKEN_LIMIT connections it has not taken yet. A burst of connections is
+   * accepted in one turn of the primary's event loop, before any worker can answer, so a worker must
+   * be sent more than one at a time or the primary keeps the whole burst; the limit bounds what a
+   * worker whose event loop is stuck holds up.
+   */
   isFree(): boolean {
-    return this.sending === 0 && this.worker.isConnected();
+    return this.sending < UNTAKEN_LIMIT && this.worker.isConnected();
   }
 
   /** Sends the worker a connection this process accepted; the worker reads it from then on. */
   take(socket: Socket): void {
     this.sending += 1;
     this.worker.send({ type: 'connection' } satisfies ToWorker, socket, (error) => {
-      if (error) socket.destroy();
+      if (!error) return;
+      this.took();
+      socket.destroy();
     });
   }
 
@@ -170,7 +181,7 @@ export async function prepareWithWorkers(
         await Promise.all(serving);
         closer = gracefulClose(bound.server);
         bound.serve(gateway.handler);
-        bound.handOut(links.map((link) => ({ take: (socket: Socket) => link.take(socket), isFree: () => link.isFree() })));
+        bound.handOut(links);
         return report;
       },
       async drain(timeoutMs) {
