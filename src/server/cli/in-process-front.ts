@@ -21,7 +21,8 @@ export async function prepareInProcess(flags: ServeFlags, settings: ServeSetting
   };
 }
 
-function inProcessFront(listening: Listening, prepared: PreparedGateway, teardown: Teardown): HttpFront {
+/** This process's own serving: the whole front of `--workers 1`, and the primary's share beside workers. */
+export function inProcessFront(listening: Listening, prepared: PreparedGateway, teardown: Teardown): HttpFront {
   let closer: GracefulClose | undefined;
   return {
     port: listening.port,

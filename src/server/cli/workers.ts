@@ -1,6 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Socket } from 'node:net';
-import { gracefulClose, type GracefulClose } from '../graceful-close.js';
+import { inProcessFront } from './in-process-front.js';
 import { CliError } from './cli-error.js';
 import type { HttpFront, PreparedFront } from './http-front.js';
 import { listen, type Listening } from './listen.js';
@@ -169,26 +169,23 @@ export async function prepareWithWorkers(
     throw error;
   }
 
+  // The primary serves as a single process would (in-process-front.ts); the workers join it.
   const front = (bound: Listening): HttpFront => {
-    let closer: GracefulClose | undefined;
+    const own = inProcessFront(bound, prepared, teardown);
     return {
-      port: bound.port,
+      port: own.port,
       async serve(redis) {
-        const { gateway, report } = await prepared.start(redis, true);
-        teardown.add(() => gateway.close());
+        // The startup checks run here, once, before any worker builds its gateway.
+        const report = await own.serve(redis);
         const serving = links.map((link) => link.next('serving', 'served'));
         for (const link of links) link.send({ type: 'serve', redis });
         await Promise.all(serving);
-        closer = gracefulClose(bound.server);
-        bound.serve(gateway.handler);
         bound.handOut(links);
         return report;
       },
       async drain(timeoutMs) {
         stopping = true;
-        await bound.stopAccepting();
-        closer ??= gracefulClose(bound.server);
-        const own = { inFlight: closer.inFlight(), cutOff: closer.close(timeoutMs) };
+        const ownDraining = await own.drain(timeoutMs);
         const asked = live().map((link) => {
           const draining = link.next('draining', 'stopped taking requests').then(
             ({ inFlight }) => inFlight,
@@ -202,8 +199,8 @@ export async function prepareWithWorkers(
           return { draining, drained };
         });
         const sum = (counts: number[]) => counts.reduce((a, b) => a + b, 0);
-        const inFlight = own.inFlight + sum(await Promise.all(asked.map(({ draining }) => draining)));
-        const cutOff = Promise.all([own.cutOff, ...asked.map(({ drained }) => drained)]).then(sum);
+        const inFlight = ownDraining.inFlight + sum(await Promise.all(asked.map(({ draining }) => draining)));
+        const cutOff = Promise.all([ownDraining.cutOff, ...asked.map(({ drained }) => drained)]).then(sum);
         return { inFlight, cutOff };
       },
       close,
