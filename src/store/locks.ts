@@ -86,7 +86,7 @@ export async function acquireLock(
     const [fence, serverTimeOrPttl, epoch] = await scripts.acquireLock(lockKey, fenceKey, value, leaseMs, record).catch(async (error) => {
       // Taken, and not on any replica: a failover could hand it to someone else. Let it go rather than hold it unsafely.
       if (!isGatewayError(error) || error.code !== 'NOT_REPLICATED') throw error;
-      await scripts.releaseLock(lockKey, value, newWriteRecord(keyspace, key)).catch(() => false);
+      await releaseLock(scripts, keyspace, { key, lockKey, value }).catch(() => false);
       throw lockNotReplicated(key, action, Number(error.details.waitMs));
     });
     if (fence > 0) {
@@ -112,11 +112,14 @@ export async function acquireLock(
   }
 }
 
+/** What a release or an extension names: the lock, its document and the holder's value. */
+type HeldLock = Pick<Lease, 'key' | 'lockKey' | 'value'>;
+
 /**
  * Sends a lock script under a fresh write record, and again under the same one while its outcome is
  * unknown: a re-sent release or extension answers what the first did (write-record.lua).
  */
-function sendRecorded<T>(keyspace: Keyspace, lease: Lease, send: (record: WriteRecordArgs) => Promise<T>): Promise<T> {
+function sendRecorded<T>(keyspace: Keyspace, lease: HeldLock, send: (record: WriteRecordArgs) => Promise<T>): Promise<T> {
   const writeId = newWriteId();
   const record = newWriteRecord(keyspace, lease.key, writeId);
   return sendUntilOutcomeKnown(writeId, () => send(record));
@@ -130,7 +133,7 @@ export async function extendLock(scripts: GatewayScripts, keyspace: Keyspace, le
 }
 
 /** Releases only if still held by this lease; returns whether it was. */
-export const releaseLock = async (scripts: GatewayScripts, keyspace: Keyspace, lease: Lease) =>
+export const releaseLock = async (scripts: GatewayScripts, keyspace: Keyspace, lease: HeldLock) =>
   (await sendRecorded(keyspace, lease, (record) => scripts.releaseLock(lease.lockKey, lease.value, record))) === 1;
 
 type TokenFields = Pick<Lease, 'key' | 'action' | 'value' | 'fencingToken'>;
